@@ -1,0 +1,53 @@
+# Two commands run everything on a fresh machine:
+#   make run    the whole system on the embedded default (no external service)
+#   make test   lint, checks and the whole test suite (SQLite, or PostgreSQL + Redis
+#               when DATABASE_URL and REDIS_URL are set)
+
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+HOST   ?= 127.0.0.1
+PORT   ?= 8000
+
+.DEFAULT_GOAL := help
+.PHONY: help run test lint format check migrate demo schema clean
+
+help:
+	@echo "make run     serve API, Admin, docs, WebSocket and a Celery worker (+beat) on $(HOST):$(PORT)"
+	@echo "make test    ruff, Django checks, migration check, tests with coverage (>= 90%)"
+	@echo "make lint    ruff check + ruff format --check"
+	@echo "make format  ruff format + ruff check --fix"
+	@echo "make schema  write the OpenAPI schema to docs/openapi.yaml"
+	@echo "make clean   remove the virtualenv and var/ (database, media, broker files)"
+
+# The virtualenv is (re)built when a requirements file changes.
+$(BIN)/.installed: requirements/base.txt requirements/test.txt requirements/dev.txt
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements/dev.txt
+	@touch $@
+
+run: $(BIN)/.installed
+	@mkdir -p var
+	DJANGO_SETTINGS_MODULE=config.settings.dev $(BIN)/python manage.py migrate --noinput
+	DJANGO_SETTINGS_MODULE=config.settings.dev $(BIN)/python manage.py seed_demo
+	HOST=$(HOST) PORT=$(PORT) VENV=$(VENV) bin/run-embedded
+
+test: $(BIN)/.installed lint
+	DJANGO_SETTINGS_MODULE=config.settings.test $(BIN)/python manage.py check
+	DJANGO_SETTINGS_MODULE=config.settings.test $(BIN)/python manage.py makemigrations --check --dry-run
+	$(BIN)/python -m pytest --cov --cov-report=term $(PYTEST_ARGS)
+
+lint: $(BIN)/.installed
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(BIN)/.installed
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+schema: $(BIN)/.installed
+	DJANGO_SETTINGS_MODULE=config.settings.dev $(BIN)/python manage.py spectacular --validate --fail-on-warn --file docs/openapi.yaml
+
+clean:
+	rm -rf $(VENV) var .coverage .pytest_cache .ruff_cache

@@ -1,0 +1,18 @@
+"""OpenAPI description of the project's own authentication class (JWT is built in)."""
+
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
+
+from .authentication import API_KEY_HEADER
+
+
+class APIKeyAuthenticationScheme(OpenApiAuthenticationExtension):
+    target_class = "api.v1.base_models.auth.authentication.APIKeyAuthentication"
+    name = "ApiKeyAuth"
+
+    def get_security_definition(self, auto_schema):
+        return {
+            "type": "apiKey",
+            "in": "header",
+            "name": API_KEY_HEADER,
+            "description": "An API key created by staff in the Admin (shown once).",
+        }

@@ -1,0 +1,78 @@
+"""Authentication of WebSocket connections (Channels).
+
+Browsers cannot set headers on a WebSocket handshake, so the access token may come in
+the query string; servers may send headers. In order of precedence:
+
+- `Authorization: Bearer <access token>` header, or `?token=<access token>`;
+- `X-API-Key: <key>` header, or `?api_key=<key>`.
+
+The connection's `scope["user"]` is the authenticated user, or AnonymousUser when no
+valid credential was given (consumers decide whether to refuse).
+
+OriginValidator refuses browsers on pages of other sites (cross-site WebSocket
+hijacking) and lets through clients that send no Origin header: browsers always send
+one, servers and command-line clients usually do not.
+"""
+
+from urllib.parse import parse_qs
+
+from channels.db import database_sync_to_async
+from channels.middleware import BaseMiddleware
+from channels.security.websocket import OriginValidator as ChannelsOriginValidator
+from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
+from rest_framework.exceptions import AuthenticationFailed
+from rest_framework_simplejwt.authentication import JWTAuthentication
+from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
+
+from .authentication import authenticate_api_key
+
+
+def _credentials(scope) -> tuple[str | None, str | None]:
+    headers = {
+        name.decode("latin1").lower(): value.decode("latin1")
+        for name, value in scope.get("headers", [])
+    }
+    query = parse_qs(scope.get("query_string", b"").decode("latin1"))
+    access = None
+    authorization = headers.get("authorization", "")
+    keyword, _sep, value = authorization.partition(" ")
+    if keyword.lower() == "bearer" and value:
+        access = value.strip()
+    access = access or (query.get("token") or [None])[0]
+    api_key = headers.get("x-api-key") or (query.get("api_key") or [None])[0]
+    return access, api_key
+
+
+@database_sync_to_async
+def _user_for(access: str | None, api_key: str | None):
+    if access:
+        authenticator = JWTAuthentication()
+        try:
+            return authenticator.get_user(authenticator.get_validated_token(access))
+        except (InvalidToken, TokenError, AuthenticationFailed):
+            return AnonymousUser()
+    if api_key:
+        try:
+            user, _key = authenticate_api_key(api_key)
+        except AuthenticationFailed:
+            return AnonymousUser()
+        return user
+    return AnonymousUser()
+
+
+class TokenAuthMiddleware(BaseMiddleware):
+    async def __call__(self, scope, receive, send):
+        scope = dict(scope)
+        scope["user"] = await _user_for(*_credentials(scope))
+        return await super().__call__(scope, receive, send)
+
+
+class OriginValidator(ChannelsOriginValidator):
+    def valid_origin(self, parsed_origin):
+        return parsed_origin is None or super().valid_origin(parsed_origin)
+
+
+def allowed_hosts_origin_validator(application):
+    """Origins must be one of ALLOWED_HOSTS, as for HTTP requests."""
+    return OriginValidator(application, settings.ALLOWED_HOSTS)

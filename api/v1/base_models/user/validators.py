@@ -1,0 +1,76 @@
+"""Validators of profile preferences, usable by models and serializers alike."""
+
+import zoneinfo
+from functools import cache
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from .choices import NotificationChannel
+
+
+@cache
+def available_timezones() -> frozenset[str]:
+    """IANA time zone names (from the tzdata package, so the same on every machine)."""
+    return frozenset(zoneinfo.available_timezones())
+
+
+def validate_timezone(value: str) -> None:
+    if value not in available_timezones():
+        raise ValidationError(
+            _("'%(value)s' is not a valid IANA time zone (for example 'Europe/Paris')."),
+            code="invalid_timezone",
+            params={"value": value},
+        )
+
+
+def validate_language(value: str) -> None:
+    if value not in dict(settings.LANGUAGES):
+        raise ValidationError(
+            _("'%(value)s' is not a supported language code (for example 'en' or 'fr')."),
+            code="invalid_language",
+            params={"value": value},
+        )
+
+
+def validate_notification_preferences(value) -> None:
+    """Preferences are a JSON object whose entries are either
+
+    - a channel switch for every notification type: ``"email": false``, or
+    - per notification type, a switch per channel: ``"comment_mention": {"email": true}``.
+
+    Channels are those of NotificationChannel; switches are booleans.
+    """
+    channels = NotificationChannel.values
+    if not isinstance(value, dict):
+        raise ValidationError(_("Notification preferences must be a JSON object."), code="invalid")
+    for key, setting in value.items():
+        if key in channels:
+            if not isinstance(setting, bool):
+                raise ValidationError(
+                    _("'%(key)s' must be true or false."), code="invalid", params={"key": key}
+                )
+            continue
+        if not isinstance(setting, dict):
+            raise ValidationError(
+                _(
+                    "'%(key)s' must be an object mapping channels (%(channels)s) to true or "
+                    "false, or be one of the channels."
+                ),
+                code="invalid",
+                params={"key": key, "channels": ", ".join(channels)},
+            )
+        for channel, enabled in setting.items():
+            if channel not in channels:
+                raise ValidationError(
+                    _("Unknown channel '%(channel)s' in '%(key)s'; channels are %(channels)s."),
+                    code="invalid",
+                    params={"channel": channel, "key": key, "channels": ", ".join(channels)},
+                )
+            if not isinstance(enabled, bool):
+                raise ValidationError(
+                    _("'%(key)s.%(channel)s' must be true or false."),
+                    code="invalid",
+                    params={"key": key, "channel": channel},
+                )

@@ -1,0 +1,27 @@
+"""ASGI entry point: HTTP (Django, DRF, Admin) and WebSocket (Channels) on one server."""
+
+import os
+
+from django.core.asgi import get_asgi_application
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.prod")
+
+# Django must be set up before anything imports models (the routing below does).
+django_asgi_app = get_asgi_application()
+
+from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
+
+from api.v1.base_models.auth.websocket import (  # noqa: E402
+    TokenAuthMiddleware,
+    allowed_hosts_origin_validator,
+)
+from config.routing import websocket_urlpatterns  # noqa: E402
+
+application = ProtocolTypeRouter(
+    {
+        "http": django_asgi_app,
+        "websocket": allowed_hosts_origin_validator(
+            TokenAuthMiddleware(URLRouter(websocket_urlpatterns))
+        ),
+    }
+)

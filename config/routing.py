@@ -1,0 +1,7 @@
+"""WebSocket URL routes of every app, served by config.asgi."""
+
+from core.routing import websocket_urlpatterns as core_websocket_urlpatterns
+
+websocket_urlpatterns = [
+    *core_websocket_urlpatterns,
+]

@@ -1,0 +1,13 @@
+from django.apps import AppConfig
+from django.contrib.admin.apps import AdminConfig as DjangoAdminConfig
+
+
+class CoreConfig(AppConfig):
+    name = "core"
+    verbose_name = "Core"
+
+
+class AdminConfig(DjangoAdminConfig):
+    """django.contrib.admin, with a site that asks for the second factor when a user has one."""
+
+    default_site = "core.admin_site.AdminSite"

@@ -1,0 +1,36 @@
+"""API error handling: DRF's error shapes for every error a client can cause."""
+
+from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
+from django.core.exceptions import ValidationError as DjangoValidationError
+from rest_framework import exceptions, status
+from rest_framework.serializers import as_serializer_error
+from rest_framework.views import exception_handler as drf_exception_handler
+
+
+class RequestEntityTooLarge(exceptions.APIException):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_detail = "Request body is too large."
+    default_code = "request_too_large"
+
+
+class Conflict(exceptions.APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = "The request conflicts with the current state of the resource."
+    default_code = "conflict"
+
+
+def exception_handler(exc, context):
+    """Translate the Django exceptions a request can raise into DRF errors.
+
+    - RequestDataTooBig (body over the configured limit) -> 413
+    - other SuspiciousOperation (too many fields or files, ...) -> 400
+    - django.core.exceptions.ValidationError (model validation reached from a
+      service or `full_clean`) -> 400 with DRF's field-error shape
+    """
+    if isinstance(exc, RequestDataTooBig):
+        exc = RequestEntityTooLarge()
+    elif isinstance(exc, SuspiciousOperation):
+        exc = exceptions.ParseError(str(exc) or None)
+    elif isinstance(exc, DjangoValidationError):
+        exc = exceptions.ValidationError(as_serializer_error(exc))
+    return drf_exception_handler(exc, context)

@@ -1,0 +1,94 @@
+"""Create the demo accounts (and, as apps grow, their demo data) when they are absent.
+
+Idempotent: existing records are left as they are, so it runs on every `make run`.
+"""
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+
+from api.v1.base_models.auth.models import UserAPIKey
+
+User = get_user_model()
+
+DEMO_API_KEY_NAME = "Demo integration"
+
+DEMO_USERS = [
+    {
+        "username": "admin",
+        "password": "admin",
+        "email": "admin@example.com",
+        "first_name": "Ada",
+        "last_name": "Admin",
+        "is_staff": True,
+        "is_superuser": True,
+        "profile": {"job_title": "Administrator", "employee_id": "DEMO-0001"},
+    },
+    {
+        "username": "demo",
+        "password": "demo",
+        "email": "demo@example.com",
+        "first_name": "Dana",
+        "last_name": "Demo",
+        "profile": {
+            "job_title": "Sales Representative",
+            "employee_id": "DEMO-0002",
+            "phone_number": "+14155552671",
+            "timezone": "Europe/Paris",
+            "manager": "admin",
+        },
+    },
+]
+
+
+class Command(BaseCommand):
+    help = "Create the demo superuser, a demo user and demo data if they do not exist."
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--force",
+            action="store_true",
+            help="Run even when DEBUG is off (the demo passwords are public).",
+        )
+
+    @transaction.atomic
+    def handle(self, *args, force=False, **options):
+        if not settings.DEBUG and not force:
+            raise CommandError(
+                "Refusing to create demo accounts with DEBUG off: their passwords are public. "
+                "Use --force to do it anyway."
+            )
+        for spec in DEMO_USERS:
+            self._ensure_user(dict(spec))
+        self.stdout.write(self.style.SUCCESS("Demo accounts (username / password):"))
+        for spec in DEMO_USERS:
+            role = "superuser, Admin at /admin/" if spec.get("is_superuser") else "user"
+            self.stdout.write(f"  {spec['username']} / {spec['password']}  ({role})")
+        self._ensure_api_key(User.objects.get(username="demo"))
+
+    def _ensure_api_key(self, user):
+        if UserAPIKey.objects.filter(user=user, name=DEMO_API_KEY_NAME).exists():
+            self.stdout.write(
+                f"Demo API key of '{user.username}' exists (its key was shown when it was "
+                "created; create another in the Admin under API keys)."
+            )
+            return
+        _api_key, key = UserAPIKey.objects.create_key(user=user, name=DEMO_API_KEY_NAME)
+        self.stdout.write(self.style.SUCCESS(f"Demo API key of '{user.username}' (shown once):"))
+        self.stdout.write(f"  X-API-Key: {key}")
+
+    def _ensure_user(self, spec):
+        profile_fields = spec.pop("profile", {})
+        password = spec.pop("password")
+        user, created = User.objects.get_or_create(username=spec.pop("username"), defaults=spec)
+        if not created:
+            return
+        user.set_password(password)
+        user.save(update_fields=["password"])
+        profile = user.profile
+        if manager := profile_fields.pop("manager", None):
+            profile.manager = User.objects.get(username=manager)
+        for name, value in profile_fields.items():
+            setattr(profile, name, value)
+        profile.save()

@@ -1,0 +1,70 @@
+import re
+from io import StringIO
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.management import CommandError, call_command
+from rest_framework.test import APIClient
+
+from api.v1.base_models.auth.models import UserAPIKey
+
+pytestmark = pytest.mark.django_db
+User = get_user_model()
+
+
+def _seed(**options) -> str:
+    out = StringIO()
+    call_command("seed_demo", stdout=out, **options)
+    return out.getvalue()
+
+
+def test_refuses_without_debug(settings):
+    settings.DEBUG = False
+    with pytest.raises(CommandError, match="DEBUG off"):
+        _seed()
+    assert not User.objects.exists()
+
+
+def test_creates_accounts_profiles_and_a_working_api_key(settings):
+    settings.DEBUG = True
+    output = _seed()
+
+    admin = User.objects.get(username="admin")
+    demo = User.objects.get(username="demo")
+    assert admin.is_superuser
+    assert admin.is_staff
+    assert admin.check_password("admin")
+    assert demo.check_password("demo")
+    assert not demo.is_staff
+    assert demo.profile.manager == admin
+    assert demo.profile.timezone == "Europe/Paris"
+    assert "admin / admin" in output
+    assert "demo / demo" in output
+
+    key = re.search(r"X-API-Key: (\S+)", output).group(1)
+    client = APIClient()
+    response = client.get("/api/v1/profiles/me/", HTTP_X_API_KEY=key)
+    assert response.status_code == 200
+    assert response.json()["user"]["username"] == "demo"
+
+
+def test_is_idempotent_and_leaves_existing_accounts_alone(settings):
+    settings.DEBUG = True
+    _seed()
+    admin = User.objects.get(username="admin")
+    admin.set_password("changed-by-the-team")
+    admin.save()
+
+    output = _seed()
+
+    assert User.objects.count() == 2
+    assert UserAPIKey.objects.count() == 1
+    assert "X-API-Key:" not in output
+    admin.refresh_from_db()
+    assert admin.check_password("changed-by-the-team")
+
+
+def test_force_runs_without_debug(settings):
+    settings.DEBUG = False
+    _seed(force=True)
+    assert User.objects.filter(username="admin").exists()

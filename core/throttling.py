@@ -1,0 +1,80 @@
+"""A throttle that counts failed attempts only.
+
+Brute-forcing a password or a one-time code means failing many times; a user who
+logs in successfully a hundred times a minute is not an attacker. FailedAttemptThrottle
+lets every request through until the failures recorded for the same key reach the
+rate of the view's `throttle_scope`, then refuses with 429 (and Retry-After) until
+the oldest failure leaves the window.
+
+Views use FailedAttemptViewMixin: they call `self.record_failed_attempt()` when an
+attempt fails, and may override `get_failed_attempt_ident()` to choose what is
+counted (by default the authenticated user, otherwise the client IP).
+
+Rates are DRF `DEFAULT_THROTTLE_RATES` entries, "<count>/<period>", where the period
+is a unit (s, m, h, d) optionally preceded by a multiplier: "10/15m" allows ten
+failures per fifteen minutes.
+"""
+
+import hashlib
+import re
+
+from rest_framework.throttling import SimpleRateThrottle
+
+_PERIOD = re.compile(r"^(?P<multiplier>\d*)(?P<unit>[smhd])")
+_UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def parse_rate(rate: str) -> tuple[int, int]:
+    """ "10/15m" -> (10, 900); "5/min" -> (5, 60)."""
+    num, period = rate.split("/")
+    match = _PERIOD.match(period)
+    if match is None:
+        raise ValueError(f"Invalid throttle rate {rate!r}.")
+    return int(num), int(match["multiplier"] or 1) * _UNIT_SECONDS[match["unit"]]
+
+
+class FailedAttemptThrottle(SimpleRateThrottle):
+    cache_format = "throttle_failures_%(scope)s_%(ident)s"
+
+    def __init__(self):
+        # The scope, and so the rate, is only known once the view is (as ScopedRateThrottle).
+        pass
+
+    def _bind(self, request, view) -> bool:
+        self.scope = getattr(view, "throttle_scope", None)
+        if not self.scope:
+            return False
+        self.rate = self.get_rate()
+        self.num_requests, self.duration = parse_rate(self.rate)
+        # Hashed: idents may hold user input (a username), unfit for a cache key as is.
+        ident = hashlib.sha256(view.get_failed_attempt_ident(request, self).encode()).hexdigest()
+        self.key = self.cache_format % {"scope": self.scope, "ident": ident}
+        self.now = self.timer()
+        history = self.cache.get(self.key, [])
+        self.history = [moment for moment in history if moment > self.now - self.duration]
+        return True
+
+    def allow_request(self, request, view):
+        if self._bind(request, view) and len(self.history) >= self.num_requests:
+            return self.throttle_failure()
+        return True
+
+    def record_failure(self, request, view):
+        if self._bind(request, view):
+            self.history.insert(0, self.now)
+            self.cache.set(self.key, self.history, self.duration)
+
+
+class FailedAttemptViewMixin:
+    throttle_classes = [FailedAttemptThrottle]
+    throttle_scope: str
+
+    def get_failed_attempt_ident(self, request, throttle) -> str:
+        if request.user and request.user.is_authenticated:
+            return f"user:{request.user.pk}"
+        return f"ip:{throttle.get_ident(request)}"
+
+    def record_failed_attempt(self):
+        for throttle in self.get_throttles():
+            if isinstance(throttle, FailedAttemptThrottle):
+                throttle.record_failure(self.request, self)
