@@ -1,7 +1,8 @@
 """API error handling: DRF's error shapes for every error a client can cause."""
 
-from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
+from django.core.exceptions import PermissionDenied, RequestDataTooBig, SuspiciousOperation
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
 from rest_framework import exceptions, status
 from rest_framework.serializers import as_serializer_error
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -20,17 +21,34 @@ class Conflict(exceptions.APIException):
 
 
 def exception_handler(exc, context):
-    """Translate the Django exceptions a request can raise into DRF errors.
+    """DRF's handler, plus:
 
-    - RequestDataTooBig (body over the configured limit) -> 413
-    - other SuspiciousOperation (too many fields or files, ...) -> 400
-    - django.core.exceptions.ValidationError (model validation reached from a
-      service or `full_clean`) -> 400 with DRF's field-error shape
+    - the Django exceptions a request can raise become DRF errors:
+      RequestDataTooBig (body over the configured limit) -> 413, other
+      SuspiciousOperation (too many fields or files, ...) -> 400, and
+      django.core.exceptions.ValidationError (model validation reached from a
+      service or `full_clean`) -> 400 with DRF's field-error shape;
+    - `{"detail": ...}` errors carry their machine-readable `code` too
+      (`not_authenticated`, `invalid_otp`, `throttled`, ...).
     """
-    if isinstance(exc, RequestDataTooBig):
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound(*exc.args)
+    elif isinstance(exc, PermissionDenied):
+        exc = exceptions.PermissionDenied(*exc.args)
+    elif isinstance(exc, RequestDataTooBig):
         exc = RequestEntityTooLarge()
     elif isinstance(exc, SuspiciousOperation):
         exc = exceptions.ParseError(str(exc) or None)
     elif isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(as_serializer_error(exc))
-    return drf_exception_handler(exc, context)
+    response = drf_exception_handler(exc, context)
+    if (
+        response is not None
+        and isinstance(response.data, dict)
+        and set(response.data) == {"detail"}
+        and isinstance(exc, exceptions.APIException)
+    ):
+        code = exc.get_codes()
+        if isinstance(code, str):
+            response.data["code"] = code
+    return response

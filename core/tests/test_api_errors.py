@@ -3,7 +3,9 @@
 import json
 
 import pytest
-from django.core.exceptions import SuspiciousOperation, ValidationError
+from django.core.exceptions import PermissionDenied, SuspiciousOperation, ValidationError
+from django.http import Http404
+from rest_framework.exceptions import NotAuthenticated, Throttled
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.test import APIRequestFactory
@@ -19,7 +21,6 @@ class EchoView(APIView):
 
 
 class RaisingView(APIView):
-    authentication_classes = []
     permission_classes = [AllowAny]
     exception = None
 
@@ -64,7 +65,11 @@ def test_form_body_over_the_limit_is_413(settings):
 @pytest.mark.parametrize(
     ("exception", "status", "body"),
     [
-        (SuspiciousOperation("Too many fields"), 400, {"detail": "Too many fields"}),
+        (
+            SuspiciousOperation("Too many fields"),
+            400,
+            {"detail": "Too many fields", "code": "parse_error"},
+        ),
         (ValidationError({"name": ["Bad name."]}), 400, {"name": ["Bad name."]}),
         (ValidationError("Bad thing."), 400, {"non_field_errors": ["Bad thing."]}),
     ],
@@ -74,3 +79,19 @@ def test_django_exceptions_become_drf_errors(exception, status, body):
     response = view(APIRequestFactory().get("/"))
     assert response.status_code == status
     assert response.data == body
+
+
+@pytest.mark.parametrize(
+    ("exception", "status", "code"),
+    [
+        (NotAuthenticated(), 401, "not_authenticated"),
+        (Throttled(wait=3), 429, "throttled"),
+        (Http404(), 404, "not_found"),
+        (PermissionDenied(), 403, "permission_denied"),
+    ],
+)
+def test_detail_errors_carry_their_code(exception, status, code):
+    response = RaisingView.as_view(exception=exception)(APIRequestFactory().get("/"))
+    assert response.status_code == status
+    assert response.data["code"] == code
+    assert response.data["detail"]
