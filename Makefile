@@ -10,7 +10,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
 .DEFAULT_GOAL := help
-.PHONY: help run test lint format check migrate demo schema clean
+.PHONY: help run test lint format schema bench clean
 
 help:
 	@echo "make run     serve API, Admin, docs, WebSocket and a Celery worker (+beat) on $(HOST):$(PORT)"
@@ -18,6 +18,7 @@ help:
 	@echo "make lint    ruff check + ruff format --check"
 	@echo "make format  ruff format + ruff check --fix"
 	@echo "make schema  write the OpenAPI schema to docs/openapi.yaml"
+	@echo "make bench   run the benchmarks in bench/ (ratios)"
 	@echo "make clean   remove the virtualenv and var/ (database, media, broker files)"
 
 # The virtualenv is (re)built when a requirements file changes.
@@ -48,6 +49,9 @@ format: $(BIN)/.installed
 
 schema: $(BIN)/.installed
 	DJANGO_SETTINGS_MODULE=config.settings.dev $(BIN)/python manage.py spectacular --validate --fail-on-warn --file docs/openapi.yaml
+
+bench: $(BIN)/.installed
+	@for script in bench/*.py; do echo "== $$script"; $(BIN)/python $$script; done
 
 clean:
 	rm -rf $(VENV) var .coverage .pytest_cache .ruff_cache

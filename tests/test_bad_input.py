@@ -96,3 +96,62 @@ def test_unsupported_media_type(auth_client):
         reverse("api-v1:my-profile"), "<xml/>", content_type="application/xml"
     )
     assert response.status_code == 415
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "{not json",
+        '["a list"]',
+        "42",
+        '{"name": {"a": 1}, "category_type": "PRODUCT"}',
+        '{"name": "x", "category_type": "NOPE"}',
+        '{"name": "x", "category_type": "PRODUCT", "parent": "abc"}',
+        '{"name": "x", "category_type": "PRODUCT", "parent_slug": 42}',
+        '{"name": "x", "category_type": "PRODUCT", "custom_fields": "text"}',
+        '{"name": "x", "category_type": "PRODUCT", "is_active": "perhaps"}',
+        '{"name": "' + "x" * 300 + '", "category_type": "PRODUCT"}',
+    ],
+)
+def test_category_create_refuses_bad_bodies_without_writing(auth_client, body):
+    from api.v1.base_models.common.models import Category
+
+    response = auth_client.post(
+        reverse("api-v1:category-list"), body, content_type="application/json"
+    )
+    assert response.status_code == 400
+    assert response.json()
+    assert not Category.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/api/v1/currencies/?is_active=perhaps",
+        "/api/v1/uoms/?uom_type=Weight",
+        "/api/v1/tax-jurisdictions/?parent=NOWHERE",
+        "/api/v1/tax-rates/?valid_on=31-12-2026",
+        "/api/v1/tax-rates/?valid_on=01/02/2026",
+        "/api/v1/tax-rates/?is_compound=perhaps",
+        "/api/v1/categories/?is_root=perhaps",
+        "/api/v1/tax-rates/?jurisdiction=NOWHERE",
+        "/api/v1/categories/?category_type=NOPE",
+        "/api/v1/categories/tree/PRODUCT/?include_inactive=perhaps",
+    ],
+)
+def test_reference_filters_refuse_bad_values(api_client, url):
+    response = api_client.get(url)
+    assert response.status_code == 400
+    assert response.json()
+
+
+def test_empty_is_active_lists_active_and_inactive(api_client):
+    codes = {
+        row["code"]
+        for row in api_client.get("/api/v1/currencies/?is_active=&page_size=100&search=X").json()[
+            "results"
+        ]
+    }
+    assert {"XTS", "XXX", "XAU"} <= codes
+    default = api_client.get("/api/v1/currencies/?page_size=100&search=X").json()["results"]
+    assert {"XTS", "XXX"}.isdisjoint({row["code"] for row in default})

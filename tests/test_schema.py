@@ -22,6 +22,25 @@ EXPECTED_OPERATIONS = {
     ("/api/v1/profiles/me/", "get"),
     ("/api/v1/profiles/me/", "put"),
     ("/api/v1/profiles/me/", "patch"),
+    ("/api/v1/currencies/", "get"),
+    ("/api/v1/currencies/{code}/", "get"),
+    ("/api/v1/statuses/", "get"),
+    ("/api/v1/statuses/{slug}/", "get"),
+    ("/api/v1/uoms/", "get"),
+    ("/api/v1/uoms/{code}/", "get"),
+    ("/api/v1/tax-jurisdictions/", "get"),
+    ("/api/v1/tax-jurisdictions/{code}/", "get"),
+    ("/api/v1/tax-categories/", "get"),
+    ("/api/v1/tax-categories/{code}/", "get"),
+    ("/api/v1/tax-rates/", "get"),
+    ("/api/v1/tax-rates/{id}/", "get"),
+    ("/api/v1/categories/", "get"),
+    ("/api/v1/categories/", "post"),
+    ("/api/v1/categories/{slug}/", "get"),
+    ("/api/v1/categories/{slug}/", "put"),
+    ("/api/v1/categories/{slug}/", "patch"),
+    ("/api/v1/categories/{slug}/", "delete"),
+    ("/api/v1/categories/tree/{category_type}/", "get"),
 }
 
 
@@ -53,6 +72,15 @@ def test_security_schemes_bearer_and_api_key(schema):
     profile = schema["paths"]["/api/v1/profiles/me/"]["get"]
     assert {"jwtAuth": []} in profile["security"]
     assert {"ApiKeyAuth": []} in profile["security"]
+
+
+def test_reference_lists_document_their_filters(schema):
+    parameters = {
+        parameter["name"]
+        for parameter in schema["paths"]["/api/v1/tax-rates/"]["get"]["parameters"]
+    }
+    assert {"valid_on", "jurisdiction", "tax_category", "tax_type", "is_active"} <= parameters
+    assert {"page", "page_size", "search", "ordering"} <= parameters
 
 
 def test_login_documents_both_outcomes(schema):

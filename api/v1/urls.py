@@ -10,4 +10,5 @@ urlpatterns = [
     path("health/", HealthView.as_view(), name="health"),
     path("auth/", include("api.v1.base_models.auth.urls")),
     path("", include("api.v1.base_models.user.urls")),
+    path("", include("api.v1.base_models.common.urls")),
 ]

@@ -58,6 +58,8 @@ THIRD_PARTY_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "phonenumber_field",
+    "django_countries",
+    "mptt",
     "channels",
     "django_celery_beat",
     "crum",
@@ -66,6 +68,7 @@ LOCAL_APPS = [
     "core.apps.CoreConfig",
     "api.v1.base_models.user.apps.UserConfig",
     "api.v1.base_models.auth.apps.AuthenticationConfig",
+    "api.v1.base_models.common.apps.CommonConfig",
 ]
 INSTALLED_APPS = DJANGO_APPS + THIRD_PARTY_APPS + LOCAL_APPS
 
@@ -235,7 +238,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "core.pagination.StandardPagination",
     "PAGE_SIZE": 25,
     "DEFAULT_FILTER_BACKENDS": [
-        "django_filters.rest_framework.DjangoFilterBackend",
+        "core.filters.DjangoFilterBackend",
         "rest_framework.filters.SearchFilter",
         "rest_framework.filters.OrderingFilter",
     ],
