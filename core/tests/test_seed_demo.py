@@ -7,6 +7,7 @@ from django.core.management import CommandError, call_command
 from rest_framework.test import APIClient
 
 from api.v1.base_models.auth.models import UserAPIKey
+from api.v1.base_models.common.models import Category, TaxRate
 
 pytestmark = pytest.mark.django_db
 User = get_user_model()
@@ -41,6 +42,16 @@ def test_creates_accounts_profiles_and_a_working_api_key(settings):
     assert "admin / admin" in output
     assert "demo / demo" in output
 
+    tree = APIClient().get("/api/v1/categories/tree/PRODUCT/").json()
+    assert [root["name"] for root in tree] == ["Electronics", "Furniture"]
+    assert [child["name"] for child in tree[1]["children"]] == ["Chairs", "Desks"]
+    assert Category.objects.get(slug="office-chairs").created_by == admin
+    rates = APIClient().get("/api/v1/tax-rates/?jurisdiction=FR&valid_on=2026-01-01").json()
+    assert {rate["name"] for rate in rates["results"]} == {
+        "France VAT (standard)",
+        "France VAT (reduced)",
+    }
+
     key = re.search(r"X-API-Key: (\S+)", output).group(1)
     client = APIClient()
     response = client.get("/api/v1/profiles/me/", HTTP_X_API_KEY=key)
@@ -59,6 +70,8 @@ def test_is_idempotent_and_leaves_existing_accounts_alone(settings):
 
     assert User.objects.count() == 2
     assert UserAPIKey.objects.count() == 1
+    assert Category.objects.count() == 6
+    assert TaxRate.objects.count() == 4
     assert "X-API-Key:" not in output
     admin.refresh_from_db()
     assert admin.check_password("changed-by-the-team")

@@ -1,14 +1,22 @@
-"""Create the demo accounts (and, as apps grow, their demo data) when they are absent.
+"""Create the demo accounts and demo data when they are absent.
 
 Idempotent: existing records are left as they are, so it runs on every `make run`.
+Reference data (currencies, units, jurisdictions, ...) comes with the migrations; the
+demo adds what a business would enter itself: a product category tree, tax rates.
 """
 
+import datetime
+from decimal import Decimal
+
+from crum import impersonate
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from api.v1.base_models.auth.models import UserAPIKey
+from api.v1.base_models.common.choices import CategoryType, TaxType
+from api.v1.base_models.common.models import Category, TaxRate
 
 User = get_user_model()
 
@@ -41,6 +49,23 @@ DEMO_USERS = [
     },
 ]
 
+# (name, parent name): product categories.
+DEMO_CATEGORIES = [
+    ("Furniture", None),
+    ("Chairs", "Furniture"),
+    ("Office Chairs", "Chairs"),
+    ("Desks", "Furniture"),
+    ("Electronics", None),
+    ("Laptops", "Electronics"),
+]
+# (jurisdiction, tax category, name, rate, type, valid from)
+DEMO_TAX_RATES = [
+    ("US-CA", "standard", "California State Sales Tax", "0.0725", TaxType.SALES, (2017, 1, 1)),
+    ("FR", "standard", "France VAT (standard)", "0.20", TaxType.VAT, (2014, 1, 1)),
+    ("FR", "reduced", "France VAT (reduced)", "0.055", TaxType.VAT, (2014, 1, 1)),
+    ("DE", "standard", "Germany VAT (standard)", "0.19", TaxType.VAT, (2021, 1, 1)),
+]
+
 
 class Command(BaseCommand):
     help = "Create the demo superuser, a demo user and demo data if they do not exist."
@@ -66,6 +91,33 @@ class Command(BaseCommand):
             role = "superuser, Admin at /admin/" if spec.get("is_superuser") else "user"
             self.stdout.write(f"  {spec['username']} / {spec['password']}  ({role})")
         self._ensure_api_key(User.objects.get(username="demo"))
+        with impersonate(User.objects.get(username="admin")):
+            self._ensure_categories()
+            self._ensure_tax_rates()
+        self.stdout.write(
+            f"Demo data: {len(DEMO_CATEGORIES)} product categories "
+            f"(/api/v1/categories/tree/PRODUCT/), {len(DEMO_TAX_RATES)} tax rates."
+        )
+
+    def _ensure_categories(self):
+        created = {}
+        for name, parent_name in DEMO_CATEGORIES:
+            created[name], _ = Category.objects.get_or_create(
+                name=name, category_type=CategoryType.PRODUCT, parent=created.get(parent_name)
+            )
+
+    def _ensure_tax_rates(self):
+        for jurisdiction, category, name, rate, tax_type, valid_from in DEMO_TAX_RATES:
+            TaxRate.objects.get_or_create(
+                jurisdiction_id=jurisdiction,
+                name=name,
+                defaults={
+                    "tax_category_id": category,
+                    "rate": Decimal(rate),
+                    "tax_type": tax_type,
+                    "valid_from": datetime.date(*valid_from),
+                },
+            )
 
     def _ensure_api_key(self, user):
         if UserAPIKey.objects.filter(user=user, name=DEMO_API_KEY_NAME).exists():
