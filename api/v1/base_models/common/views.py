@@ -185,6 +185,7 @@ class CategoryViewSet(ActiveByDefaultMixin, viewsets.ModelViewSet):
     def tree(self, request, category_type=None):
         """The categories of one type as nested trees (roots with their children), in
         one query."""
+        category_type = category_type.upper()  # tree/product/ works as tree/PRODUCT/
         if category_type not in CategoryType.values:
             raise NotFound(
                 _("Unknown category type; one of: %(types)s.")

@@ -116,12 +116,22 @@ def test_empty_tree(api_client):
     assert response.data == []
 
 
-@pytest.mark.parametrize("category_type", ["BAD", "product", "Product"])
+@pytest.mark.parametrize("category_type", ["BAD", "PRODUCTS", "cost_center"])
 def test_unknown_type_is_404(api_client, category_type):
     response = api_client.get(tree_url(category_type))
 
     assert response.status_code == 404
     assert "PRODUCT" in str(response.data["detail"])
+
+
+@pytest.mark.parametrize("category_type", ["product", "Product"])
+def test_the_type_is_read_case_insensitively(api_client, category_type):
+    CategoryFactory(name="Furniture", category_type="PRODUCT")
+
+    response = api_client.get(tree_url(category_type))
+
+    assert response.status_code == 200
+    assert [node["name"] for node in response.data] == ["Furniture"]
 
 
 def test_the_tree_is_not_paginated(api_client):
