@@ -1,19 +1,57 @@
-"""Validation of the `custom_fields` JSON object that many models carry.
+"""Custom fields: the `custom_fields` JSON object of many models, and its definitions.
 
-`validate_custom_fields` is the single validation point: serializers call it through
-CustomFieldsSerializerMixin, models through `CustomFieldsModel.clean()`. Today it
-guarantees the value is a JSON object with string keys; per-model (and
-per-organization) definitions with types, required keys and bounds plug in here.
+Administrators declare, per model and optionally per organization, which keys a
+model's `custom_fields` may hold (CustomFieldDefinition: type, required, choices,
+bounds). `validate_custom_fields` is the single validation point: serializers call it
+through CustomFieldsSerializerMixin, models through `CustomFieldsModel.clean()` (so
+the Admin validates too). A model without any definition accepts any JSON object;
+once it has definitions (global, or for the record's organization), unknown keys,
+wrong types and missing required keys are refused, each error naming its key.
 """
 
+import datetime
+from decimal import Decimal, InvalidOperation
+
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 
+class CustomFieldType(models.TextChoices):
+    TEXT = "text", _("Text")
+    INTEGER = "integer", _("Integer")
+    DECIMAL = "decimal", _("Decimal")
+    BOOLEAN = "boolean", _("Boolean")
+    DATE = "date", _("Date (YYYY-MM-DD)")
+    CHOICE = "choice", _("Choice")
+
+
+def definitions_for(model, organization=None):
+    """Active definitions that apply to `model` records of `organization`: the global
+    ones, overridden key by key by the organization's own."""
+    from .models import CustomFieldDefinition
+
+    scope = Q(organization__isnull=True)
+    if organization is not None:
+        scope |= Q(organization=organization)
+    found = {}
+    for definition in CustomFieldDefinition.objects.filter(
+        scope, content_type=ContentType.objects.get_for_model(model), is_active=True
+    ).order_by(F("organization_id").asc(nulls_first=True)):
+        # Global definitions (NULL organization) come first, on every database (PostgreSQL
+        # sorts NULLs last by default); the organization's win.
+        found[definition.key] = definition
+    return found
+
+
 def validate_custom_fields(value, *, model=None, organization=None) -> dict:
-    """Return the validated custom fields or raise django.core.exceptions.ValidationError."""
+    """The validated custom fields, or django.core.exceptions.ValidationError.
+
+    Errors are a dict {key: [messages]} when they concern keys, a message otherwise.
+    """
     if value is None:
         return {}
     if not isinstance(value, dict):
@@ -25,7 +63,84 @@ def validate_custom_fields(value, *, model=None, organization=None) -> dict:
             raise ValidationError(
                 _("Custom field names must be non-empty strings."), code="invalid_key"
             )
-    return value
+    if model is None:
+        return value
+    definitions = definitions_for(model, organization)
+    if not definitions:
+        return value
+    errors, cleaned = {}, {}
+    for key, item in value.items():
+        definition = definitions.get(key)
+        if definition is None:
+            errors[key] = [_("Unknown custom field.")]
+            continue
+        try:
+            cleaned[key] = definition.clean_value(item)
+        except ValidationError as exc:
+            errors[key] = exc.messages
+    for key, definition in definitions.items():
+        if definition.required and value.get(key) in (None, ""):
+            errors.setdefault(key, [_("This custom field is required.")])
+    if errors:
+        raise ValidationError(errors)
+    return cleaned
+
+
+def clean_typed_value(definition, value):
+    """`value` checked and normalised for the definition's type (None stays None)."""
+    if value is None:
+        return None
+    kind = definition.field_type
+    if kind == CustomFieldType.TEXT:
+        if not isinstance(value, str):
+            raise ValidationError(_("Enter a text."))
+        if definition.max_length is not None and len(value) > definition.max_length:
+            raise ValidationError(_("At most %(max)s characters.") % {"max": definition.max_length})
+        return value
+    if kind == CustomFieldType.INTEGER:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ValidationError(_("Enter a whole number."))
+        _check_bounds(definition, Decimal(value))
+        return value
+    if kind == CustomFieldType.DECIMAL:
+        if isinstance(value, bool) or not isinstance(value, int | float | str):
+            raise ValidationError(_("Enter a number."))
+        try:
+            number = Decimal(str(value))
+        except InvalidOperation as exc:
+            raise ValidationError(_("Enter a number.")) from exc
+        if not number.is_finite():
+            raise ValidationError(_("Enter a number."))
+        _check_bounds(definition, number)
+        # Kept as a string: exact, unlike a JSON float.
+        return str(number)
+    if kind == CustomFieldType.BOOLEAN:
+        if not isinstance(value, bool):
+            raise ValidationError(_("Enter true or false."))
+        return value
+    if kind == CustomFieldType.DATE:
+        try:
+            return datetime.date.fromisoformat(value).isoformat()
+        except (TypeError, ValueError) as exc:
+            raise ValidationError(_("Enter a date as YYYY-MM-DD.")) from exc
+    if kind == CustomFieldType.CHOICE:
+        # Compared with their type: in Python True == 1 == 1.0, in JSON they differ.
+        if not any(
+            type(value) is type(choice) and value == choice for choice in definition.choices or []
+        ):
+            raise ValidationError(
+                _("Choose one of: %(choices)s.")
+                % {"choices": ", ".join(map(str, definition.choices or []))}
+            )
+        return value
+    raise ValidationError(_("Unsupported custom field type."))  # pragma: no cover
+
+
+def _check_bounds(definition, number: Decimal) -> None:
+    if definition.min_value is not None and number < definition.min_value:
+        raise ValidationError(_("At least %(min)s.") % {"min": definition.min_value})
+    if definition.max_value is not None and number > definition.max_value:
+        raise ValidationError(_("At most %(max)s.") % {"max": definition.max_value})
 
 
 class CustomFieldsModel(models.Model):
@@ -45,21 +160,49 @@ class CustomFieldsModel(models.Model):
         super().clean()
         try:
             self.custom_fields = validate_custom_fields(
-                self.custom_fields, model=type(self), organization=self._custom_fields_org()
+                self.custom_fields, model=type(self), organization=self.custom_fields_organization()
             )
         except ValidationError as exc:
-            raise ValidationError({"custom_fields": exc.error_list}) from exc
+            raise ValidationError({"custom_fields": _messages(exc)}) from exc
 
-    def _custom_fields_org(self):
+    def custom_fields_organization(self):
+        """The organization whose definitions apply to this record."""
         return getattr(self, "organization", None)
 
 
-class CustomFieldsSerializerMixin:
-    """Validates `custom_fields` of a ModelSerializer with validate_custom_fields."""
+def _messages(exc: ValidationError) -> list[str]:
+    if hasattr(exc, "error_dict"):
+        return [
+            f"{key}: {message}" for key, errors in exc.message_dict.items() for message in errors
+        ]
+    return exc.messages
 
-    def validate_custom_fields(self, value):
-        organization = getattr(self.instance, "organization", None)
+
+class CustomFieldsSerializerMixin:
+    """Validates `custom_fields` of a ModelSerializer against the definitions of its
+    model and of the record's organization (the payload's, or the instance's)."""
+
+    def validate(self, attrs):
+        attrs = super().validate(attrs)
+        sent = "custom_fields" in attrs
+        # A new record that leaves custom_fields out still needs its required keys.
+        creating = self.root.instance is None and not getattr(self.root, "partial", False)
+        if not sent and not (creating and "custom_fields" in self.fields):
+            return attrs
         try:
-            return validate_custom_fields(value, model=self.Meta.model, organization=organization)
+            cleaned = validate_custom_fields(
+                attrs["custom_fields"] if sent else {},
+                model=self.Meta.model,
+                organization=self.get_custom_fields_organization(attrs),
+            )
         except ValidationError as exc:
-            raise serializers.ValidationError(exc.messages) from exc
+            detail = exc.message_dict if hasattr(exc, "error_dict") else exc.messages
+            raise serializers.ValidationError({"custom_fields": detail}) from exc
+        if sent:
+            attrs["custom_fields"] = cleaned
+        return attrs
+
+    def get_custom_fields_organization(self, attrs):
+        if "organization" in attrs:
+            return attrs["organization"]
+        return getattr(self.instance, "organization", None)

@@ -2,6 +2,7 @@
 
 from django.core.exceptions import PermissionDenied, RequestDataTooBig, SuspiciousOperation
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import ProtectedError, RestrictedError
 from django.http import Http404
 from rest_framework import exceptions, status
 from rest_framework.serializers import as_serializer_error
@@ -28,10 +29,14 @@ def exception_handler(exc, context):
       SuspiciousOperation (too many fields or files, ...) -> 400, and
       django.core.exceptions.ValidationError (model validation reached from a
       service or `full_clean`) -> 400 with DRF's field-error shape;
+    - deleting a record that others still reference (PROTECT/RESTRICT) -> 409, saying
+      what references it;
     - `{"detail": ...}` errors carry their machine-readable `code` too
       (`not_authenticated`, `invalid_otp`, `throttled`, ...).
     """
-    if isinstance(exc, Http404):
+    if isinstance(exc, ProtectedError | RestrictedError):
+        exc = Conflict(_protected_message(exc))
+    elif isinstance(exc, Http404):
         exc = exceptions.NotFound(*exc.args)
     elif isinstance(exc, PermissionDenied):
         exc = exceptions.PermissionDenied(*exc.args)
@@ -52,3 +57,17 @@ def exception_handler(exc, context):
         if isinstance(code, str):
             response.data["code"] = code
     return response
+
+
+def _protected_message(exc) -> str:
+    """ "It is still referenced by 2 contacts and 1 organization." (counts per model)."""
+    counts = {}
+    for obj in exc.protected_objects if isinstance(exc, ProtectedError) else exc.restricted_objects:
+        meta = obj._meta
+        counts.setdefault(meta, 0)
+        counts[meta] += 1
+    parts = [
+        f"{count} {str(meta.verbose_name if count == 1 else meta.verbose_name_plural).lower()}"
+        for meta, count in sorted(counts.items(), key=lambda item: str(item[0].verbose_name))
+    ]
+    return f"It cannot be deleted: it is still referenced by {', '.join(parts)}."

@@ -2,8 +2,13 @@
 
 from crum import get_current_user
 from django.conf import settings
-from django.db import models
+from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
+from django.db import models, router, transaction
 from django.utils.translation import gettext_lazy as _
+from mptt.models import MPTTModel
+
+from .custom_fields import CustomFieldsModel, CustomFieldType, clean_typed_value
 
 
 class Timestamped(models.Model):
@@ -80,3 +85,153 @@ class Auditable(models.Model):
             if update_fields:
                 kwargs["update_fields"] = {*update_fields, "updated_by"}
         super().save(*args, **kwargs)
+
+
+class BaseModel(Timestamped, Auditable, CustomFieldsModel):
+    """The usual base of a project model: timestamps, audit users, custom fields."""
+
+    class Meta:
+        abstract = True
+
+
+class BaseTreeModel(BaseModel, MPTTModel):
+    """BaseModel for hierarchies (django-mptt trees)."""
+
+    class Meta:
+        abstract = True
+
+    def delete(self, *args, **kwargs):
+        # django-mptt closes the node's gap in the tree before the rows are deleted: in
+        # one transaction, so that a refused deletion (a PROTECT reference) leaves the
+        # tree intact.
+        using = kwargs.get("using") or router.db_for_write(type(self), instance=self)
+        with transaction.atomic(using=using):
+            return super().delete(*args, **kwargs)
+
+    delete.alters_data = True
+
+
+class OrganizationScoped(models.Model):
+    """Tenant data: every row belongs to exactly one organization.
+
+    Read and written through OrganizationScopedViewSetMixin, which limits every query to
+    the organizations where the caller holds the model's permissions.
+    """
+
+    organization = models.ForeignKey(
+        "organization.Organization",
+        verbose_name=_("Organization"),
+        on_delete=models.PROTECT,
+        related_name="%(app_label)s_%(class)s_set",
+        db_index=True,
+        help_text=_("The organization this record belongs to."),
+    )
+
+    class Meta:
+        abstract = True
+
+
+class CustomFieldDefinition(Timestamped, Auditable):
+    """One allowed key of the `custom_fields` of a model, globally or for one organization
+    (an organization's definition of a key replaces the global one for its records)."""
+
+    content_type = models.ForeignKey(
+        "contenttypes.ContentType",
+        on_delete=models.CASCADE,
+        verbose_name=_("Model"),
+        help_text=_("The model whose custom_fields this key belongs to."),
+    )
+    organization = models.ForeignKey(
+        "organization.Organization",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="custom_field_definitions",
+        verbose_name=_("Organization"),
+        help_text=_("Empty: applies to every organization."),
+    )
+    key = models.CharField(
+        _("Key"),
+        max_length=64,
+        validators=[
+            RegexValidator(
+                r"^[a-z][a-z0-9_]*$",
+                _("Lower-case letters, digits and underscores, starting with a letter."),
+            )
+        ],
+    )
+    label = models.CharField(_("Label"), max_length=255, blank=True)
+    help_text = models.CharField(_("Help Text"), max_length=255, blank=True)
+    field_type = models.CharField(
+        _("Type"), max_length=10, choices=CustomFieldType.choices, default=CustomFieldType.TEXT
+    )
+    required = models.BooleanField(_("Required"), default=False)
+    choices = models.JSONField(
+        _("Choices"), default=list, blank=True, help_text=_("Allowed values of a choice field.")
+    )
+    min_value = models.DecimalField(
+        _("Minimum"), max_digits=20, decimal_places=6, null=True, blank=True
+    )
+    max_value = models.DecimalField(
+        _("Maximum"), max_digits=20, decimal_places=6, null=True, blank=True
+    )
+    max_length = models.PositiveIntegerField(
+        _("Maximum Length"), null=True, blank=True, help_text=_("Of a text field.")
+    )
+    is_active = models.BooleanField(_("Is Active"), default=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("Custom Field Definition")
+        verbose_name_plural = _("Custom Field Definitions")
+        ordering = ["content_type", "organization", "key"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["content_type", "organization", "key"],
+                name="core_customfield_unique_key_per_organization",
+            ),
+            models.UniqueConstraint(
+                fields=["content_type", "key"],
+                condition=models.Q(organization__isnull=True),
+                name="core_customfield_unique_global_key",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        scope = self.organization or _("all organizations")
+        return f"{self.content_type.model}.{self.key} ({scope})"
+
+    def clean(self):
+        super().clean()
+        errors = {}
+        model = self.content_type.model_class() if self.content_type_id else None
+        if model is not None and not any(
+            field.name == "custom_fields" for field in model._meta.get_fields()
+        ):
+            errors["content_type"] = _("This model has no custom fields.")
+        numeric = self.field_type in (CustomFieldType.INTEGER, CustomFieldType.DECIMAL)
+        if not numeric and (self.min_value is not None or self.max_value is not None):
+            errors["min_value"] = _("Bounds apply to integer and decimal fields only.")
+        if (
+            self.min_value is not None
+            and self.max_value is not None
+            and self.min_value > self.max_value
+        ):
+            errors["max_value"] = _("The maximum must not be below the minimum.")
+        if self.field_type == CustomFieldType.CHOICE:
+            if (
+                not isinstance(self.choices, list)
+                or not self.choices
+                or not all(
+                    isinstance(c, str | int) and not isinstance(c, bool) for c in self.choices
+                )
+            ):
+                errors["choices"] = _("A choice field needs a list of texts or numbers.")
+        elif self.choices:
+            errors["choices"] = _("Only choice fields have choices.")
+        if self.max_length is not None and self.field_type != CustomFieldType.TEXT:
+            errors["max_length"] = _("A maximum length applies to text fields only.")
+        if errors:
+            raise ValidationError(errors)
+
+    def clean_value(self, value):
+        return clean_typed_value(self, value)

@@ -1,3 +1,6 @@
+import zoneinfo
+from functools import cache
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.deconstruct import deconstructible
@@ -25,3 +28,27 @@ class FileSizeValidator:
 
     def __eq__(self, other):
         return isinstance(other, FileSizeValidator) and other.setting_name == self.setting_name
+
+
+@cache
+def available_timezones() -> frozenset[str]:
+    """IANA time zone names (from the tzdata package, so the same on every machine)."""
+    return frozenset(zoneinfo.available_timezones())
+
+
+def validate_timezone(value: str) -> None:
+    if value not in available_timezones():
+        raise ValidationError(
+            _("'%(value)s' is not a valid IANA time zone (for example 'Europe/Paris')."),
+            code="invalid_timezone",
+            params={"value": value},
+        )
+
+
+def validate_language(value: str) -> None:
+    if value not in dict(settings.LANGUAGES):
+        raise ValidationError(
+            _("'%(value)s' is not a supported language code (for example 'en' or 'fr')."),
+            code="invalid_language",
+            params={"value": value},
+        )

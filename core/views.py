@@ -2,11 +2,19 @@ import logging
 
 from django.core.cache import cache
 from django.db import connection
-from drf_spectacular.utils import extend_schema, inline_serializer
-from rest_framework import serializers, status
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema, extend_schema_view, inline_serializer
+from rest_framework import serializers, status, viewsets
+from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
+
+from rbac.access import has_perm_in_org, organizations_with_perm
+from rbac.permissions import GlobalModelPermissions, HasModelPermissionInOrg, model_permission
+
+from .models import CustomFieldDefinition
+from .serializers import CustomFieldDefinitionSerializer
 
 logger = logging.getLogger(__name__)
 
@@ -67,3 +75,83 @@ class HealthView(APIView):
             {"status": "ok" if healthy else "error", **checks},
             status=status.HTTP_200_OK if healthy else status.HTTP_503_SERVICE_UNAVAILABLE,
         )
+
+
+class OrganizationScopedViewSetMixin:
+    """Tenancy for ViewSets of organization-bound records (core.models.OrganizationScoped).
+
+    - Lists and lookups only reach records of the organizations where the caller's role
+      may view the model (superusers: all); anything else is a 404, never a 403, so
+      that another organization's records cannot even be confirmed.
+    - Update and delete need the change and delete permissions in the record's
+      organization (rbac.permissions.HasModelPermissionInOrg).
+    - A create names its organization in the payload; it must be one of the caller's
+      organizations and their role there must hold the add permission. Moving a
+      record to another organization needs the change permission there too.
+
+    `organization_lookup` is the queryset path to the owning organization's id.
+    """
+
+    permission_classes = [HasModelPermissionInOrg]
+    organization_lookup = "organization"
+    permission_verbs: dict[str, str] = {}
+
+    def get_permission_model(self):
+        return self.get_serializer_class().Meta.model
+
+    def get_object_organization(self, obj):
+        return obj.organization_id
+
+    def get_queryset(self):
+        queryset = super().get_queryset()
+        perm = model_permission(self.get_permission_model(), "view")
+        organizations = organizations_with_perm(self.request.user, perm)
+        if organizations is None:
+            return queryset
+        return queryset.filter(**{f"{self.organization_lookup}__in": organizations})
+
+    def check_organization_permission(self, verb: str, organization) -> None:
+        model = self.get_permission_model()
+        if not has_perm_in_org(self.request.user, model_permission(model, verb), organization):
+            raise PermissionDenied(
+                _("Your role in %(organization)s does not allow you to %(verb)s %(model)s.")
+                % {
+                    "organization": organization,
+                    "verb": verb,
+                    "model": model._meta.verbose_name_plural,
+                }
+            )
+
+    def perform_create(self, serializer):
+        organization = serializer.validated_data.get("organization")
+        if organization is None:
+            raise ValidationError({"organization": [_("This field is required.")]})
+        self.check_organization_permission("add", organization)
+        serializer.save()
+
+    def perform_update(self, serializer):
+        organization = serializer.validated_data.get("organization")
+        if organization is not None and organization.pk != serializer.instance.organization_id:
+            self.check_organization_permission("change", organization)
+        serializer.save()
+
+
+@extend_schema_view(
+    list=extend_schema(tags=["custom fields"]),
+    retrieve=extend_schema(tags=["custom fields"]),
+    create=extend_schema(tags=["custom fields"]),
+    update=extend_schema(tags=["custom fields"]),
+    partial_update=extend_schema(tags=["custom fields"]),
+    destroy=extend_schema(tags=["custom fields"]),
+)
+class CustomFieldDefinitionViewSet(viewsets.ModelViewSet):
+    """The keys the `custom_fields` of each model may hold, with their type, whether
+    they are required, their choices and bounds; globally or for one organization.
+    Platform configuration: needs the global (staff) permissions on definitions."""
+
+    queryset = CustomFieldDefinition.objects.select_related("content_type", "organization")
+    serializer_class = CustomFieldDefinitionSerializer
+    permission_classes = [GlobalModelPermissions]
+    filterset_fields = ["organization", "field_type", "required", "is_active", "key"]
+    search_fields = ["key", "label", "content_type__model"]
+    ordering_fields = ["key", "id", "created_at"]

@@ -155,3 +155,48 @@ def test_empty_is_active_lists_active_and_inactive(api_client):
     assert {"XTS", "XXX", "XAU"} <= codes
     default = api_client.get("/api/v1/currencies/?page_size=100&search=X").json()["results"]
     assert {"XTS", "XXX"}.isdisjoint({row["code"] for row in default})
+
+
+TENANT_ENDPOINTS = ["organization-list", "organization-membership-list", "contact-list"]
+
+
+@pytest.fixture
+def superuser_client(jwt_client):
+    from api.v1.base_models.user.tests.factories import UserFactory
+
+    return jwt_client(UserFactory(is_superuser=True, is_staff=True))
+
+
+@pytest.mark.parametrize("name", TENANT_ENDPOINTS)
+@pytest.mark.parametrize(
+    "body",
+    [
+        "{not json",
+        '["a list"]',
+        "42",
+        "{}",
+        '{"organization": "abc", "name": {"x": 1}, "code": [1], "first_name": 5, "role": "x"}',
+        '{"organization": 999999, "user": 999999, "role": 999999, "first_name": "x",'
+        ' "name": "x", "code": "x", "organization_type": "Nope"}',
+        '{"custom_fields": [1], "tags": "not-a-list", "first_name": "x", "name": "x"}',
+    ],
+)
+def test_tenant_endpoints_refuse_bad_bodies_without_writing(superuser_client, name, body):
+    from api.v1.base_models.contact.models import Contact
+    from api.v1.base_models.organization.models import Organization, OrganizationMembership
+
+    counts = (
+        Organization.objects.count(),
+        Contact.objects.count(),
+        OrganizationMembership.objects.count(),
+    )
+    response = superuser_client.post(
+        reverse(f"api-v1:{name}"), body, content_type="application/json"
+    )
+    assert response.status_code == 400, response.content
+    assert response.json()
+    assert counts == (
+        Organization.objects.count(),
+        Contact.objects.count(),
+        OrganizationMembership.objects.count(),
+    )

@@ -1,8 +1,14 @@
 """The one URL tree of API v1. Each app contributes its own urls module."""
 
 from django.urls import include, path
+from rest_framework.routers import SimpleRouter
 
-from core.views import HealthView
+from core.views import CustomFieldDefinitionViewSet, HealthView
+
+router = SimpleRouter()
+router.register(
+    "custom-field-definitions", CustomFieldDefinitionViewSet, basename="custom-field-definition"
+)
 
 app_name = "api-v1"
 
@@ -11,4 +17,8 @@ urlpatterns = [
     path("auth/", include("api.v1.base_models.auth.urls")),
     path("", include("api.v1.base_models.user.urls")),
     path("", include("api.v1.base_models.common.urls")),
+    path("", include("api.v1.base_models.organization.urls")),
+    path("", include("api.v1.base_models.contact.urls")),
+    path("", include("rbac.urls")),
+    path("", include(router.urls)),
 ]

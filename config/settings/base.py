@@ -60,6 +60,7 @@ THIRD_PARTY_APPS = [
     "phonenumber_field",
     "django_countries",
     "mptt",
+    "taggit",
     "channels",
     "django_celery_beat",
     "crum",
@@ -69,10 +70,18 @@ LOCAL_APPS = [
     "api.v1.base_models.user.apps.UserConfig",
     "api.v1.base_models.auth.apps.AuthenticationConfig",
     "api.v1.base_models.common.apps.CommonConfig",
+    "api.v1.base_models.organization.apps.OrganizationConfig",
+    "api.v1.base_models.contact.apps.ContactConfig",
+    "rbac.apps.RbacConfig",
 ]
 INSTALLED_APPS = DJANGO_APPS + THIRD_PARTY_APPS + LOCAL_APPS
 
 AUTH_USER_MODEL = "users.User"
+AUTHENTICATION_BACKENDS = [
+    "django.contrib.auth.backends.ModelBackend",
+    # user.has_perm(perm, obj) answered by the user's role in the object's organization.
+    "rbac.backends.OrganizationPermissionBackend",
+]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
@@ -280,6 +289,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "SWAGGER_UI_SETTINGS": {"persistAuthorization": True},
+    # Choice sets shared by several models get one name in the schema.
+    "ENUM_NAME_OVERRIDES": {
+        "LifecycleStatusEnum": "api.v1.base_models.organization.choices.OrganizationStatus",
+        "AddressStatusEnum": "api.v1.base_models.common.choices.AddressStatus",
+        "HealthStatusEnum": [("ok", "ok"), ("error", "error")],
+    },
 }
 
 # --------------------------------------------------------------------------------------

@@ -8,6 +8,8 @@ from rest_framework.test import APIClient
 
 from api.v1.base_models.auth.models import UserAPIKey
 from api.v1.base_models.common.models import Category, TaxRate
+from api.v1.base_models.contact.models import Contact
+from api.v1.base_models.organization.models import Organization, OrganizationMembership
 
 pytestmark = pytest.mark.django_db
 User = get_user_model()
@@ -57,6 +59,12 @@ def test_creates_accounts_profiles_and_a_working_api_key(settings):
     response = client.get("/api/v1/profiles/me/", HTTP_X_API_KEY=key)
     assert response.status_code == 200
     assert response.json()["user"]["username"] == "demo"
+    # The demo user administers the demo organization and sees its contacts.
+    contacts = client.get("/api/v1/contacts/", HTTP_X_API_KEY=key).json()["results"]
+    assert sorted(contact["full_name"] for contact in contacts) == ["Alan Turing", "Grace Hopper"]
+    assert all(len(contact["email_addresses"]) == 1 for contact in contacts)
+    organizations = client.get("/api/v1/organizations/", HTTP_X_API_KEY=key).json()["results"]
+    assert {organization["code"] for organization in organizations} == {"DEMO", "DEMO-SALES"}
 
 
 def test_is_idempotent_and_leaves_existing_accounts_alone(settings):
@@ -72,6 +80,9 @@ def test_is_idempotent_and_leaves_existing_accounts_alone(settings):
     assert UserAPIKey.objects.count() == 1
     assert Category.objects.count() == 6
     assert TaxRate.objects.count() == 4
+    assert Organization.objects.count() == 2
+    assert Contact.objects.count() == 2
+    assert OrganizationMembership.objects.count() == 2
     assert "X-API-Key:" not in output
     admin.refresh_from_db()
     assert admin.check_password("changed-by-the-team")

@@ -11,12 +11,15 @@ from decimal import Decimal
 from crum import impersonate
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from api.v1.base_models.auth.models import UserAPIKey
 from api.v1.base_models.common.choices import CategoryType, TaxType
-from api.v1.base_models.common.models import Category, TaxRate
+from api.v1.base_models.common.models import Address, Category, TaxRate
+from api.v1.base_models.contact.models import Contact, ContactAddress, ContactEmailAddress
+from api.v1.base_models.organization.models import Organization, OrganizationMembership
 
 User = get_user_model()
 
@@ -66,6 +69,13 @@ DEMO_TAX_RATES = [
     ("DE", "standard", "Germany VAT (standard)", "0.19", TaxType.VAT, (2021, 1, 1)),
 ]
 
+DEMO_ORGANIZATION = {"code": "DEMO", "name": "Demo Company", "organization_type_id": "Company"}
+DEMO_DEPARTMENT = {"code": "DEMO-SALES", "name": "Sales", "organization_type_id": "Department"}
+DEMO_CONTACTS = [
+    ("Grace", "Hopper", "grace@example.com", "US", "Arlington"),
+    ("Alan", "Turing", "alan@example.com", "GB", "Manchester"),
+]
+
 
 class Command(BaseCommand):
     help = "Create the demo superuser, a demo user and demo data if they do not exist."
@@ -94,10 +104,36 @@ class Command(BaseCommand):
         with impersonate(User.objects.get(username="admin")):
             self._ensure_categories()
             self._ensure_tax_rates()
+            company = self._ensure_organizations(User.objects.get(username="demo"))
         self.stdout.write(
             f"Demo data: {len(DEMO_CATEGORIES)} product categories "
-            f"(/api/v1/categories/tree/PRODUCT/), {len(DEMO_TAX_RATES)} tax rates."
+            f"(/api/v1/categories/tree/PRODUCT/), {len(DEMO_TAX_RATES)} tax rates, "
+            f"organization {company.code} (id {company.pk}) with a department and "
+            f"{len(DEMO_CONTACTS)} contacts; 'demo' administers it."
         )
+
+    def _ensure_organizations(self, member):
+        company, _ = Organization.objects.get_or_create(
+            code=DEMO_ORGANIZATION["code"], defaults=DEMO_ORGANIZATION
+        )
+        department, _ = Organization.objects.get_or_create(
+            code=DEMO_DEPARTMENT["code"], defaults={**DEMO_DEPARTMENT, "parent": company}
+        )
+        administrator = Group.objects.get(name="Organization Administrator")
+        for organization in (company, department):
+            OrganizationMembership.objects.get_or_create(
+                user=member, organization=organization, defaults={"role": administrator}
+            )
+        for first_name, last_name, email, country, city in DEMO_CONTACTS:
+            contact, created = Contact.objects.get_or_create(
+                organization=company, first_name=first_name, last_name=last_name
+            )
+            if created:
+                ContactEmailAddress.objects.create(contact=contact, email=email)
+                ContactAddress.objects.create(
+                    contact=contact, address=Address.objects.create(country=country, city=city)
+                )
+        return company
 
     def _ensure_categories(self):
         created = {}

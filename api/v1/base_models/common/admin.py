@@ -1,6 +1,8 @@
 from django.contrib import admin
 from mptt.admin import DraggableMPTTAdmin, MPTTModelAdmin
 
+from core.admin import AUDIT_FIELDS, AUDIT_FIELDSET
+
 from .models import (
     Address,
     Category,
@@ -12,8 +14,6 @@ from .models import (
     UnitOfMeasure,
 )
 
-AUDIT_FIELDS = ("created_at", "created_by", "updated_at", "updated_by")
-AUDIT_FIELDSET = ("Audit Info", {"classes": ("collapse",), "fields": AUDIT_FIELDS})
 CUSTOM_FIELDSET = ("Custom Data", {"fields": ("custom_fields",)})
 
 

@@ -5,45 +5,20 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
-from django.db import models, router, transaction
+from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
-from mptt.models import MPTTModel, TreeForeignKey
+from mptt.models import TreeForeignKey
 
-from core.custom_fields import CustomFieldsModel
-from core.models import Auditable, Timestamped
+from core.models import BaseModel, BaseTreeModel
 from core.utils import unique_slug
 
 from .choices import AddressStatus, CategoryType, JurisdictionType, TaxType, UnitType
 
 
-class ReferenceModel(Timestamped, Auditable, CustomFieldsModel):
-    """Base of the reference data models: timestamps, audit users, custom fields."""
-
-    class Meta:
-        abstract = True
-
-
-class ReferenceTree(ReferenceModel, MPTTModel):
-    """Base of the hierarchical reference models (django-mptt trees)."""
-
-    class Meta:
-        abstract = True
-
-    def delete(self, *args, **kwargs):
-        # django-mptt closes the node's gap in the tree before the rows are deleted: in
-        # one transaction, so that a refused deletion (a PROTECT reference) leaves the
-        # tree intact.
-        using = kwargs.get("using") or router.db_for_write(type(self), instance=self)
-        with transaction.atomic(using=using):
-            return super().delete(*args, **kwargs)
-
-    delete.alters_data = True
-
-
 # ------------------------------------------------------------------------------ currency
-class Currency(ReferenceModel):
+class Currency(BaseModel):
     """An ISO 4217 currency. Every currency of ISO 4217 list one is loaded by migration."""
 
     code = models.CharField(
@@ -96,7 +71,7 @@ class Currency(ReferenceModel):
 
 
 # ------------------------------------------------------------------------------- address
-class Address(ReferenceModel):
+class Address(BaseModel):
     """A postal address. Owned by other records (organizations, contacts, warehouses),
     which create and update it through AddressSerializer; there is no endpoint of its own."""
 
@@ -160,7 +135,7 @@ class Address(ReferenceModel):
 
 
 # -------------------------------------------------------------------------------- status
-class Status(ReferenceModel):
+class Status(BaseModel):
     """A status value shared by models (draft, active, approved, ...), by slug."""
 
     slug = models.SlugField(
@@ -201,7 +176,7 @@ class Status(ReferenceModel):
 
 
 # ------------------------------------------------------------------------ unit of measure
-class UnitOfMeasure(ReferenceModel):
+class UnitOfMeasure(BaseModel):
     """A unit of measure (KG, M, EA, ...) with its type of quantity."""
 
     code = models.CharField(
@@ -239,7 +214,7 @@ class UnitOfMeasure(ReferenceModel):
 
 
 # ------------------------------------------------------------------------------ category
-class Category(ReferenceTree):
+class Category(BaseTreeModel):
     """A node of a category tree; each `category_type` (product, document type, ...) has
     its own trees, and a parent always has the same type as its children."""
 
@@ -314,7 +289,7 @@ class Category(ReferenceTree):
 
 
 # ----------------------------------------------------------------------------------- tax
-class TaxJurisdiction(ReferenceTree):
+class TaxJurisdiction(BaseTreeModel):
     """A place with its own taxes: a country, a state or province, a county, a city."""
 
     code = models.CharField(
@@ -350,7 +325,7 @@ class TaxJurisdiction(ReferenceTree):
         return self.name
 
 
-class TaxCategory(ReferenceModel):
+class TaxCategory(BaseModel):
     """A class of goods or services for taxation: standard, reduced, zero, exempt, ..."""
 
     code = models.SlugField(_("Code"), max_length=50, primary_key=True)
@@ -367,7 +342,7 @@ class TaxCategory(ReferenceModel):
         return self.name
 
 
-class TaxRate(ReferenceModel):
+class TaxRate(BaseModel):
     """A tax rate of a jurisdiction (optionally for one tax category), valid over a period."""
 
     jurisdiction = models.ForeignKey(

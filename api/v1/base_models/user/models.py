@@ -10,18 +10,27 @@ from phonenumber_field.modelfields import PhoneNumberField
 
 from core.custom_fields import CustomFieldsModel
 from core.models import Auditable, Timestamped
-from core.validators import FileSizeValidator
+from core.validators import FileSizeValidator, validate_language, validate_timezone
 
 from .choices import DateFormat, TimeFormat
-from .validators import validate_language, validate_notification_preferences, validate_timezone
+from .validators import validate_notification_preferences
 
 
 class User(AbstractUser):
     """The project's user model: Django's fields, owned by the project from the first
     migration so that it can grow (Django recommends this for every new project).
 
-    ERP attributes and preferences of a person live in UserProfile.
+    ERP attributes and preferences of a person live in UserProfile; the organizations a
+    user works in and the role held in each, in OrganizationMembership.
     """
+
+    def get_organizations(self):
+        """The organizations of the user's active memberships."""
+        from api.v1.base_models.organization.models import Organization
+
+        return Organization.objects.filter(
+            memberships__user=self, memberships__is_active=True
+        ).distinct()
 
 
 def default_language() -> str:

@@ -1,37 +1,9 @@
 """Validators of profile preferences, usable by models and serializers alike."""
 
-import zoneinfo
-from functools import cache
-
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from .choices import NotificationChannel
-
-
-@cache
-def available_timezones() -> frozenset[str]:
-    """IANA time zone names (from the tzdata package, so the same on every machine)."""
-    return frozenset(zoneinfo.available_timezones())
-
-
-def validate_timezone(value: str) -> None:
-    if value not in available_timezones():
-        raise ValidationError(
-            _("'%(value)s' is not a valid IANA time zone (for example 'Europe/Paris')."),
-            code="invalid_timezone",
-            params={"value": value},
-        )
-
-
-def validate_language(value: str) -> None:
-    if value not in dict(settings.LANGUAGES):
-        raise ValidationError(
-            _("'%(value)s' is not a supported language code (for example 'en' or 'fr')."),
-            code="invalid_language",
-            params={"value": value},
-        )
 
 
 def validate_notification_preferences(value) -> None:

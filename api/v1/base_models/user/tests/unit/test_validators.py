@@ -1,11 +1,8 @@
 import pytest
 from django.core.exceptions import ValidationError
 
-from api.v1.base_models.user.validators import (
-    validate_language,
-    validate_notification_preferences,
-    validate_timezone,
-)
+from api.v1.base_models.user.validators import validate_notification_preferences
+from core.validators import validate_language, validate_timezone
 
 
 class TestValidateTimezone:

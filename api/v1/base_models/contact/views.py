@@ -1,0 +1,38 @@
+from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework import viewsets
+
+from core.views import OrganizationScopedViewSetMixin
+
+from .filters import ContactFilter
+from .models import Contact
+from .serializers import ContactSerializer
+
+TAGS = ["contacts"]
+
+
+@extend_schema_view(
+    list=extend_schema(tags=TAGS),
+    retrieve=extend_schema(tags=TAGS),
+    create=extend_schema(tags=TAGS),
+    update=extend_schema(tags=TAGS),
+    partial_update=extend_schema(tags=TAGS),
+    destroy=extend_schema(tags=TAGS),
+)
+class ContactViewSet(OrganizationScopedViewSetMixin, viewsets.ModelViewSet):
+    """Contacts of your organizations, with their channels. Your role in the contact's
+    organization decides what you may do (contact.view/add/change/delete_contact)."""
+
+    queryset = Contact.objects.select_related("linked_organization").prefetch_related(
+        "email_addresses", "phone_numbers", "addresses__address", "tags"
+    )
+    serializer_class = ContactSerializer
+    filterset_class = ContactFilter
+    search_fields = [
+        "first_name",
+        "last_name",
+        "title",
+        "department",
+        "email_addresses__email",
+        "notes",
+    ]
+    ordering_fields = ["last_name", "first_name", "created_at", "updated_at", "status"]

@@ -1,0 +1,283 @@
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.db import transaction
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+from rest_framework.exceptions import PermissionDenied
+from taggit.serializers import TaggitSerializer, TagListSerializerField
+
+from api.v1.base_models.common.models import Address, Currency
+from api.v1.base_models.common.serializers import AddressSerializer
+from core.custom_fields import CustomFieldsSerializerMixin
+from core.serializers import MemberOrganizationField
+from rbac.access import permissions_in_org
+from rbac.fields import FieldPermissionSerializerMixin
+
+from .models import Organization, OrganizationMembership, OrganizationType
+
+User = get_user_model()
+
+
+class OrganizationTypeSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = OrganizationType
+        fields = ["name", "description"]
+        read_only_fields = fields
+
+
+class OrganizationSerializer(
+    FieldPermissionSerializerMixin,
+    CustomFieldsSerializerMixin,
+    TaggitSerializer,
+    serializers.ModelSerializer,
+):
+    """An organization. `parent` is one of the caller's organizations (or null for a
+    top-level one); `primary_address` is written nested; `primary_contact` is a contact
+    of this organization."""
+
+    tags = TagListSerializerField(required=False)
+    organization_type = serializers.PrimaryKeyRelatedField(
+        queryset=OrganizationType.objects.all(), help_text="Name of the organization type."
+    )
+    organization_type_name = serializers.CharField(source="organization_type.name", read_only=True)
+    parent = MemberOrganizationField(
+        required=False, allow_null=True, help_text="Id of the parent organization, or null."
+    )
+    currency = serializers.PrimaryKeyRelatedField(
+        queryset=Currency.objects.filter(is_active=True),
+        required=False,
+        allow_null=True,
+        help_text="ISO 4217 code of the default currency.",
+    )
+    primary_address = AddressSerializer(required=False, allow_null=True)
+
+    class Meta:
+        model = Organization
+        fields = [
+            "id",
+            "name",
+            "code",
+            "organization_type",
+            "organization_type_name",
+            "status",
+            "parent",
+            "level",
+            "effective_date",
+            "end_date",
+            "primary_contact",
+            "primary_address",
+            "currency",
+            "timezone",
+            "language",
+            "tags",
+            "metadata",
+            "custom_fields",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["id", "level", "created_at", "updated_at"]
+        # Checked in validate() with clear messages (case-insensitive code, name per parent).
+        validators = []
+
+    def get_fields(self):
+        fields = super().get_fields()
+        # A primary contact must be a contact of this organization.
+        from api.v1.base_models.contact.models import Contact
+
+        contacts = Contact.objects.none()
+        if self.instance is not None and isinstance(self.instance, Organization):
+            contacts = Contact.objects.filter(organization=self.instance)
+        fields["primary_contact"] = serializers.PrimaryKeyRelatedField(
+            queryset=contacts,
+            required=False,
+            allow_null=True,
+            help_text="Id of a contact of this organization (set once the organization exists).",
+        )
+        return fields
+
+    # FieldPermissionSerializerMixin: an organization's own rules apply to it; a new
+    # one takes the rules of its parent.
+    def get_record_organization(self, instance):
+        return instance.pk
+
+    def get_target_organization(self, attrs):
+        if self.instance is not None:
+            return self.instance.pk
+        parent = attrs.get("parent")
+        return parent.pk if parent else None
+
+    def get_custom_fields_organization(self, attrs):
+        if self.instance is not None:
+            return self.instance
+        return attrs.get("parent")
+
+    def validate_code(self, value):
+        value = value.strip()
+        duplicates = Organization.objects.filter(code__iexact=value)
+        if self.instance is not None:
+            duplicates = duplicates.exclude(pk=self.instance.pk)
+        if duplicates.exists():
+            raise serializers.ValidationError(_("An organization with this code already exists."))
+        return value
+
+    def validate_metadata(self, value):
+        if not isinstance(value, dict):
+            raise serializers.ValidationError(_("Metadata must be a JSON object."))
+        return value
+
+    def validate(self, attrs):
+        attrs = super().validate(attrs)
+        instance = self.instance
+
+        def current(name):
+            return attrs[name] if name in attrs else getattr(instance, name, None)
+
+        parent, name = current("parent"), current("name")
+        if (
+            instance is not None
+            and parent is not None
+            and (parent.pk == instance.pk or parent.is_descendant_of(instance))
+        ):
+            raise serializers.ValidationError(
+                {"parent": [_("An organization cannot be moved under itself or its descendants.")]}
+            )
+        siblings = Organization.objects.filter(parent=parent, name=name)
+        if instance is not None:
+            siblings = siblings.exclude(pk=instance.pk)
+        if siblings.exists():
+            raise serializers.ValidationError(
+                {"name": [_("An organization with this name already exists at this level.")]}
+            )
+        start, end = current("effective_date"), current("end_date")
+        if start and end and end < start:
+            raise serializers.ValidationError(
+                {"end_date": [_("The end date must not be before the effective date.")]}
+            )
+        return attrs
+
+    @transaction.atomic
+    def create(self, validated_data):
+        address = validated_data.pop("primary_address", None)
+        if address is not None:
+            validated_data["primary_address"] = Address.objects.create(**address)
+        return super().create(validated_data)
+
+    @transaction.atomic
+    def update(self, instance, validated_data):
+        if "primary_address" in validated_data:
+            address = validated_data.pop("primary_address")
+            current = instance.primary_address
+            if address is None:
+                instance.primary_address = None
+                if current is not None:
+                    instance.save(update_fields=["primary_address"])
+                    current.delete()
+            elif current is not None:
+                AddressSerializer().update(current, address)
+            else:
+                instance.primary_address = Address.objects.create(**address)
+        return super().update(instance, validated_data)
+
+
+class OrganizationMoveSerializer(serializers.Serializer):
+    parent = MemberOrganizationField(
+        allow_null=True, help_text="Id of the new parent organization, or null for top level."
+    )
+
+
+class MyPermissionsSerializer(serializers.Serializer):
+    organization = serializers.IntegerField()
+    role = serializers.CharField(allow_null=True)
+    is_superuser = serializers.BooleanField()
+    permissions = serializers.ListField(child=serializers.CharField())
+
+
+class OrganizationMembershipSerializer(FieldPermissionSerializerMixin, serializers.ModelSerializer):
+    """A user's membership of an organization, with its role.
+
+    Nobody grants more than they hold: the role given must not carry permissions the
+    caller lacks in that organization, and a membership whose role does cannot be
+    changed or removed by the caller (superusers excepted).
+    """
+
+    organization = MemberOrganizationField()
+    user = serializers.PrimaryKeyRelatedField(queryset=User.objects.filter(is_active=True))
+    role = serializers.PrimaryKeyRelatedField(
+        queryset=Group.objects.all(), help_text="Id of the role (a Group)."
+    )
+    username = serializers.CharField(source="user.username", read_only=True)
+    organization_name = serializers.CharField(source="organization.name", read_only=True)
+    role_name = serializers.CharField(source="role.name", read_only=True)
+
+    class Meta:
+        model = OrganizationMembership
+        fields = [
+            "id",
+            "user",
+            "username",
+            "organization",
+            "organization_name",
+            "role",
+            "role_name",
+            "is_active",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["id", "created_at", "updated_at"]
+        validators = [
+            serializers.UniqueTogetherValidator(
+                queryset=OrganizationMembership.objects.all(),
+                fields=("user", "organization"),
+                message=_("This user already has a membership in this organization."),
+            )
+        ]
+
+    def validate(self, attrs):
+        attrs = super().validate(attrs)
+        request = self.context.get("request")
+        organization = attrs.get("organization", getattr(self.instance, "organization", None))
+        if request is not None and organization is not None:
+            held = permissions_in_org(request.user, organization)
+            if self.instance is not None:
+                check_role_within(self.instance.role, held)
+            if "role" in attrs:
+                check_role_within(attrs["role"], held)
+        return attrs
+
+
+def role_permissions(role) -> set[str]:
+    return {
+        f"{app_label}.{codename}"
+        for app_label, codename in role.permissions.values_list(
+            "content_type__app_label", "codename"
+        )
+    }
+
+
+def check_role_within(role, held: set[str]) -> None:
+    """403 when `role` carries permissions outside `held` (no one grants more than they hold)."""
+    if role_permissions(role) - held:
+        raise PermissionDenied(
+            _("The role %(role)s has permissions you do not hold in this organization.")
+            % {"role": role.name}
+        )
+
+
+class MyMembershipSerializer(serializers.ModelSerializer):
+    organization_name = serializers.CharField(source="organization.name", read_only=True)
+    organization_code = serializers.CharField(source="organization.code", read_only=True)
+    role_name = serializers.CharField(source="role.name", read_only=True)
+
+    class Meta:
+        model = OrganizationMembership
+        fields = [
+            "id",
+            "organization",
+            "organization_name",
+            "organization_code",
+            "role",
+            "role_name",
+            "is_active",
+            "created_at",
+        ]
+        read_only_fields = fields

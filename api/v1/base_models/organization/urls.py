@@ -1,0 +1,22 @@
+from django.urls import path
+from rest_framework.routers import SimpleRouter
+
+from . import views
+
+router = SimpleRouter()
+router.register("organization-types", views.OrganizationTypeViewSet, basename="organization-type")
+router.register("organizations", views.OrganizationViewSet, basename="organization")
+router.register(
+    "organization-memberships",
+    views.OrganizationMembershipViewSet,
+    basename="organization-membership",
+)
+
+urlpatterns = [
+    path(
+        "profiles/me/memberships/",
+        views.MyMembershipsViewSet.as_view({"get": "list"}),
+        name="my-memberships",
+    ),
+    *router.urls,
+]

@@ -1,0 +1,110 @@
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from api.v1.base_models.organization.models import Organization
+from rbac.access import member_organization_ids
+from rbac.serializers import ContentTypeField
+
+from .models import CustomFieldDefinition
+
+
+@extend_schema_field(OpenApiTypes.INT)
+class MemberOrganizationField(serializers.PrimaryKeyRelatedField):
+    """An organization the caller is an active member of (any, for superusers).
+
+    Other organizations are reported exactly like ids that do not exist: a payload
+    cannot be used to learn whether another tenant's organization exists.
+    """
+
+    def get_queryset(self):
+        request = self.context.get("request")
+        organizations = member_organization_ids(request.user) if request else []
+        if organizations is None:
+            return Organization.objects.all()
+        return Organization.objects.filter(pk__in=organizations)
+
+
+class OrganizationScopedSerializerMixin(serializers.Serializer):
+    """The `organization` of a scoped record: required on create, one of the caller's
+    organizations (the view checks the role's permissions there)."""
+
+    organization = MemberOrganizationField(
+        help_text=_("Id of the organization the record belongs to."),
+    )
+
+    def get_fields(self):
+        fields = super().get_fields()
+        if self.instance is not None and "organization" in fields:
+            fields["organization"].required = False
+        return fields
+
+
+class CustomFieldDefinitionSerializer(serializers.ModelSerializer):
+    model = ContentTypeField(source="content_type", help_text='The model, e.g. "contact.contact".')
+    organization = serializers.PrimaryKeyRelatedField(
+        queryset=Organization.objects.all(),
+        required=False,
+        allow_null=True,
+        help_text="Id of the organization it applies to; empty for every organization.",
+    )
+
+    class Meta:
+        model = CustomFieldDefinition
+        fields = [
+            "id",
+            "model",
+            "organization",
+            "key",
+            "label",
+            "help_text",
+            "field_type",
+            "required",
+            "choices",
+            "min_value",
+            "max_value",
+            "max_length",
+            "is_active",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["id", "created_at", "updated_at"]
+        validators = []  # uniqueness checked in validate(), NULL organization included
+
+    def validate(self, attrs):
+        attrs = super().validate(attrs)
+        values = {
+            name: getattr(self.instance, name)
+            for name in (
+                "content_type",
+                "organization",
+                "key",
+                "field_type",
+                "required",
+                "choices",
+                "min_value",
+                "max_value",
+                "max_length",
+            )
+            if self.instance is not None
+        }
+        values.update(attrs)
+        candidate = CustomFieldDefinition(**values)
+        try:
+            candidate.clean()
+        except DjangoValidationError as exc:
+            raise serializers.ValidationError(exc.message_dict) from exc
+        duplicates = CustomFieldDefinition.objects.filter(
+            content_type=candidate.content_type,
+            organization=candidate.organization,
+            key=candidate.key,
+        )
+        if self.instance is not None:
+            duplicates = duplicates.exclude(pk=self.instance.pk)
+        if duplicates.exists():
+            raise serializers.ValidationError(
+                {"key": [_("This key is already defined for this model and organization.")]}
+            )
+        return attrs

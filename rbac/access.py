@@ -1,0 +1,112 @@
+"""Who may do what in which organization.
+
+Everything is computed from one query per user and request: the user's active
+memberships with their roles' permissions, cached on the user object (a new one is
+loaded for every request, so a role change applies from the next request on).
+"""
+
+from dataclasses import dataclass, field
+
+__all__ = [
+    "clear_cache",
+    "has_perm_in_org",
+    "member_organization_ids",
+    "member_role_ids",
+    "organizations_with_perm",
+    "permissions_in_org",
+    "role_in_org",
+]
+
+_CACHE_ATTR = "_rbac_access"
+
+
+@dataclass
+class _Access:
+    permissions: dict[int, set[str]] = field(default_factory=dict)  # org id -> "app.codename"
+    roles: dict[int, int] = field(default_factory=dict)  # org id -> role (Group) id
+
+
+def _access(user) -> _Access:
+    cached = getattr(user, _CACHE_ATTR, None)
+    if cached is not None:
+        return cached
+    from api.v1.base_models.organization.models import OrganizationMembership
+
+    access = _Access()
+    if user is not None and user.is_authenticated and user.is_active:
+        rows = OrganizationMembership.objects.filter(user=user, is_active=True).values_list(
+            "organization_id",
+            "role_id",
+            "role__permissions__content_type__app_label",
+            "role__permissions__codename",
+        )
+        for organization_id, role_id, app_label, codename in rows:
+            access.roles[organization_id] = role_id
+            permissions = access.permissions.setdefault(organization_id, set())
+            if codename is not None:
+                permissions.add(f"{app_label}.{codename}")
+    if user is not None:
+        setattr(user, _CACHE_ATTR, access)
+    return access
+
+
+def clear_cache(user) -> None:
+    """Forget the cached memberships of this user object (after changing them)."""
+    if hasattr(user, _CACHE_ATTR):
+        delattr(user, _CACHE_ATTR)
+
+
+def _is_superuser(user) -> bool:
+    return bool(user is not None and user.is_active and user.is_superuser)
+
+
+def _organization_id(organization):
+    return getattr(organization, "pk", organization)
+
+
+def has_perm_in_org(user, perm: str, organization) -> bool:
+    """True for an active superuser; otherwise when the user's active membership in the
+    organization has a role holding `perm` ("app_label.codename")."""
+    if organization is None:
+        return False
+    if _is_superuser(user):
+        return True
+    return perm in _access(user).permissions.get(_organization_id(organization), ())
+
+
+def organizations_with_perm(user, perm: str) -> list[int] | None:
+    """Ids of the organizations where the user holds `perm`; None means all (superuser)."""
+    if _is_superuser(user):
+        return None
+    return [org for org, perms in _access(user).permissions.items() if perm in perms]
+
+
+def member_organization_ids(user) -> list[int] | None:
+    """Ids of the organizations of the user's active memberships; None means all."""
+    if _is_superuser(user):
+        return None
+    return list(_access(user).roles)
+
+
+def member_role_ids(user) -> set[int]:
+    """Ids of the roles (Groups) of the user's active memberships."""
+    return set(_access(user).roles.values())
+
+
+def role_in_org(user, organization) -> int | None:
+    """Id of the user's role (Group) in the organization, if an active member."""
+    return _access(user).roles.get(_organization_id(organization))
+
+
+def permissions_in_org(user, organization) -> set[str]:
+    """The user's effective permissions in the organization ("app_label.codename")."""
+    if _is_superuser(user):
+        from django.contrib.auth.models import Permission
+
+        return {
+            f"{app_label}.{codename}"
+            for app_label, codename in Permission.objects.values_list(
+                "content_type__app_label", "codename"
+            )
+        }
+    return set(_access(user).permissions.get(_organization_id(organization), ()))

@@ -1,0 +1,105 @@
+"""Field-level permissions: which fields a role may not read or not write."""
+
+from django.contrib.contenttypes.models import ContentType
+from django.utils.translation import gettext_lazy
+from rest_framework.exceptions import PermissionDenied
+
+from .access import member_role_ids, role_in_org
+
+_CACHE_ATTR = "_rbac_field_rules"
+
+
+def _rules(request, model) -> dict[int, dict[str, tuple[bool, bool]]]:
+    """{role id: {field: (can_read, can_write)}} of the caller's roles for `model`,
+    loaded once per request and model."""
+    from .models import FieldPermission
+
+    cache = getattr(request, _CACHE_ATTR, None)
+    if cache is None:
+        cache = {}
+        setattr(request, _CACHE_ATTR, cache)
+    content_type = ContentType.objects.get_for_model(model)
+    if content_type.pk not in cache:
+        rules: dict[int, dict[str, tuple[bool, bool]]] = {}
+        role_ids = member_role_ids(request.user)
+        if role_ids:
+            for role_id, field_name, can_read, can_write in FieldPermission.objects.filter(
+                content_type=content_type, role_id__in=role_ids
+            ).values_list("role_id", "field_name", "can_read", "can_write"):
+                rules.setdefault(role_id, {})[field_name] = (can_read, can_write)
+        cache[content_type.pk] = rules
+    return cache[content_type.pk]
+
+
+def field_restrictions(request, model, organization) -> tuple[set[str], set[str]]:
+    """(hidden fields, read-only fields) for the caller on `model` records of
+    `organization`. Hidden fields are read-only too. Superusers have none."""
+    user = getattr(request, "user", None)
+    if user is None or organization is None or (user.is_active and user.is_superuser):
+        return set(), set()
+    role_id = role_in_org(user, organization)
+    rules = _rules(request, model).get(role_id, {}) if role_id is not None else {}
+    hidden = {name for name, (can_read, _write) in rules.items() if not can_read}
+    read_only = {name for name, (_read, can_write) in rules.items() if not can_write}
+    return hidden, read_only | hidden
+
+
+class FieldPermissionSerializerMixin:
+    """For serializers of organization-bound records: drops the fields the caller's role
+    (in the record's organization) may not read, and refuses with 403 writes to fields
+    it may not write (sending a readable field unchanged, as a PUT of a read representation
+    does, is allowed).
+
+    Subclasses may override `get_record_organization(instance)` and
+    `get_target_organization(attrs)`.
+    """
+
+    def get_record_organization(self, instance):
+        return getattr(instance, "organization_id", None)
+
+    def get_target_organization(self, attrs):
+        if self.instance is not None:
+            return self.get_record_organization(self.instance)
+        return attrs.get("organization")
+
+    def _restrictions(self, organization):
+        request = self.context.get("request")
+        if request is None:
+            return set(), set()
+        return field_restrictions(request, self.Meta.model, organization)
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        hidden, _read_only = self._restrictions(self.get_record_organization(instance))
+        for name in hidden:
+            data.pop(name, None)
+        return data
+
+    def validate(self, attrs):
+        attrs = super().validate(attrs)
+        hidden, read_only = self._restrictions(self.get_target_organization(attrs))
+        sent = set(getattr(self, "initial_data", {}) or {})
+        forbidden = []
+        for name in sorted(read_only & sent & set(self.fields)):
+            source = self.fields[name].source
+            if source not in attrs:
+                continue
+            # Unchanged: nothing is written. Not for hidden fields, which no read
+            # representation holds: the answer would tell whether a guess is right.
+            if (
+                self.instance is not None
+                and name not in hidden
+                and attrs[source] == getattr(self.instance, source, None)
+            ):
+                attrs.pop(source)
+                continue
+            forbidden.append(name)
+        if forbidden:
+            raise PermissionDenied(
+                {
+                    "detail": gettext_lazy("Your role may not change these fields: %(fields)s.")
+                    % {"fields": ", ".join(forbidden)},
+                    "fields": forbidden,
+                }
+            )
+        return attrs

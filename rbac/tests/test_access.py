@@ -1,0 +1,282 @@
+"""rbac.access: the organization-aware permission checks and their per-user cache."""
+
+import pytest
+from django.contrib.auth.models import AnonymousUser, Permission
+
+import rbac
+from api.v1.base_models.organization.models import OrganizationMembership
+from api.v1.base_models.organization.tests.factories import RoleFactory
+from api.v1.base_models.user.tests.factories import UserFactory
+from rbac import access
+from rbac.access import (
+    clear_cache,
+    has_perm_in_org,
+    member_organization_ids,
+    member_role_ids,
+    organizations_with_perm,
+    permissions_in_org,
+    role_in_org,
+)
+
+pytestmark = pytest.mark.django_db
+
+VIEW = "contact.view_contact"
+CHANGE = "contact.change_contact"
+
+
+# ------------------------------------------------------------------ has_perm_in_org
+def test_superuser_has_every_permission_in_every_organization(org_a, org_b):
+    superuser = UserFactory(is_superuser=True)
+    assert has_perm_in_org(superuser, CHANGE, org_a)
+    assert has_perm_in_org(superuser, "anything.at_all", org_b.pk)
+
+
+def test_an_inactive_superuser_has_none(org_a):
+    superuser = UserFactory(is_superuser=True, is_active=False)
+    assert not has_perm_in_org(superuser, VIEW, org_a)
+
+
+def test_member_has_the_permissions_of_their_role_only(member, org_a):
+    user = member(org_a, VIEW)
+    assert has_perm_in_org(user, VIEW, org_a)
+    assert not has_perm_in_org(user, CHANGE, org_a)
+
+
+def test_an_inactive_membership_grants_nothing(member, org_a):
+    user = member(org_a, VIEW, active=False)
+    assert not has_perm_in_org(user, VIEW, org_a)
+
+
+def test_an_inactive_user_has_nothing(member, org_a):
+    user = member(org_a, VIEW, is_active=False)
+    assert not has_perm_in_org(user, VIEW, org_a)
+
+
+def test_anonymous_and_none_have_nothing(org_a):
+    assert not has_perm_in_org(AnonymousUser(), VIEW, org_a)
+    assert not has_perm_in_org(None, VIEW, org_a)
+
+
+def test_a_role_applies_in_its_organization_only(member, org_a, org_b):
+    user = member(org_a, VIEW)
+    assert not has_perm_in_org(user, VIEW, org_b)
+
+
+def test_each_organization_has_its_own_role(member, org_a, org_b):
+    user = member(org_a, VIEW)
+    member(org_b, CHANGE, user=user)
+    assert has_perm_in_org(user, VIEW, org_a)
+    assert not has_perm_in_org(user, CHANGE, org_a)
+    assert has_perm_in_org(user, CHANGE, org_b)
+    assert not has_perm_in_org(user, VIEW, org_b)
+
+
+def test_organization_as_object_or_id(member, org_a):
+    user = member(org_a, VIEW)
+    assert has_perm_in_org(user, VIEW, org_a)
+    assert has_perm_in_org(user, VIEW, org_a.pk)
+
+
+def test_no_organization_means_no_permission(member, org_a):
+    user = member(org_a, VIEW)
+    superuser = UserFactory(is_superuser=True)
+    assert not has_perm_in_org(user, VIEW, None)
+    assert not has_perm_in_org(superuser, VIEW, None)
+
+
+def test_a_role_without_permissions_grants_none_but_is_a_membership(member, org_a):
+    user = member(org_a)
+    assert not has_perm_in_org(user, VIEW, org_a)
+    assert member_organization_ids(user) == [org_a.pk]
+    assert organizations_with_perm(user, VIEW) == []
+
+
+def test_the_global_django_permission_is_not_a_role_permission(org_a):
+    # Permissions given to the user directly (staff configuration) are not a role in
+    # an organization.
+    user = UserFactory()
+    user.user_permissions.add(Permission.objects.get(codename="view_contact"))
+    assert not has_perm_in_org(user, VIEW, org_a)
+
+
+# ---------------------------------------------------------- organizations and roles
+def test_organizations_with_perm(member, org_a, org_b):
+    user = member(org_a, VIEW, CHANGE)
+    member(org_b, VIEW, user=user)
+    assert sorted(organizations_with_perm(user, VIEW)) == sorted([org_a.pk, org_b.pk])
+    assert organizations_with_perm(user, CHANGE) == [org_a.pk]
+    assert organizations_with_perm(user, "contact.delete_contact") == []
+
+
+def test_organizations_with_perm_ignores_inactive_memberships(member, org_a, org_b):
+    user = member(org_a, VIEW)
+    member(org_b, VIEW, user=user, active=False)
+    assert organizations_with_perm(user, VIEW) == [org_a.pk]
+    assert member_organization_ids(user) == [org_a.pk]
+
+
+def test_superusers_are_in_all_organizations():
+    superuser = UserFactory(is_superuser=True)
+    assert organizations_with_perm(superuser, VIEW) is None
+    assert member_organization_ids(superuser) is None
+
+
+def test_an_inactive_superuser_is_in_none(org_a):
+    superuser = UserFactory(is_superuser=True, is_active=False)
+    assert organizations_with_perm(superuser, VIEW) == []
+    assert member_organization_ids(superuser) == []
+
+
+def test_anonymous_is_in_no_organization():
+    anonymous = AnonymousUser()
+    assert organizations_with_perm(anonymous, VIEW) == []
+    assert member_organization_ids(anonymous) == []
+    assert member_role_ids(anonymous) == set()
+    assert role_in_org(anonymous, 1) is None
+    assert permissions_in_org(anonymous, 1) == set()
+
+
+def test_member_organization_ids(member, org_a, org_b):
+    user = member(org_a)
+    member(org_b, VIEW, user=user)
+    assert sorted(member_organization_ids(user)) == sorted([org_a.pk, org_b.pk])
+
+
+def test_role_in_org(member, org_a, org_b):
+    role = RoleFactory(permissions=[VIEW])
+    user = member(org_a, role=role)
+    assert role_in_org(user, org_a) == role.pk
+    assert role_in_org(user, org_a.pk) == role.pk
+    assert role_in_org(user, org_b) is None
+    assert role_in_org(user, None) is None
+
+
+def test_role_in_org_ignores_inactive_memberships(member, org_a):
+    user = member(org_a, VIEW, active=False)
+    assert role_in_org(user, org_a) is None
+
+
+def test_member_role_ids(member, org_a, org_b):
+    role_a, role_b = RoleFactory(), RoleFactory(permissions=[VIEW])
+    user = member(org_a, role=role_a)
+    member(org_b, role=role_b, user=user)
+    assert member_role_ids(user) == {role_a.pk, role_b.pk}
+
+
+def test_member_role_ids_without_memberships():
+    assert member_role_ids(UserFactory()) == set()
+
+
+def test_permissions_in_org(member, org_a, org_b):
+    user = member(org_a, VIEW, CHANGE)
+    assert permissions_in_org(user, org_a) == {VIEW, CHANGE}
+    assert permissions_in_org(user, org_a.pk) == {VIEW, CHANGE}
+    assert permissions_in_org(user, org_b) == set()
+
+
+def test_permissions_in_org_is_a_copy(member, org_a):
+    user = member(org_a, VIEW)
+    permissions_in_org(user, org_a).add(CHANGE)
+    assert not has_perm_in_org(user, CHANGE, org_a)
+
+
+def test_a_superuser_holds_every_permission(org_a):
+    superuser = UserFactory(is_superuser=True)
+    everything = {
+        f"{app_label}.{codename}"
+        for app_label, codename in Permission.objects.values_list(
+            "content_type__app_label", "codename"
+        )
+    }
+    assert permissions_in_org(superuser, org_a) == everything
+    assert {VIEW, "rbac.add_fieldpermission", "auth.change_group"} <= everything
+
+
+# ----------------------------------------------------------------------- the cache
+def test_one_query_per_user_object(member, org_a, org_b, fresh, django_assert_num_queries):
+    user = fresh(member(org_a, VIEW, CHANGE))
+    member(org_b, VIEW, user=user)
+    user = fresh(user)
+    with django_assert_num_queries(1):
+        assert has_perm_in_org(user, VIEW, org_a)
+        assert not has_perm_in_org(user, "contact.delete_contact", org_b)
+        assert organizations_with_perm(user, CHANGE) == [org_a.pk]
+        assert len(member_organization_ids(user)) == 2
+        assert len(member_role_ids(user)) == 2
+        assert role_in_org(user, org_b) is not None
+        assert permissions_in_org(user, org_a) == {VIEW, CHANGE}
+
+
+def test_a_user_without_memberships_is_cached_too(fresh, org_a, django_assert_num_queries):
+    user = fresh(UserFactory())
+    with django_assert_num_queries(1):
+        assert not has_perm_in_org(user, VIEW, org_a)
+        assert organizations_with_perm(user, VIEW) == []
+        assert member_role_ids(user) == set()
+
+
+def test_superuser_checks_need_no_query(org_a, django_assert_num_queries):
+    superuser = UserFactory(is_superuser=True)
+    with django_assert_num_queries(0):
+        assert has_perm_in_org(superuser, VIEW, org_a)
+        assert organizations_with_perm(superuser, VIEW) is None
+        assert member_organization_ids(superuser) is None
+
+
+def test_the_cache_keeps_what_was_loaded_until_cleared(member, org_a, fresh):
+    user = fresh(member(org_a, VIEW))
+    assert not has_perm_in_org(user, CHANGE, org_a)
+    membership = OrganizationMembership.objects.get(user=user)
+    membership.role = RoleFactory(permissions=[VIEW, CHANGE])
+    membership.save()
+    # The same user object still answers from what it loaded...
+    assert not has_perm_in_org(user, CHANGE, org_a)
+    # ...until its cache is cleared.
+    clear_cache(user)
+    assert has_perm_in_org(user, CHANGE, org_a)
+
+
+def test_clear_cache_makes_the_next_check_query_again(
+    member, org_a, fresh, django_assert_num_queries
+):
+    user = fresh(member(org_a, VIEW))
+    has_perm_in_org(user, VIEW, org_a)
+    with django_assert_num_queries(0):
+        has_perm_in_org(user, VIEW, org_a)
+    clear_cache(user)
+    with django_assert_num_queries(1):
+        has_perm_in_org(user, VIEW, org_a)
+
+
+def test_clear_cache_on_a_user_never_checked_is_harmless():
+    user = UserFactory()
+    clear_cache(user)
+    clear_cache(user)
+    assert not hasattr(user, access._CACHE_ATTR)
+
+
+def test_a_role_change_is_seen_by_a_freshly_loaded_user(member, org_a, fresh):
+    user = fresh(member(org_a, VIEW))
+    assert not has_perm_in_org(user, CHANGE, org_a)
+    membership = OrganizationMembership.objects.get(user=user)
+    membership.role.permissions.add(Permission.objects.get(codename="change_contact"))
+    assert has_perm_in_org(fresh(user), CHANGE, org_a)
+    membership.is_active = False
+    membership.save()
+    assert not has_perm_in_org(fresh(user), VIEW, org_a)
+
+
+# ----------------------------------------------------------------- package exports
+def test_the_checks_are_importable_from_the_package():
+    assert rbac.has_perm_in_org is has_perm_in_org
+    for name in access.__all__:
+        assert getattr(rbac, name) is getattr(access, name)
+    from rbac import organizations_with_perm as imported
+
+    assert imported is organizations_with_perm
+
+
+def test_an_unknown_attribute_of_the_package_is_an_attribute_error():
+    with pytest.raises(AttributeError, match="no_such_check"):
+        rbac.no_such_check  # noqa: B018
+    assert not hasattr(rbac, "_access")

@@ -1,0 +1,332 @@
+"""The tenancy matrix, reusable for every organization-scoped endpoint.
+
+A test class that inherits ScopedEndpointContract and says which endpoint, model and
+factory it covers gets the whole matrix of the architecture's tenancy rules, as seen
+over HTTP by each kind of user:
+
+    class TestContactTenancy(ScopedEndpointContract):
+        basename = "contact"                     # router basename under api-v1:
+        factory = ContactFactory                 # called with organization=...
+        update_payload = {"first_name": "Changed"}
+        restricted_field = "notes"               # for the field-level rules
+
+        def create_payload(self, world, organization):
+            return {"organization": organization.pk, "first_name": "New"}
+
+The users: a superuser; `user_a` and `user_b`, with a role holding all four model
+permissions in organization A (resp. B); `user_both`, with that role in both;
+`user_none`, a member of neither; `view_only`, whose role in A may only view;
+`inactive`, whose membership of A (with the full role) is inactive. The records:
+`record_a` in A and `record_b` in B, made by the factory.
+"""
+
+import pytest
+from django.urls import reverse
+from rest_framework.test import APIClient
+
+from api.v1.base_models.auth.services import tokens_for
+from api.v1.base_models.organization.tests.factories import (
+    OrganizationFactory,
+    OrganizationMembershipFactory,
+    RoleFactory,
+    model_permissions,
+)
+from api.v1.base_models.user.tests.factories import UserFactory
+from rbac.models import FieldPermission
+
+USERS = ["superuser", "user_a", "user_b", "user_both", "user_none", "view_only", "inactive"]
+# Who sees record_a / record_b (list and retrieve).
+SEES = {
+    "superuser": {"record_a", "record_b"},
+    "user_a": {"record_a"},
+    "user_b": {"record_b"},
+    "user_both": {"record_a", "record_b"},
+    "user_none": set(),
+    "view_only": {"record_a"},
+    "inactive": set(),
+}
+# Who may change and delete which record (the others see it: 403, or not: 404).
+WRITES = {
+    "superuser": {"record_a", "record_b"},
+    "user_a": {"record_a"},
+    "user_b": {"record_b"},
+    "user_both": {"record_a", "record_b"},
+    "user_none": set(),
+    "view_only": set(),
+    "inactive": set(),
+}
+
+
+class TenancyWorld:
+    """Two organizations, their users and one record in each."""
+
+    def __init__(self, contract):
+        model = contract.get_model()
+        self.org_a = OrganizationFactory(name="Tenant A")
+        self.org_b = OrganizationFactory(name="Tenant B")
+        self.full_role = RoleFactory(permissions=model_permissions(model))
+        self.view_role = RoleFactory(permissions=model_permissions(model, "view"))
+        self.users = {"superuser": UserFactory(is_superuser=True, is_staff=True)}
+        for name, memberships in {
+            "user_a": [(self.org_a, self.full_role, True)],
+            "user_b": [(self.org_b, self.full_role, True)],
+            "user_both": [(self.org_a, self.full_role, True), (self.org_b, self.full_role, True)],
+            "user_none": [],
+            "view_only": [(self.org_a, self.view_role, True)],
+            "inactive": [(self.org_a, self.full_role, False)],
+        }.items():
+            user = UserFactory(username=f"tenancy_{name}")
+            for organization, role, active in memberships:
+                OrganizationMembershipFactory(
+                    user=user, organization=organization, role=role, is_active=active
+                )
+            self.users[name] = user
+        self.records = {
+            "record_a": contract.make_record(self, self.org_a),
+            "record_b": contract.make_record(self, self.org_b),
+        }
+
+    def client(self, user_name):
+        """A client with a real access token: each request loads the user afresh."""
+        client = APIClient()
+        access = tokens_for(self.users[user_name])["access"]
+        client.credentials(HTTP_AUTHORIZATION=f"Bearer {access}")
+        return client
+
+
+class ScopedEndpointContract:
+    basename: str
+    factory = None
+    update_payload: dict = {}
+    restricted_field: str | None = None
+
+    # ------------------------------------------------------------------ to override
+    def create_payload(self, world, organization) -> dict:
+        """A valid payload creating a record in `organization`."""
+        raise NotImplementedError
+
+    def make_record(self, world, organization):
+        return self.factory(organization=organization)
+
+    def get_model(self):
+        return self.factory._meta.model
+
+    def search_term(self, record) -> str:
+        """A term the endpoint's search finds `record` by."""
+        return str(record)
+
+    # ------------------------------------------------------------------- plumbing
+    @pytest.fixture
+    def world(self, db):
+        return TenancyWorld(self)
+
+    def list_url(self):
+        return reverse(f"api-v1:{self.basename}-list")
+
+    def detail_url(self, record):
+        return reverse(f"api-v1:{self.basename}-detail", args=[record.pk])
+
+    def listed_ids(self, response):
+        assert response.status_code == 200, response.content
+        return {row["id"] for row in response.json()["results"]}
+
+    # ---------------------------------------------------------------------- reads
+    def test_anonymous_is_refused(self, world):
+        assert APIClient().get(self.list_url()).status_code == 401
+        assert APIClient().get(self.detail_url(world.records["record_a"])).status_code == 401
+
+    @pytest.mark.parametrize("user", USERS)
+    def test_list_shows_only_the_callers_organizations(self, world, user):
+        listed = self.listed_ids(world.client(user).get(self.list_url(), {"page_size": 100}))
+        for name, record in world.records.items():
+            assert (record.pk in listed) == (name in SEES[user]), (user, name)
+
+    @pytest.mark.parametrize("user", USERS)
+    @pytest.mark.parametrize("record", ["record_a", "record_b"])
+    def test_retrieve_is_404_outside_the_callers_organizations(self, world, user, record):
+        response = world.client(user).get(self.detail_url(world.records[record]))
+        assert response.status_code == (200 if record in SEES[user] else 404)
+
+    def test_filters_and_search_do_not_reach_other_organizations(self, world):
+        client = world.client("user_a")
+        record_b = world.records["record_b"]
+        for query in (
+            {"organization": world.org_b.pk},
+            {"search": self.search_term(record_b)},
+            {"ordering": "-created_at"},
+        ):
+            listed = self.listed_ids(client.get(self.list_url(), {**query, "page_size": 100}))
+            assert record_b.pk not in listed, query
+
+    # --------------------------------------------------------------------- writes
+    @pytest.mark.parametrize("user", USERS)
+    @pytest.mark.parametrize("target", ["org_a", "org_b"])
+    def test_create_needs_the_add_permission_in_the_target(self, world, user, target):
+        organization = getattr(world, target)
+        model = self.get_model()
+        before = model.objects.count()
+        response = world.client(user).post(
+            self.list_url(), self.create_payload(world, organization), format="json"
+        )
+        may_add = {
+            "org_a": {"superuser", "user_a", "user_both"},
+            "org_b": {"superuser", "user_b", "user_both"},
+        }[target]
+        if user in may_add:
+            assert response.status_code == 201, response.content
+            assert model.objects.count() == before + 1
+            created = model.objects.get(pk=response.json()["id"])
+            assert created.organization_id == organization.pk
+            assert created.created_by == world.users[user]
+            return
+        if user in {"user_a", "user_b"}:
+            # May add in their own organization; the other one is reported like an
+            # organization that does not exist.
+            assert response.status_code == 400, response.content
+            assert "organization" in response.json()
+        else:
+            # May add nowhere.
+            assert response.status_code == 403, response.content
+        assert model.objects.count() == before
+
+    def test_create_without_organization_is_refused(self, world):
+        payload = self.create_payload(world, world.org_a)
+        payload.pop("organization")
+        response = world.client("user_a").post(self.list_url(), payload, format="json")
+        assert response.status_code == 400
+        assert "organization" in response.json()
+
+    @pytest.mark.parametrize("user", USERS)
+    @pytest.mark.parametrize("record", ["record_a", "record_b"])
+    def test_update_needs_the_change_permission(self, world, user, record):
+        target = world.records[record]
+        response = world.client(user).patch(
+            self.detail_url(target), self.update_payload, format="json"
+        )
+        if record in WRITES[user]:
+            assert response.status_code == 200, response.content
+            target.refresh_from_db()
+            assert target.updated_by == world.users[user]
+        else:
+            assert response.status_code == (403 if record in SEES[user] else 404)
+
+    @pytest.mark.parametrize("user", USERS)
+    @pytest.mark.parametrize("record", ["record_a", "record_b"])
+    def test_delete_needs_the_delete_permission(self, world, user, record):
+        target = world.records[record]
+        response = world.client(user).delete(self.detail_url(target))
+        exists = type(target).objects.filter(pk=target.pk).exists()
+        if record in WRITES[user]:
+            assert response.status_code == 204
+            assert not exists
+        else:
+            assert response.status_code == (403 if record in SEES[user] else 404)
+            assert exists
+
+    def test_moving_to_another_organization_needs_the_permission_there(self, world):
+        record = world.records["record_a"]
+        # user_a is not a member of B: B is reported like an unknown organization.
+        response = world.client("user_a").patch(
+            self.detail_url(record), {"organization": world.org_b.pk}, format="json"
+        )
+        assert response.status_code == 400
+        # view_only, given the full role in B, still may not change records in A: moving
+        # B's record to A is refused, and nothing moves.
+        OrganizationMembershipFactory(
+            user=world.users["view_only"], organization=world.org_b, role=world.full_role
+        )
+        response = world.client("view_only").patch(
+            self.detail_url(world.records["record_b"]),
+            {"organization": world.org_a.pk},
+            format="json",
+        )
+        assert response.status_code == 403
+        # user_both holds the change permission in both.
+        response = world.client("user_both").patch(
+            self.detail_url(record), {"organization": world.org_b.pk}, format="json"
+        )
+        assert response.status_code == 200, response.content
+        record.refresh_from_db()
+        assert record.organization_id == world.org_b.pk
+
+    # ------------------------------------------------------------- role changes
+    def test_a_role_change_applies_from_the_next_request(self, world):
+        client = world.client("view_only")
+        record = world.records["record_a"]
+        assert (
+            client.patch(self.detail_url(record), self.update_payload, format="json").status_code
+            == 403
+        )
+        membership = world.users["view_only"].organization_memberships.get()
+        membership.role = world.full_role
+        membership.save()
+        assert (
+            client.patch(self.detail_url(record), self.update_payload, format="json").status_code
+            == 200
+        )
+        membership.is_active = False
+        membership.save()
+        assert client.get(self.detail_url(record)).status_code == 404
+
+    # --------------------------------------------------------- field-level rules
+    def _rule(self, world, **access):
+        from django.contrib.contenttypes.models import ContentType
+
+        return FieldPermission.objects.create(
+            role=world.full_role,
+            content_type=ContentType.objects.get_for_model(self.get_model()),
+            field_name=self.restricted_field,
+            **access,
+        )
+
+    def test_a_hidden_field_is_left_out_for_that_role_only(self, world):
+        if self.restricted_field is None:
+            pytest.skip("no restricted_field")
+        self._rule(world, can_read=False, can_write=False)
+        record = world.records["record_a"]
+        hidden = world.client("user_a").get(self.detail_url(record)).json()
+        assert self.restricted_field not in hidden
+        listed = world.client("user_a").get(self.list_url()).json()["results"]
+        assert all(self.restricted_field not in row for row in listed)
+        # view_only has another role; the superuser has no role.
+        assert (
+            self.restricted_field in world.client("view_only").get(self.detail_url(record)).json()
+        )
+        assert (
+            self.restricted_field in world.client("superuser").get(self.detail_url(record)).json()
+        )
+
+    def test_a_read_only_field_refuses_changes_naming_the_field(self, world):
+        if self.restricted_field is None:
+            pytest.skip("no restricted_field")
+        self._rule(world, can_read=True, can_write=False)
+        record = world.records["record_a"]
+        client = world.client("user_a")
+        current = client.get(self.detail_url(record)).json()[self.restricted_field]
+        response = client.patch(
+            self.detail_url(record),
+            {self.restricted_field: self.changed_value(current)},
+            format="json",
+        )
+        assert response.status_code == 403
+        assert self.restricted_field in response.json()["fields"]
+        # Sending it unchanged (a PUT-like echo) is allowed.
+        response = client.patch(
+            self.detail_url(record), {self.restricted_field: current}, format="json"
+        )
+        assert response.status_code == 200, response.content
+        # The rule is the role's in A: in B the same user (user_both) may write it.
+        record_b = world.records["record_b"]
+        other_role = RoleFactory(permissions=model_permissions(self.get_model()))
+        world.users["user_both"].organization_memberships.filter(organization=world.org_b).update(
+            role=other_role
+        )
+        response = world.client("user_both").patch(
+            self.detail_url(record_b),
+            {self.restricted_field: self.changed_value(current)},
+            format="json",
+        )
+        assert response.status_code == 200, response.content
+
+    def changed_value(self, current):
+        return f"{current or ''} (changed)"

@@ -1,0 +1,109 @@
+"""Sweeps over the whole API for tenant isolation, so that an endpoint added later
+cannot forget it."""
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver
+from rest_framework.test import APIClient
+
+from api.v1.base_models.auth.services import tokens_for
+from api.v1.base_models.contact.tests.factories import ContactEmailAddressFactory, ContactFactory
+from api.v1.base_models.organization.models import Organization
+from api.v1.base_models.organization.tests.factories import (
+    OrganizationFactory,
+    OrganizationMembershipFactory,
+)
+from api.v1.base_models.user.tests.factories import UserFactory
+from core.views import OrganizationScopedViewSetMixin
+from rbac.roles import DEFAULT_ROLES, create_default_roles
+
+SECRET = "Zebracorn"  # appears only in organization B's data
+
+# Endpoints of organization data that are not tenant-scoped, and why.
+NOT_SCOPED = {
+    # The caller's own memberships only.
+    "api/v1/profiles/me/memberships/",
+    # Platform configuration: global (staff) permissions, see docs/decisions.md.
+    "api/v1/^custom-field-definitions/$",
+    "api/v1/^custom-field-definitions/(?P<pk>[^/.]+)/$",
+}
+
+
+def _api_views():
+    """(route, view class) of every DRF view under /api/v1/."""
+    found = []
+
+    def walk(patterns, prefix):
+        for pattern in patterns:
+            if isinstance(pattern, URLResolver):
+                walk(pattern.url_patterns, prefix + str(pattern.pattern))
+            elif isinstance(pattern, URLPattern):
+                view = getattr(pattern.callback, "cls", None)
+                if view is not None:
+                    found.append((prefix + str(pattern.pattern), pattern.callback))
+
+    walk(get_resolver().url_patterns, "")
+    return [(route, callback) for route, callback in found if route.startswith("api/v1/")]
+
+
+def _model_of(view_class):
+    queryset = getattr(view_class, "queryset", None)
+    if queryset is not None:
+        return queryset.model
+    serializer = getattr(view_class, "serializer_class", None)
+    return getattr(getattr(serializer, "Meta", None), "model", None)
+
+
+def test_every_endpoint_of_organization_data_is_scoped():
+    unscoped = []
+    for route, callback in _api_views():
+        model = _model_of(callback.cls)
+        if model is None:
+            continue
+        owner = next(
+            (
+                field
+                for field in model._meta.get_fields()
+                if field.name == "organization" and getattr(field, "related_model", None)
+            ),
+            None,
+        )
+        is_org_data = (owner is not None and owner.related_model is Organization) or (
+            model is Organization
+        )
+        scoped = issubclass(callback.cls, OrganizationScopedViewSetMixin)
+        if is_org_data and not scoped and route not in NOT_SCOPED:
+            unscoped.append(route)
+    assert unscoped == []
+
+
+@pytest.mark.django_db
+def test_nothing_of_another_organization_appears_on_any_list_endpoint():
+    create_default_roles()
+    from django.contrib.auth.models import Group
+
+    administrator = Group.objects.get(name=next(iter(DEFAULT_ROLES)))
+    org_a = OrganizationFactory(name="Alpha", code="ALPHA")
+    org_b = OrganizationFactory(name=f"{SECRET} Industries", code=f"{SECRET.upper()}-B")
+    contact_b = ContactFactory(organization=org_b, last_name=SECRET, notes=SECRET)
+    ContactEmailAddressFactory(contact=contact_b, email=f"{SECRET.lower()}@example.com")
+    ContactFactory(organization=org_a, last_name="Visible")
+    user_a = UserFactory()
+    OrganizationMembershipFactory(user=user_a, organization=org_a, role=administrator)
+    OrganizationMembershipFactory(
+        user=UserFactory(username=SECRET.lower()), organization=org_b, role=administrator
+    )
+
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {tokens_for(user_a)['access']}")
+    checked = 0
+    for route, callback in _api_views():
+        actions = getattr(callback, "actions", None) or {}
+        if "<" in route or actions.get("get") != "list":
+            continue
+        url = "/" + route.replace("^", "").replace("$", "")
+        for query in ("", f"?search={SECRET}", f"?organization={org_b.pk}", "?ordering=-id"):
+            response = client.get(url + query)
+            assert response.status_code in (200, 400, 403), (url, query, response.status_code)
+            assert SECRET.lower() not in response.content.decode().lower(), (url, query)
+        checked += 1
+    assert checked >= 10
