@@ -4,6 +4,7 @@ from phonenumber_field.serializerfields import PhoneNumberField
 from rest_framework import serializers
 
 from core.custom_fields import CustomFieldsSerializerMixin
+from rbac.access import member_organization_ids
 
 from .models import UserProfile, validate_manager
 from .services import update_profile
@@ -18,14 +19,30 @@ class UserSummarySerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class ColleagueField(serializers.PrimaryKeyRelatedField):
+    """An active user who shares an organization with the caller (any active user when
+    the caller belongs to no organization yet). Users of other organizations are
+    reported like ids that do not exist."""
+
+    def get_queryset(self):
+        users = User.objects.filter(is_active=True)
+        request = self.context.get("request")
+        organizations = member_organization_ids(request.user) if request else None
+        if not organizations:  # superuser (None) or no organization yet ([])
+            return users
+        return users.filter(
+            organization_memberships__organization__in=organizations,
+            organization_memberships__is_active=True,
+        ).distinct()
+
+
 class UserProfileSerializer(CustomFieldsSerializerMixin, serializers.ModelSerializer):
     user = UserSummarySerializer(read_only=True)
     phone_number = PhoneNumberField(required=False, allow_blank=True)
-    manager = serializers.PrimaryKeyRelatedField(
-        queryset=User.objects.filter(is_active=True),
+    manager = ColleagueField(
         required=False,
         allow_null=True,
-        help_text="Id of the user's manager (an active user), or null.",
+        help_text="Id of the user's manager: an active user of one of your organizations.",
     )
 
     class Meta:

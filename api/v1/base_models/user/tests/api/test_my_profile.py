@@ -553,3 +553,40 @@ def test_response_is_json(auth_client, profile):
     response = auth_client.get(URL)
     assert response["Content-Type"] == "application/json"
     assert json.loads(response.content)["employee_id"] == "EMP-0001"
+
+
+class TestManagerAcrossOrganizations:
+    """Once a user belongs to organizations, the manager is one of their colleagues; a
+    user of another organization reads like an id that does not exist."""
+
+    @pytest.fixture
+    def colleagues(self, db):
+        from api.v1.base_models.organization.tests.factories import (
+            OrganizationFactory,
+            OrganizationMembershipFactory,
+        )
+
+        org_a, org_b = OrganizationFactory(), OrganizationFactory()
+        me, colleague, stranger = UserFactory(), UserFactory(), UserFactory()
+        for user, organization in ((me, org_a), (colleague, org_a), (stranger, org_b)):
+            OrganizationMembershipFactory(user=user, organization=organization)
+        return me, colleague, stranger
+
+    def test_a_colleague_may_be_the_manager(self, jwt_client, colleagues):
+        me, colleague, _stranger = colleagues
+        response = jwt_client(me).patch(URL, {"manager": colleague.pk}, format="json")
+        assert response.status_code == 200, response.content
+        assert UserProfile.objects.get(user=me).manager == colleague
+
+    def test_another_organizations_user_reads_like_an_unknown_id(self, jwt_client, colleagues):
+        me, _colleague, stranger = colleagues
+        client = jwt_client(me)
+        answers = [
+            client.patch(URL, {"manager": user_id}, format="json")
+            for user_id in (stranger.pk, 999_999)
+        ]
+        assert [answer.status_code for answer in answers] == [400, 400]
+        assert answers[0].json()["manager"][0].replace(str(stranger.pk), "N") == answers[1].json()[
+            "manager"
+        ][0].replace("999999", "N")
+        assert UserProfile.objects.get(user=me).manager is None
