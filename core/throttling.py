@@ -20,6 +20,8 @@ import re
 
 from rest_framework.throttling import SimpleRateThrottle
 
+from .http import client_ip
+
 _PERIOD = re.compile(r"^(?P<multiplier>\d*)(?P<unit>[smhd])")
 _UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
@@ -35,6 +37,10 @@ def parse_rate(rate: str) -> tuple[int, int]:
 
 class FailedAttemptThrottle(SimpleRateThrottle):
     cache_format = "throttle_failures_%(scope)s_%(ident)s"
+
+    def get_ident(self, request):
+        # The client address as the audit log records it (settings.TRUSTED_PROXIES).
+        return client_ip(request) or "unknown"
 
     def __init__(self):
         # The scope, and so the rate, is only known once the view is (as ScopedRateThrottle).

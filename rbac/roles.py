@@ -2,7 +2,8 @@
 
 Each role lists models ("app_label.model") with the permission verbs it gets on them.
 Organization administrators manage their organizations' members, contacts and
-sub-organizations; members work with contacts; viewers read. New apps add their
+sub-organizations and read their audit log; members work with contacts; auditors
+read the audit log; viewers read. New apps add their
 models here; `manage.py sync_default_roles` gives existing roles the permissions added
 since (it never removes any).
 """
@@ -13,6 +14,7 @@ ALL = ("view", "add", "change", "delete")
 
 DEFAULT_ROLES = {
     "Organization Administrator": {
+        "audit.auditlog": ("view",),
         "organization.organization": ALL,
         "organization.organizationmembership": ALL,
         "contact.contact": ALL,
@@ -27,6 +29,12 @@ DEFAULT_ROLES = {
         "contact.contactemailaddress": ALL,
         "contact.contactphonenumber": ALL,
         "contact.contactaddress": ALL,
+    },
+    "Organization Auditor": {
+        "audit.auditlog": ("view",),
+        "organization.organization": ("view",),
+        "organization.organizationmembership": ("view",),
+        "contact.contact": ("view",),
     },
     "Organization Viewer": {
         "organization.organization": ("view",),

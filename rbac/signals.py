@@ -1,13 +1,22 @@
-from django.apps import apps
+from django.apps import apps as global_apps
 from django.db.models.signals import post_migrate
 from django.dispatch import receiver
 
 
 @receiver(post_migrate, dispatch_uid="rbac.create_default_roles")
-def create_default_roles_after_migrate(sender, using="default", **kwargs):
-    """Once every app has its permissions (after the last app's post_migrate)."""
-    if sender is not list(apps.get_app_configs())[-1]:
+def create_default_roles_after_migrate(sender, apps=global_apps, **kwargs):
+    """Once every app has its permissions (after the last app's post_migrate), and only
+    on a fully migrated database (a migration back leaves apps unapplied)."""
+    if sender is not list(global_apps.get_app_configs())[-1]:
         return
+    for app_config in global_apps.get_app_configs():
+        if app_config.models_module is None:
+            continue
+        for model in app_config.get_models():
+            try:
+                apps.get_model(model._meta.app_label, model._meta.model_name)
+            except LookupError:
+                return
     from .roles import create_default_roles
 
     create_default_roles()

@@ -71,6 +71,11 @@ EXPECTED_OPERATIONS = {
     ("/api/v1/field-permissions/", "post"),
     ("/api/v1/custom-field-definitions/", "get"),
     ("/api/v1/custom-field-definitions/", "post"),
+    ("/api/v1/audit-logs/", "get"),
+    ("/api/v1/audit-logs/{id}/", "get"),
+    ("/api/v1/organizations/{id}/history/", "get"),
+    ("/api/v1/contacts/{id}/history/", "get"),
+    ("/api/v1/categories/{slug}/history/", "get"),
 }
 
 

@@ -22,6 +22,10 @@ SECRET = "Zebracorn"  # appears only in organization B's data
 NOT_SCOPED = {
     # The caller's own memberships only.
     "api/v1/profiles/me/memberships/",
+    # Scoped by audit.views.visible_logs: rows of the organizations where the caller
+    # may audit.
+    "api/v1/^audit-logs/$",
+    "api/v1/^audit-logs/(?P<pk>[^/.]+)/$",
     # Platform configuration: global (staff) permissions, see docs/decisions.md.
     "api/v1/^custom-field-definitions/$",
     "api/v1/^custom-field-definitions/(?P<pk>[^/.]+)/$",

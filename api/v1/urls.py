@@ -20,5 +20,6 @@ urlpatterns = [
     path("", include("api.v1.base_models.organization.urls")),
     path("", include("api.v1.base_models.contact.urls")),
     path("", include("rbac.urls")),
+    path("", include("audit.urls")),
     path("", include(router.urls)),
 ]

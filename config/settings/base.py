@@ -73,6 +73,7 @@ LOCAL_APPS = [
     "api.v1.base_models.organization.apps.OrganizationConfig",
     "api.v1.base_models.contact.apps.ContactConfig",
     "rbac.apps.RbacConfig",
+    "audit.apps.AuditConfig",
 ]
 INSTALLED_APPS = DJANGO_APPS + THIRD_PARTY_APPS + LOCAL_APPS
 
@@ -84,6 +85,7 @@ AUTHENTICATION_BACKENDS = [
 ]
 
 MIDDLEWARE = [
+    "audit.middleware.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -191,6 +193,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "core.tasks.clear_expired_sessions",
         "schedule": timedelta(days=1),
     },
+    "purge-audit-log": {
+        "task": "audit.tasks.purge_audit_logs",
+        "schedule": timedelta(days=1),
+    },
 }
 
 # --------------------------------------------------------------------------------------
@@ -263,11 +269,9 @@ REST_FRAMEWORK = {
         "otp": env.str("THROTTLE_OTP_FAILURES", default="5/15m"),
         "password": env.str("THROTTLE_PASSWORD_FAILURES", default="5/15m"),
     },
-    # The client IP (throttling) is REMOTE_ADDR, never a client-supplied X-Forwarded-For:
-    # uvicorn rewrites REMOTE_ADDR from the headers of trusted proxies only
-    # (FORWARDED_ALLOW_IPS). Set this only if proxies append to X-Forwarded-For and
-    # uvicorn does not trust them.
-    "NUM_PROXIES": env.int("DJANGO_NUM_PROXIES", default=0),
+    # DRF's own client address never trusts X-Forwarded-For; the project's throttles and
+    # audit log read it behind TRUSTED_PROXIES only (core.http.client_ip).
+    "NUM_PROXIES": 0,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "core.exceptions.exception_handler",
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
@@ -296,6 +300,56 @@ SPECTACULAR_SETTINGS = {
         "HealthStatusEnum": [("ok", "ok"), ("error", "error")],
     },
 }
+
+# --------------------------------------------------------------------------------------
+# Audit log (audit.registry)
+# --------------------------------------------------------------------------------------
+AUDIT = {
+    # Every model inheriting core.models.Auditable is audited, except these...
+    "EXCLUDE": env.list("AUDIT_EXCLUDE", default=[]),
+    # ...and these are too.
+    "INCLUDE": [
+        "users.user",
+        "auth.group",
+        "authentication.userapikey",
+        "otp_totp.totpdevice",
+    ],
+    # Logged as a mask: a field name (any model) or "app_label.model.field".
+    "MASKED_FIELDS": [
+        "password",
+        "hashed_key",
+        "token",
+        "secret",
+        "otp_totp.totpdevice.key",
+        *env.list("AUDIT_MASKED_FIELDS", default=[]),
+    ],
+    # Left out of diffs: bookkeeping that changes without anyone changing the record.
+    "IGNORED_FIELDS": [
+        "last_login",
+        "otp_totp.totpdevice.last_t",
+        "otp_totp.totpdevice.drift",
+        "otp_totp.totpdevice.throttling_failure_timestamp",
+        "otp_totp.totpdevice.throttling_failure_count",
+        "otp_totp.totpdevice.last_used_at",
+    ],
+    # How to reach the organization of records that have no `organization` field.
+    "ORGANIZATION_PATHS": {
+        "contact.contactemailaddress": "contact.organization",
+        "contact.contactphonenumber": "contact.organization",
+        "contact.contactaddress": "contact.organization",
+    },
+    # API key ids embed the key's hash: they are logged by prefix.
+    "OBJECT_ID_FIELDS": {"authentication.userapikey": "prefix"},
+    "RETENTION_DAYS": env.int("AUDIT_RETENTION_DAYS", default=365),
+    # "delete", or "archive": written to ARCHIVE_DIR as JSON Lines before deletion.
+    "PURGE_MODE": env.str("AUDIT_PURGE_MODE", default="delete"),
+    "ARCHIVE_DIR": env.str("AUDIT_ARCHIVE_DIR", default=str(VAR_DIR / "audit-archive")),
+    "PURGE_BATCH_SIZE": env.int("AUDIT_PURGE_BATCH_SIZE", default=1000),
+}
+# Reverse proxies (IPs or networks) whose X-Forwarded-For gives the client address
+# (audit log, throttling). Empty: REMOTE_ADDR is the client (uvicorn already rewrites it
+# for the proxies in FORWARDED_ALLOW_IPS).
+TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
 
 # --------------------------------------------------------------------------------------
 # Request limits

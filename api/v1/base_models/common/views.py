@@ -7,6 +7,7 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.response import Response
 
+from audit.views import AuditHistoryMixin
 from core.cache import CachedReadMixin
 
 from .choices import CategoryType
@@ -148,7 +149,7 @@ class TaxRateViewSet(ActiveByDefaultMixin, ReferenceDataViewSet):
     partial_update=extend_schema(tags=["categories"]),
     destroy=extend_schema(tags=["categories"]),
 )
-class CategoryViewSet(ActiveByDefaultMixin, viewsets.ModelViewSet):
+class CategoryViewSet(AuditHistoryMixin, ActiveByDefaultMixin, viewsets.ModelViewSet):
     """Hierarchical categories by slug; `tree/<category_type>/` returns a whole tree.
 
     Reading is public; creating, changing and deleting need a login. Deleting a

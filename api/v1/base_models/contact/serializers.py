@@ -215,16 +215,23 @@ class ContactSerializer(
             items = channels[key]
             if items is None:
                 continue
-            kept = [item["id"] for item in items if item.get("id")]
+            # Loaded first: each channel's diff in the audit log starts from its values
+            # before this request, whatever the bulk steps below do in between.
+            current = {channel.pk: channel for channel in model.objects.filter(contact=contact)}
+            kept = {item["id"] for item in items if item.get("id")}
             # Removed first (their addresses go with them, see signals); then the primary
             # one is written before the others, which keep is_primary false.
-            for channel in model.objects.filter(contact=contact).exclude(pk__in=kept):
-                channel.delete()
+            for pk, channel in current.items():
+                if pk not in kept:
+                    channel.delete()
             model.objects.filter(contact=contact).update(is_primary=False)
             if unique_field:
                 self._release_values(model, unique_field, items)
             for item in sorted(items, key=lambda item: not item["is_primary"]):
-                self._write_channel(contact, model, dict(item))
+                data = dict(item)
+                channel_id = data.pop("id", None)
+                channel = current[channel_id] if channel_id else model(contact=contact)
+                self._write_channel(channel, data)
 
     @staticmethod
     def _release_values(model, unique_field, items):
@@ -238,12 +245,10 @@ class ContactSerializer(
                 ).update(**{unique_field: f"+0{item['id']}@moving.invalid"})
 
     @staticmethod
-    def _write_channel(contact, model, data):
-        channel_id = data.pop("id", None)
+    def _write_channel(channel, data):
         address_data = data.pop("address", None)
-        channel = model.objects.get(pk=channel_id) if channel_id else model(contact=contact)
         if address_data is not None:
-            if channel_id:
+            if channel.pk:
                 AddressSerializer().update(channel.address, address_data)
             else:
                 channel.address = Address.objects.create(**address_data)

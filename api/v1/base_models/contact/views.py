@@ -1,6 +1,7 @@
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import viewsets
 
+from audit.views import AuditHistoryMixin
 from core.views import OrganizationScopedViewSetMixin
 
 from .filters import ContactFilter
@@ -18,7 +19,7 @@ TAGS = ["contacts"]
     partial_update=extend_schema(tags=TAGS),
     destroy=extend_schema(tags=TAGS),
 )
-class ContactViewSet(OrganizationScopedViewSetMixin, viewsets.ModelViewSet):
+class ContactViewSet(AuditHistoryMixin, OrganizationScopedViewSetMixin, viewsets.ModelViewSet):
     """Contacts of your organizations, with their channels. Your role in the contact's
     organization decides what you may do (contact.view/add/change/delete_contact)."""
 

@@ -7,6 +7,7 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.response import Response
 
+from audit.views import AuditHistoryMixin
 from core.views import OrganizationScopedViewSetMixin
 from rbac.access import member_organization_ids, permissions_in_org, role_in_org
 from rbac.permissions import HasModelPermissionInOrg, model_permission
@@ -67,7 +68,7 @@ class OrganizationPermission(HasModelPermissionInOrg):
     partial_update=extend_schema(tags=ORG_TAG),
     destroy=extend_schema(tags=ORG_TAG),
 )
-class OrganizationViewSet(OrganizationScopedViewSetMixin, viewsets.ModelViewSet):
+class OrganizationViewSet(AuditHistoryMixin, OrganizationScopedViewSetMixin, viewsets.ModelViewSet):
     """Organizations, in their hierarchy.
 
     You see the organizations where your role may view organizations (rights do not
@@ -233,7 +234,9 @@ class OrganizationViewSet(OrganizationScopedViewSetMixin, viewsets.ModelViewSet)
     partial_update=extend_schema(tags=ORG_TAG),
     destroy=extend_schema(tags=ORG_TAG),
 )
-class OrganizationMembershipViewSet(OrganizationScopedViewSetMixin, viewsets.ModelViewSet):
+class OrganizationMembershipViewSet(
+    AuditHistoryMixin, OrganizationScopedViewSetMixin, viewsets.ModelViewSet
+):
     """Who belongs to which organization, with which role. For organization
     administrators: the membership permissions of the organization's role apply."""
 

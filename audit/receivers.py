@@ -1,0 +1,165 @@
+"""Signal receivers of audited models, connected per model by audit.registry."""
+
+import copy
+
+from crum import get_current_user
+from django.db.models.signals import m2m_changed, post_delete, post_save, pre_save
+
+from . import registry
+from .choices import AuditAction
+from .diff import changes_since, initial_values, snapshot_of, values_of
+from .services import log_audit_event
+
+_HELD_ATTR = "_audit_m2m_held"
+
+
+def connect(model, spec) -> None:
+    uid = f"audit:{model._meta.label_lower}"
+    pre_save.connect(_before_save, sender=model, dispatch_uid=f"{uid}:pre_save")
+    post_save.connect(_saved, sender=model, dispatch_uid=f"{uid}:save")
+    post_delete.connect(_deleted, sender=model, dispatch_uid=f"{uid}:delete")
+    for through in spec.m2m_fields:
+        # Several models may share a through model (taggit's TaggedItem): one receiver.
+        m2m_changed.connect(_m2m_changed, sender=through, dispatch_uid=f"audit:m2m:{through}")
+
+
+def take_snapshot(instance, spec, fields=None) -> None:
+    # JSON values (dicts, lists) are copied: code may change them in place.
+    values = {
+        name: copy.deepcopy(value) if isinstance(value, dict | list) else value
+        for name, value in values_of(instance, spec).items()
+        if fields is None or name in fields
+    }
+    if fields is not None:
+        instance.__dict__.setdefault("_audit_snapshot", {}).update(values)
+    else:
+        instance.__dict__["_audit_snapshot"] = values
+
+
+def _before_save(sender, instance, raw=False, **kwargs):
+    """Fields saved without having been loaded (an instance built with an existing
+    primary key, a deferred field assigned without being read): their old values are
+    read now, the diff needs them."""
+    if raw or instance.pk is None:
+        return
+    pk = sender._meta.pk
+    if instance._state.adding and (pk.has_default() or pk.has_db_default()):
+        return  # a new instance: Django inserts it without looking for an existing row
+    snapshot = snapshot_of(instance) or {}
+    unknown = [
+        name
+        for name, attname in registry.get(sender).fields
+        if attname in instance.__dict__ and name not in snapshot
+    ]
+    if not unknown:
+        return
+    stored = sender._default_manager.filter(pk=instance.pk).only(*unknown).first()
+    if stored is not None:
+        instance.__dict__.setdefault("_audit_snapshot", {}).update(snapshot_of(stored))
+
+
+def _saved(sender, instance, created, raw=False, update_fields=None, **kwargs):
+    if raw:
+        return
+    spec = registry.get(sender)
+    current = values_of(instance, spec)
+    organization = None
+    if created:
+        action, changes = AuditAction.CREATE, initial_values(current, spec)
+    else:
+        if update_fields is not None:
+            written = {sender._meta.get_field(name).name for name in update_fields}
+            current = {name: value for name, value in current.items() if name in written}
+        snapshot = snapshot_of(instance) or {}
+        changes = changes_since(snapshot, current, spec)
+        if not changes:
+            return  # a save that changed nothing leaves no row
+        action = AuditAction.UPDATE
+        if getattr(instance, "organization_id", False) is None:
+            # Saved with only some fields set (update_fields): the stored organization.
+            organization = snapshot.get("organization")
+    log_audit_event(
+        action,
+        user=get_current_user(),
+        content_object=instance,
+        changes=changes,
+        organization=organization,
+    )
+    take_snapshot(instance, spec, fields=None if update_fields is None else set(current))
+
+
+def _deleted(sender, instance, **kwargs):
+    log_audit_event(AuditAction.DELETE, user=get_current_user(), content_object=instance)
+
+
+def _item_label(item) -> str:
+    content_type = getattr(item, "content_type", None)
+    codename = getattr(item, "codename", None)
+    if codename is not None and content_type is not None:  # a Permission
+        return f"{content_type.app_label}.{codename}"
+    return str(item)
+
+
+def _m2m_changed(sender, instance, action, reverse, model, pk_set, **kwargs):
+    if action in ("pre_remove", "pre_clear"):
+        # Django sends the pks asked to be removed, held or not (and none for a clear):
+        # the ones actually held are read before they go.
+        pks = pk_set if action == "pre_remove" else None
+        instance.__dict__[_HELD_ATTR] = _held(sender, instance, reverse, model, pks)
+        return
+    if action not in ("post_add", "post_remove", "post_clear"):
+        return
+    if action != "post_add":
+        pk_set = instance.__dict__.pop(_HELD_ATTR, set())
+    if reverse:
+        # instance is the related object (a permission given to roles, say): one row
+        # per audited object on the other side.
+        targets = list(model.objects.filter(pk__in=pk_set or []))
+        items = [_item_label(instance)]
+    else:
+        targets = [instance]
+        items = [_item_label(item) for item in model.objects.filter(pk__in=pk_set or [])]
+    if not items:
+        return
+    for target in targets:
+        field = _m2m_field(sender, target, False)
+        if field is None:
+            continue
+        key = "added" if action == "post_add" else "removed"
+        if field.name == "permissions" and target._meta.label_lower == "auth.group":
+            event = (
+                AuditAction.PERMISSION_ASSIGN if key == "added" else AuditAction.PERMISSION_REVOKE
+            )
+        else:
+            event = AuditAction.UPDATE
+        log_audit_event(
+            event,
+            user=get_current_user(),
+            content_object=target,
+            changes={field.name: {key: sorted(items)}},
+        )
+
+
+def _held(through, instance, reverse, model, pks=None) -> set:
+    """Pks of the `model` objects related to `instance` through `through` (of `pks`)."""
+    if reverse:
+        spec = registry.get(model)
+        field = spec.m2m_fields.get(through) if spec is not None else None
+        if field is None:
+            return set()
+        related = model._default_manager.filter(**{field.name: instance})
+    else:
+        field = _m2m_field(through, instance, False)
+        if field is None:
+            return set()
+        related = getattr(instance, field.name).all()
+    if pks is not None:
+        related = related.filter(pk__in=pks)
+    return set(related.values_list("pk", flat=True))
+
+
+def _m2m_field(through, instance, reverse):
+    spec = registry.get(type(instance))
+    if spec is None or reverse:
+        return None
+    return spec.m2m_fields.get(through)

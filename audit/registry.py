@@ -1,0 +1,212 @@
+"""Which models are audited, and how: declared once, in settings.AUDIT.
+
+Every concrete model of the project that inherits core.models.Auditable is audited,
+unless listed in AUDIT["EXCLUDE"]; AUDIT["INCLUDE"] adds models that are not Auditable
+(users, API keys, TOTP devices, roles). `connect_all()` (from AuditConfig.ready)
+connects the signal receivers of every audited model: nothing is connected by hand.
+
+Per model, the registry knows:
+- the fields whose values are masked (AUDIT["MASKED_FIELDS"]: a name for every model,
+  or "app_label.model.field");
+- the fields left out of diffs (timestamps, audit users, MPTT bookkeeping, and
+  AUDIT["IGNORED_FIELDS"]);
+- how to find the organization an object belongs to: itself for a top-level
+  organization, its parent for a sub-organization (the history stays with the
+  organization that owns it, even after the sub-organization is deleted), the
+  `organization` of scoped records, or the path declared in AUDIT["ORGANIZATION_PATHS"]
+  (e.g. "contact.organization" for a contact's e-mail addresses);
+- which field identifies an object in the log (AUDIT["OBJECT_ID_FIELDS"], for models
+  whose primary key must not be logged, like API keys whose id embeds the key hash).
+
+Audited models also save in a transaction (see `_atomic_save_base`), so that the audit
+row written by post_save commits or rolls back with the change it records.
+"""
+
+import functools
+from dataclasses import dataclass, field
+
+from django.apps import apps
+from django.conf import settings
+from django.db import router, transaction
+
+from core.models import Auditable
+
+ALWAYS_IGNORED = {"created_at", "updated_at", "created_by", "updated_by"}
+MPTT_FIELDS = {"lft", "rght", "tree_id", "level"}
+
+
+@dataclass
+class AuditedModel:
+    model: type
+    masked: set[str] = field(default_factory=set)
+    ignored: set[str] = field(default_factory=set)
+    organization_path: str | None = None
+    object_id_field: str | None = None
+    # Concrete fields as (name, attname), in declaration order.
+    fields: list[tuple[str, str]] = field(default_factory=list)
+    m2m_fields: dict[str, object] = field(default_factory=dict)  # through model -> field
+
+
+_registry: dict[type, AuditedModel] = {}
+
+
+def _config() -> dict:
+    return getattr(settings, "AUDIT", {})
+
+
+def _label(model) -> str:
+    return model._meta.label_lower
+
+
+def audited_models() -> list[type]:
+    config = _config()
+    excluded = {label.lower() for label in config.get("EXCLUDE", [])}
+    included = {label.lower() for label in config.get("INCLUDE", [])}
+    models = []
+    for model in apps.get_models():
+        label = _label(model)
+        if label in excluded:
+            continue
+        if (issubclass(model, Auditable) and not model._meta.abstract) or label in included:
+            models.append(model)
+    return models
+
+
+def _describe(model) -> AuditedModel:
+    config = _config()
+    label = _label(model)
+    masked = set()
+    for entry in config.get("MASKED_FIELDS", []):
+        parts = entry.lower().rsplit(".", 1)
+        if len(parts) == 1:
+            masked.add(parts[0])
+        elif parts[0] == label:
+            masked.add(parts[1])
+    ignored = set(ALWAYS_IGNORED)
+    for entry in config.get("IGNORED_FIELDS", []):
+        parts = entry.lower().rsplit(".", 1)
+        if len(parts) == 1:
+            ignored.add(parts[0])
+        elif parts[0] == label:
+            ignored.add(parts[1])
+    if hasattr(model, "_mptt_meta"):
+        ignored |= MPTT_FIELDS
+    fields = [
+        (f.name, f.attname)
+        for f in model._meta.concrete_fields
+        if f.name not in ignored and not f.primary_key
+    ]
+    m2m = {}
+    for f in model._meta.get_fields():
+        through = getattr(getattr(f, "remote_field", None), "through", None)
+        if f.many_to_many and not f.auto_created and through is not None:
+            m2m[through] = f
+    return AuditedModel(
+        model=model,
+        masked=masked,
+        ignored=ignored,
+        organization_path=config.get("ORGANIZATION_PATHS", {}).get(label),
+        object_id_field=config.get("OBJECT_ID_FIELDS", {}).get(label),
+        fields=fields,
+        m2m_fields=m2m,
+    )
+
+
+def get(model) -> AuditedModel | None:
+    return _registry.get(model)
+
+
+def is_audited(model) -> bool:
+    return model in _registry
+
+
+def _atomic_save_base(save_base):
+    """Model.save_base in a transaction (no savepoint when one is open already): the
+    change and its audit row (written by post_save) are committed or rolled back
+    together. Deletes are already atomic in Django."""
+
+    @functools.wraps(save_base)
+    def wrapper(self, *args, **kwargs):
+        using = kwargs.get("using") or router.db_for_write(type(self), instance=self)
+        with transaction.atomic(using=using, savepoint=False):
+            return save_base(self, *args, **kwargs)
+
+    wrapper._audit_atomic = True
+    return wrapper
+
+
+def _snapshotting_from_db(model):
+    """Model.from_db that remembers the values an instance was loaded with (the "old"
+    side of its next diff). Only loaded instances pay for it, not new ones."""
+    from .receivers import take_snapshot
+
+    from_db = model.from_db.__func__
+
+    @functools.wraps(from_db)
+    def wrapper(cls, db, field_names, values):
+        instance = from_db(cls, db, field_names, values)
+        spec = _registry.get(cls)
+        if spec is not None:
+            take_snapshot(instance, spec)
+        return instance
+
+    wrapper._audit_snapshot = True
+    return classmethod(wrapper)
+
+
+def _snapshotting_refresh_from_db(refresh_from_db):
+    """Model.refresh_from_db that takes the values it reloads as the "old" side of the
+    next diff: they are what the database holds (changed elsewhere meanwhile, or a
+    deferred field read for the first time)."""
+    from .receivers import take_snapshot
+
+    @functools.wraps(refresh_from_db)
+    def wrapper(self, using=None, fields=None, from_queryset=None):
+        fields = None if fields is None else set(fields)
+        refresh_from_db(self, using=using, fields=fields, from_queryset=from_queryset)
+        spec = _registry.get(type(self))
+        if spec is not None:
+            reloaded = None
+            if fields is not None:
+                reloaded = {name for name, attname in spec.fields if {name, attname} & fields}
+            take_snapshot(self, spec, fields=reloaded)
+
+    wrapper._audit_snapshot = True
+    return wrapper
+
+
+def _atomic_tag_methods() -> None:
+    """django-taggit's tag managers write outside a transaction (Django's own
+    many-to-many managers do not): their writes and the audit rows of their
+    m2m_changed signals are made atomic too."""
+    from taggit.managers import _TaggableManager
+
+    for name in ("add", "remove", "clear", "set"):
+        method = getattr(_TaggableManager, name)
+        if getattr(method, "_audit_atomic", False):
+            continue
+
+        def wrapped(self, *args, _method=method, **kwargs):
+            with transaction.atomic(using=router.db_for_write(self.through), savepoint=False):
+                return _method(self, *args, **kwargs)
+
+        functools.update_wrapper(wrapped, method)
+        wrapped._audit_atomic = True
+        setattr(_TaggableManager, name, wrapped)
+
+
+def connect_all() -> None:
+    from . import receivers
+
+    _atomic_tag_methods()
+    for model in audited_models():
+        if model in _registry:
+            continue
+        _registry[model] = _describe(model)
+        if not getattr(model.save_base, "_audit_atomic", False):
+            model.save_base = _atomic_save_base(model.save_base)
+        if not getattr(model.from_db.__func__, "_audit_snapshot", False):
+            model.from_db = _snapshotting_from_db(model)
+        if not getattr(model.refresh_from_db, "_audit_snapshot", False):
+            model.refresh_from_db = _snapshotting_refresh_from_db(model.refresh_from_db)
+        receivers.connect(model, _registry[model])
