@@ -2,6 +2,7 @@ from django.contrib.contenttypes.models import ContentType
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import permissions, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound
 
 from rbac.access import organizations_with_perm
 
@@ -55,7 +56,7 @@ class AuditLogViewSet(viewsets.ReadOnlyModelViewSet):
 class AuditHistoryMixin:
     """Adds `GET <resource>/{pk}/history/` to a ViewSet (of `queryset.model`): the audit
     rows of that record (also once it is deleted), newest first, that the caller may
-    read as an auditor."""
+    read as an auditor. A record the caller can neither see nor read rows of is a 404."""
 
     @extend_schema(responses=AuditLogSerializer(many=True))
     @action(
@@ -83,5 +84,9 @@ class AuditHistoryMixin:
             .filter(content_type=ContentType.objects.get_for_model(model), object_id=object_id)
             .order_by("-created_at", "-id")
         )
+        if not logs.exists() and not self.get_queryset().filter(**{lookup_field: value}).exists():
+            # Neither a record the caller may see nor rows they may read (unknown, or
+            # another organization's): a 404, as retrieving it would be.
+            raise NotFound
         page = self.paginate_queryset(logs)
         return self.get_paginated_response(AuditLogSerializer(page, many=True).data)

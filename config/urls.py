@@ -17,3 +17,7 @@ urlpatterns = [
 # Uploaded files are served by the app only in development; production puts them
 # behind the web server or object storage.
 urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+
+# Unknown API paths and unhandled errors answer JSON like the rest of the API.
+handler404 = "core.views.page_not_found"
+handler500 = "core.views.server_error"

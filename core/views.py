@@ -2,7 +2,9 @@ import logging
 
 from django.core.cache import cache
 from django.db import connection
+from django.http import JsonResponse
 from django.utils.translation import gettext_lazy as _
+from django.views import defaults
 from drf_spectacular.utils import extend_schema, extend_schema_view, inline_serializer
 from rest_framework import serializers, status, viewsets
 from rest_framework.exceptions import PermissionDenied, ValidationError
@@ -155,3 +157,23 @@ class CustomFieldDefinitionViewSet(viewsets.ModelViewSet):
     filterset_fields = ["organization", "field_type", "required", "is_active", "key"]
     search_fields = ["key", "label", "content_type__model"]
     ordering_fields = ["key", "id", "created_at"]
+
+
+def _is_api(request) -> bool:
+    return request.path.startswith("/api/")
+
+
+def page_not_found(request, exception):
+    """handler404: the API answers in its own error format, other pages as Django does."""
+    if _is_api(request):
+        return JsonResponse({"detail": _("Not found."), "code": "not_found"}, status=404)
+    return defaults.page_not_found(request, exception)
+
+
+def server_error(request):
+    """handler500: the API answers in its own error format, other pages as Django does."""
+    if _is_api(request):
+        return JsonResponse(
+            {"detail": _("A server error occurred."), "code": "server_error"}, status=500
+        )
+    return defaults.server_error(request)

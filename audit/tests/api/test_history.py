@@ -125,8 +125,30 @@ class TestCategories:
         category.delete()
         # The rows remain (by primary key), the slug no longer leads to them.
         assert [row.action_type for row in rows_of(category, pk)] == ["CREATE", "DELETE"]
-        assert history(jwt_client(global_auditor), f"/api/v1/categories/{slug}/history/") == []
+        url = f"/api/v1/categories/{slug}/history/"
+        assert jwt_client(global_auditor).get(url).status_code == 404
 
     def test_an_unknown_slug(self, jwt_client, global_auditor):
         url = "/api/v1/categories/no-such-category/history/"
-        assert history(jwt_client(global_auditor), url) == []
+        assert jwt_client(global_auditor).get(url).status_code == 404
+
+
+class TestAnotherOrganization:
+    """Another organization's record, live or deleted, is a 404 like an unknown id: its
+    history neither shows nor confirms anything."""
+
+    def test_a_live_record(self, jwt_client, org_q, admin_p):
+        contact = ContactFactory(organization=org_q)
+        client = jwt_client(admin_p)
+        assert client.get(f"/api/v1/contacts/{contact.pk}/history/").status_code == 404
+        unknown = f"/api/v1/contacts/{contact.pk + 1000}/history/"
+        assert client.get(unknown).status_code == 404
+
+    def test_a_deleted_record(self, jwt_client, org_q, admin_p, admin_q):
+        contact = ContactFactory(organization=org_q)
+        url = f"/api/v1/contacts/{contact.pk}/history/"
+        contact.delete()
+        assert jwt_client(admin_p).get(url).status_code == 404
+        # Its own organization still reads it.
+        rows = history(jwt_client(admin_q), url)
+        assert [row["action_type"] for row in rows] == ["DELETE", "CREATE"]
