@@ -146,9 +146,11 @@ def test_the_administrator_of_another_organization_sees_none_of_it(
     assert all(row["user"] != admin_p.pk for row in everything)
     for target, (_model, label, url) in TARGETS.items():
         pk = scenario[target][0]
+        # By id alone Q may find rows of its own records of other types with that id.
+        same_id = results(client.get(AUDIT_LOGS_URL, {"object_id": pk}))
+        assert all(row["content_type"] != label for row in same_id)
         for query in (
             {"content_type": label, "object_id": pk},
-            {"object_id": pk},
             {"organization": org_p.pk},
             {"user": admin_p.pk},
             {"request_id": scenario[target][1]["UPDATE"]},
