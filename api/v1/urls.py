@@ -19,6 +19,8 @@ urlpatterns = [
     path("", include("api.v1.base_models.common.urls")),
     path("", include("api.v1.base_models.organization.urls")),
     path("", include("api.v1.base_models.contact.urls")),
+    path("", include("api.v1.features.products.urls")),
+    path("", include("api.v1.features.inventory.urls")),
     path("", include("rbac.urls")),
     path("", include("audit.urls")),
     path("", include(router.urls)),

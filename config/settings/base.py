@@ -61,6 +61,7 @@ THIRD_PARTY_APPS = [
     "django_countries",
     "mptt",
     "taggit",
+    "django_fsm",
     "channels",
     "django_celery_beat",
     "crum",
@@ -72,6 +73,8 @@ LOCAL_APPS = [
     "api.v1.base_models.common.apps.CommonConfig",
     "api.v1.base_models.organization.apps.OrganizationConfig",
     "api.v1.base_models.contact.apps.ContactConfig",
+    "api.v1.features.products.apps.ProductsConfig",
+    "api.v1.features.inventory.apps.InventoryConfig",
     "rbac.apps.RbacConfig",
     "audit.apps.AuditConfig",
 ]
@@ -300,6 +303,15 @@ SPECTACULAR_SETTINGS = {
         "HealthStatusEnum": [("ok", "ok"), ("error", "error")],
     },
 }
+
+# --------------------------------------------------------------------------------------
+# Tags, advanced filtering, workflows
+# --------------------------------------------------------------------------------------
+# "VIP" and "vip" are one tag (django-taggit).
+TAGGIT_CASE_INSENSITIVE = True
+# Workflow transitions appear as buttons in the Admin only where a transition says so
+# (django-fsm-2's admin; the API offers every transition).
+FSM_ADMIN_FORCE_PERMIT = False
 
 # --------------------------------------------------------------------------------------
 # Audit log (audit.registry)

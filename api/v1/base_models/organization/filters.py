@@ -1,15 +1,14 @@
 import django_filters
 
-from core.filters import FilterSet, StrictBooleanFilter
+from core.filters import FilterSet, StrictBooleanFilter, TaggedFilterSet
 
 from .models import Organization, OrganizationMembership
 
 
-class OrganizationFilter(FilterSet):
+class OrganizationFilter(TaggedFilterSet):
     # Plain id filters: they narrow the caller's own results and never tell whether an
     # id exists elsewhere.
     parent = django_filters.NumberFilter(field_name="parent_id")
-    tags = django_filters.CharFilter(field_name="tags__name", distinct=True, help_text="Tag name.")
     is_root = StrictBooleanFilter(field_name="parent", lookup_expr="isnull")
 
     class Meta:
