@@ -6,6 +6,7 @@ class AuditAction(models.TextChoices):
     CREATE = "CREATE", _("Create")
     UPDATE = "UPDATE", _("Update")
     DELETE = "DELETE", _("Delete")
+    TRANSITION = "TRANSITION", _("Workflow Transition")
     LOGIN_SUCCESS = "LOGIN_SUCCESS", _("Login Success")
     LOGIN_FAILED = "LOGIN_FAILED", _("Login Failed")
     LOGOUT = "LOGOUT", _("Logout")

@@ -4,6 +4,7 @@ import copy
 
 from crum import get_current_user
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_save
+from django_fsm.signals import post_transition
 
 from . import registry
 from .choices import AuditAction
@@ -11,6 +12,7 @@ from .diff import changes_since, initial_values, snapshot_of, values_of
 from .services import log_audit_event
 
 _HELD_ATTR = "_audit_m2m_held"
+_TRANSITIONS_ATTR = "_audit_transitions"
 
 
 def connect(model, spec) -> None:
@@ -18,6 +20,7 @@ def connect(model, spec) -> None:
     pre_save.connect(_before_save, sender=model, dispatch_uid=f"{uid}:pre_save")
     post_save.connect(_saved, sender=model, dispatch_uid=f"{uid}:save")
     post_delete.connect(_deleted, sender=model, dispatch_uid=f"{uid}:delete")
+    post_transition.connect(_transitioned, sender=model, dispatch_uid=f"{uid}:transition")
     for through in spec.m2m_fields:
         # Several models may share a through model (taggit's TaggedItem): one receiver.
         m2m_changed.connect(_m2m_changed, sender=through, dispatch_uid=f"audit:m2m:{through}")
@@ -58,12 +61,34 @@ def _before_save(sender, instance, raw=False, **kwargs):
         instance.__dict__.setdefault("_audit_snapshot", {}).update(snapshot_of(stored))
 
 
+def _transitioned(sender, instance, name, source, target, field, exception=None, **kwargs):
+    """A workflow transition changed the state in memory: its row is written when the
+    instance is saved (a transition that is never saved changed nothing)."""
+    entry = {"transition": name, "field": field.name, "source": source, "target": target}
+    # Added by core.workflows.run_transition: the reason given with the request.
+    entry.update(instance.__dict__.get("_workflow_context", {}))
+    if exception is not None:
+        entry["error"] = str(exception)
+    instance.__dict__.setdefault(_TRANSITIONS_ATTR, []).append(entry)
+
+
+def _transition_context(transitions: list[dict]) -> dict:
+    """One row per save: several transitions before one save show as the first source,
+    the last target and the names in order."""
+    context = {**transitions[-1], "source": transitions[0]["source"]}
+    if len(transitions) > 1:
+        context["transitions"] = [entry["transition"] for entry in transitions]
+    return context
+
+
 def _saved(sender, instance, created, raw=False, update_fields=None, **kwargs):
     if raw:
         return
     spec = registry.get(sender)
     current = values_of(instance, spec)
     organization = None
+    context = None
+    transitions = instance.__dict__.pop(_TRANSITIONS_ATTR, None)
     if created:
         action, changes = AuditAction.CREATE, initial_values(current, spec)
     else:
@@ -72,9 +97,11 @@ def _saved(sender, instance, created, raw=False, update_fields=None, **kwargs):
             current = {name: value for name, value in current.items() if name in written}
         snapshot = snapshot_of(instance) or {}
         changes = changes_since(snapshot, current, spec)
-        if not changes:
+        if not changes and not transitions:
             return  # a save that changed nothing leaves no row
         action = AuditAction.UPDATE
+        if transitions:
+            action, context = AuditAction.TRANSITION, _transition_context(transitions)
         if getattr(instance, "organization_id", False) is None:
             # Saved with only some fields set (update_fields): the stored organization.
             organization = snapshot.get("organization")
@@ -84,6 +111,7 @@ def _saved(sender, instance, created, raw=False, update_fields=None, **kwargs):
         content_object=instance,
         changes=changes,
         organization=organization,
+        context=context,
     )
     take_snapshot(instance, spec, fields=None if update_fields is None else set(current))
 

@@ -46,6 +46,18 @@ class AuditLogViewSet(viewsets.ReadOnlyModelViewSet):
     permission_classes = [CanReadAudit]
     filterset_class = AuditLogFilter
     search_fields = ["object_repr", "user_repr", "object_id"]
+    json_filter_fields = (
+        "action_type",
+        "user",
+        "user_repr",
+        "organization",
+        "content_type__app_label",
+        "content_type__model",
+        "object_id",
+        "object_repr",
+        "request_id",
+        "created_at",
+    )
     ordering_fields = ["created_at", "id", "action_type"]
     ordering = ["-created_at", "-id"]
 

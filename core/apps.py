@@ -6,6 +6,9 @@ class CoreConfig(AppConfig):
     name = "core"
     verbose_name = "Core"
 
+    def ready(self):
+        from . import checks  # noqa: F401  (registers the system checks)
+
 
 class AdminConfig(DjangoAdminConfig):
     """django.contrib.admin, with a site that asks for the second factor when a user has one."""

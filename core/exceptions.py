@@ -56,6 +56,8 @@ def exception_handler(exc, context):
         code = exc.get_codes()
         if isinstance(code, str):
             response.data["code"] = code
+        # Details an error adds for clients (the unmet conditions of a transition, ...).
+        response.data.update(getattr(exc, "extra_data", {}))
     return response
 
 

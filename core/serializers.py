@@ -3,6 +3,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+from taggit.serializers import TagListSerializerField
 
 from api.v1.base_models.organization.models import Organization
 from rbac.access import member_organization_ids
@@ -25,6 +26,42 @@ class MemberOrganizationField(serializers.PrimaryKeyRelatedField):
         if organizations is None:
             return Organization.objects.all()
         return Organization.objects.filter(pk__in=organizations)
+
+
+MAX_TAGS = 50
+
+
+class TagListField(TagListSerializerField):
+    """The `tags` of a taggable record: a list of names, written whole (the list
+    replaces the record's tags). Names are trimmed, 1 to 100 characters, without commas
+    (`?tags=a,b` filters split on them); a name repeated in any letter case counts
+    once. Read back sorted by name."""
+
+    child = serializers.CharField(max_length=100)
+    default_error_messages = {
+        **TagListSerializerField.default_error_messages,
+        "too_many": _("At most {max_tags} tags."),
+        "comma": _("Tag names cannot contain commas: {name!r}."),
+    }
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("help_text", _("Tag names; the list replaces the record's tags."))
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, value):
+        names = {}
+        for name in super().to_internal_value(value):
+            name = name.strip()
+            if "," in name:
+                self.fail("comma", name=name)
+            names.setdefault(name.casefold(), name)
+        if len(names) > MAX_TAGS:
+            self.fail("too_many", max_tags=MAX_TAGS)
+        return list(names.values())
+
+    def to_representation(self, value):
+        return sorted(super().to_representation(value), key=str.casefold)
 
 
 class OrganizationScopedSerializerMixin(serializers.Serializer):

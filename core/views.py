@@ -7,7 +7,9 @@ from django.utils.translation import gettext_lazy as _
 from django.views import defaults
 from drf_spectacular.utils import extend_schema, extend_schema_view, inline_serializer
 from rest_framework import serializers, status, viewsets
+from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.generics import get_object_or_404
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -138,6 +140,55 @@ class OrganizationScopedViewSetMixin:
         serializer.save()
 
 
+TREE_RELATIVES = {
+    "descendants": "All {plural} under this one that you may see, in tree order.",
+    "ancestors": "The {plural} above this one that you may see, from the top.",
+    "children": "The {plural} directly under this one that you may see.",
+}
+
+
+def _tree_action(viewset, relation: str):
+    def relatives(self, request, *args, **kwargs):
+        nodes = getattr(self.get_tree_node(), f"get_{relation}")()
+        visible = self.filter_queryset(self.get_queryset()).filter(pk__in=nodes.values("pk"))
+        page = self.paginate_queryset(visible)
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
+    relatives.__name__ = relation
+    relatives.__doc__ = TREE_RELATIVES[relation].format(
+        plural=str(viewset.queryset.model._meta.verbose_name_plural).lower()
+    )
+    relatives = action(detail=True, methods=["get"])(relatives)
+    return extend_schema(
+        tags=viewset.tree_schema_tags, responses=viewset.serializer_class(many=True)
+    )(relatives)
+
+
+class TreeActionsMixin:
+    """`descendants/`, `ancestors/` and `children/` of a record of an MPTT tree:
+    paginated lists of its relatives the caller may see, narrowed by the list's
+    filters (which apply to the relatives, not to the record of the URL)."""
+
+    tree_schema_tags: list[str] | None = None
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if getattr(cls, "queryset", None) is None:
+            return
+        for relation in TREE_RELATIVES:
+            if relation not in cls.__dict__:
+                setattr(cls, relation, _tree_action(cls, relation))
+
+    def get_tree_node(self):
+        """The record of the URL, found without the list's filters."""
+        lookup_url_kwarg = self.lookup_url_kwarg or self.lookup_field
+        node = get_object_or_404(
+            self.get_queryset(), **{self.lookup_field: self.kwargs[lookup_url_kwarg]}
+        )
+        self.check_object_permissions(self.request, node)
+        return node
+
+
 @extend_schema_view(
     list=extend_schema(tags=["custom fields"]),
     retrieve=extend_schema(tags=["custom fields"]),
@@ -156,6 +207,17 @@ class CustomFieldDefinitionViewSet(viewsets.ModelViewSet):
     permission_classes = [GlobalModelPermissions]
     filterset_fields = ["organization", "field_type", "required", "is_active", "key"]
     search_fields = ["key", "label", "content_type__model"]
+    json_filter_fields = (
+        "key",
+        "label",
+        "field_type",
+        "required",
+        "is_active",
+        "organization",
+        "content_type__app_label",
+        "content_type__model",
+        "created_at",
+    )
     ordering_fields = ["key", "id", "created_at"]
 
 

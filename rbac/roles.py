@@ -1,9 +1,10 @@
 """The default roles, created on `migrate` when missing.
 
 Each role lists models ("app_label.model") with the permission verbs it gets on them.
-Organization administrators manage their organizations' members, contacts and
-sub-organizations and read their audit log; members work with contacts; auditors
-read the audit log; viewers read. New apps add their
+Organization administrators manage their organizations' members, contacts, products,
+warehouses and sub-organizations and read their audit log; members work with contacts
+and products (all but deleting them and taking them back to draft) and arrange stock
+locations; auditors read the audit log; viewers read. New apps add their
 models here; `manage.py sync_default_roles` gives existing roles the permissions added
 since (it never removes any).
 """
@@ -11,6 +12,7 @@ since (it never removes any).
 from django.contrib.auth.models import Group, Permission
 
 ALL = ("view", "add", "change", "delete")
+PRODUCT_WORKFLOW = ("activate", "discontinue", "reset")
 
 DEFAULT_ROLES = {
     "Organization Administrator": {
@@ -21,6 +23,9 @@ DEFAULT_ROLES = {
         "contact.contactemailaddress": ALL,
         "contact.contactphonenumber": ALL,
         "contact.contactaddress": ALL,
+        "products.product": (*ALL, *PRODUCT_WORKFLOW),
+        "inventory.warehouse": ALL,
+        "inventory.stocklocation": ALL,
     },
     "Organization Member": {
         "organization.organization": ("view",),
@@ -29,12 +34,18 @@ DEFAULT_ROLES = {
         "contact.contactemailaddress": ALL,
         "contact.contactphonenumber": ALL,
         "contact.contactaddress": ALL,
+        "products.product": ("view", "add", "change", "activate", "discontinue"),
+        "inventory.warehouse": ("view",),
+        "inventory.stocklocation": ("view", "add", "change"),
     },
     "Organization Auditor": {
         "audit.auditlog": ("view",),
         "organization.organization": ("view",),
         "organization.organizationmembership": ("view",),
         "contact.contact": ("view",),
+        "products.product": ("view",),
+        "inventory.warehouse": ("view",),
+        "inventory.stocklocation": ("view",),
     },
     "Organization Viewer": {
         "organization.organization": ("view",),
@@ -42,6 +53,9 @@ DEFAULT_ROLES = {
         "contact.contactemailaddress": ("view",),
         "contact.contactphonenumber": ("view",),
         "contact.contactaddress": ("view",),
+        "products.product": ("view",),
+        "inventory.warehouse": ("view",),
+        "inventory.stocklocation": ("view",),
     },
 }
 

@@ -37,6 +37,12 @@ class RoleViewSet(viewsets.ReadOnlyModelViewSet):
     permission_classes = [CanListRoles]
     search_fields = ["name"]
     ordering_fields = ["name", "id"]
+    json_filter_fields = (
+        "id",
+        "name",
+        "permissions__codename",
+        "permissions__content_type__app_label",
+    )
     ordering = ["name"]
 
 
@@ -58,4 +64,13 @@ class FieldPermissionViewSet(viewsets.ModelViewSet):
     permission_classes = [GlobalModelPermissions]
     filterset_fields = ["role", "field_name", "can_read", "can_write"]
     search_fields = ["field_name", "role__name", "content_type__model"]
+    json_filter_fields = (
+        "role",
+        "role__name",
+        "content_type__app_label",
+        "content_type__model",
+        "field_name",
+        "can_read",
+        "can_write",
+    )
     ordering_fields = ["role__name", "field_name", "id"]

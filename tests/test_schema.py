@@ -76,6 +76,19 @@ EXPECTED_OPERATIONS = {
     ("/api/v1/organizations/{id}/history/", "get"),
     ("/api/v1/contacts/{id}/history/", "get"),
     ("/api/v1/categories/{slug}/history/", "get"),
+    ("/api/v1/products/", "get"),
+    ("/api/v1/products/", "post"),
+    ("/api/v1/products/{id}/", "get"),
+    ("/api/v1/products/{id}/", "put"),
+    ("/api/v1/products/{id}/", "patch"),
+    ("/api/v1/products/{id}/", "delete"),
+    ("/api/v1/products/{id}/history/", "get"),
+    ("/api/v1/products/{id}/activate/", "post"),
+    ("/api/v1/products/{id}/discontinue/", "post"),
+    ("/api/v1/products/{id}/reset-to-draft/", "post"),
+    ("/api/v1/products/{id}/available-transitions/", "get"),
+    ("/api/v1/tags/", "get"),
+    ("/api/v1/tags/{slug}/", "get"),
 }
 
 
@@ -154,3 +167,15 @@ def test_swagger_ui_and_its_assets_are_served_locally(client):
 
 def test_redoc_is_served(client):
     assert client.get("/api/redoc/").status_code == 200
+
+
+def test_transitions_document_their_body_and_refusals(schema):
+    operation = schema["paths"]["/api/v1/products/{id}/activate/"]["post"]
+    body = operation["requestBody"]["content"]["application/json"]["schema"]["$ref"]
+    assert body.endswith("/TransitionReasonRequest")
+    assert set(operation["responses"]) == {"200", "403", "404", "409"}
+    assert operation["responses"]["200"]["content"]["application/json"]["schema"]["$ref"].endswith(
+        "/Product"
+    )
+    refused = schema["components"]["schemas"]["TransitionRefusalCodeEnum"]
+    assert "transition_condition_failed" in refused["enum"]

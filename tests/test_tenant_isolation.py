@@ -26,6 +26,10 @@ NOT_SCOPED = {
     # may audit.
     "api/v1/^audit-logs/$",
     "api/v1/^audit-logs/(?P<pk>[^/.]+)/$",
+    # Tags are shared rows: core.tagging lists only those on records the caller may
+    # view, with counts of those records.
+    "api/v1/^tags/$",
+    "api/v1/^tags/(?P<slug>[^/.]+)/$",
     # Platform configuration: global (staff) permissions, see docs/decisions.md.
     "api/v1/^custom-field-definitions/$",
     "api/v1/^custom-field-definitions/(?P<pk>[^/.]+)/$",

@@ -3,12 +3,14 @@
 from django.urls import include, path
 from rest_framework.routers import SimpleRouter
 
+from core.tagging import TagViewSet
 from core.views import CustomFieldDefinitionViewSet, HealthView
 
 router = SimpleRouter()
 router.register(
     "custom-field-definitions", CustomFieldDefinitionViewSet, basename="custom-field-definition"
 )
+router.register("tags", TagViewSet, basename="tag")
 
 app_name = "api-v1"
 

@@ -256,6 +256,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "core.pagination.StandardPagination",
     "PAGE_SIZE": 25,
     "DEFAULT_FILTER_BACKENDS": [
+        "core.filtering.backends.JSONFilterBackend",
         "core.filters.DjangoFilterBackend",
         "rest_framework.filters.SearchFilter",
         "rest_framework.filters.OrderingFilter",
@@ -301,6 +302,7 @@ SPECTACULAR_SETTINGS = {
         "LifecycleStatusEnum": "api.v1.base_models.organization.choices.OrganizationStatus",
         "AddressStatusEnum": "api.v1.base_models.common.choices.AddressStatus",
         "HealthStatusEnum": [("ok", "ok"), ("error", "error")],
+        "TransitionRefusalCodeEnum": "core.workflows.REFUSAL_CODES",
     },
 }
 
@@ -309,9 +311,14 @@ SPECTACULAR_SETTINGS = {
 # --------------------------------------------------------------------------------------
 # "VIP" and "vip" are one tag (django-taggit).
 TAGGIT_CASE_INSENSITIVE = True
-# Workflow transitions appear as buttons in the Admin only where a transition says so
-# (django-fsm-2's admin; the API offers every transition).
-FSM_ADMIN_FORCE_PERMIT = False
+# `?filter=<JSON>` (core.filtering): bounds of one filter...
+FILTER_MAX_DEPTH = 5  # levels of and/or/not
+FILTER_MAX_CONDITIONS = 30
+FILTER_MAX_LENGTH = 4000  # characters of the parameter
+# ...and the fields it may use: each list view declares `json_filter_fields`; an entry
+# here ("app_label.modelname": ["name", "category__slug", ...]) replaces the view's
+# list for that model (a deployment override).
+ALLOWED_FILTER_FIELDS = {}
 
 # --------------------------------------------------------------------------------------
 # Audit log (audit.registry)

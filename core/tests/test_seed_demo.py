@@ -65,6 +65,34 @@ def test_creates_accounts_profiles_and_a_working_api_key(settings):
     assert all(len(contact["email_addresses"]) == 1 for contact in contacts)
     organizations = client.get("/api/v1/organizations/", HTTP_X_API_KEY=key).json()["results"]
     assert {organization["code"] for organization in organizations} == {"DEMO", "DEMO-SALES"}
+    # Products in each state of their workflow, the transitions in the audit log.
+    products = client.get("/api/v1/products/", HTTP_X_API_KEY=key).json()["results"]
+    assert {product["sku"]: product["status"] for product in products} == {
+        "CHR-001": "active",
+        "DSK-001": "draft",
+        "LTP-014": "discontinued",
+        "SRV-SETUP": "active",
+    }
+    laptop = next(product for product in products if product["sku"] == "LTP-014")
+    history = client.get(f"/api/v1/products/{laptop['id']}/history/", HTTP_X_API_KEY=key).json()[
+        "results"
+    ]
+    assert [row["action_type"] for row in history] == ["TRANSITION", "TRANSITION", "CREATE"]
+    # A warehouse with its stock locations.
+    warehouses = client.get("/api/v1/warehouses/", HTTP_X_API_KEY=key).json()["results"]
+    assert [(w["code"], w["address"]["city"], w["tags"]) for w in warehouses] == [
+        ("WH-MAIN", "Rotterdam", ["main"])
+    ]
+    locations = client.get(
+        f"/api/v1/warehouses/{warehouses[0]['id']}/stock-locations/", HTTP_X_API_KEY=key
+    ).json()["results"]
+    assert {(row["name"], row["level"]) for row in locations} == {
+        ("Zone A", 0),
+        ("Aisle A1", 1),
+        ("Bin A1-01", 2),
+        ("Bin A1-02", 2),
+        ("Dock 1", 0),
+    }
 
 
 def test_is_idempotent_and_leaves_existing_accounts_alone(settings):

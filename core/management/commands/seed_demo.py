@@ -20,6 +20,11 @@ from api.v1.base_models.common.choices import CategoryType, TaxType
 from api.v1.base_models.common.models import Address, Category, TaxRate
 from api.v1.base_models.contact.models import Contact, ContactAddress, ContactEmailAddress
 from api.v1.base_models.organization.models import Organization, OrganizationMembership
+from api.v1.features.inventory.choices import LocationType, WarehouseType
+from api.v1.features.inventory.models import StockLocation, Warehouse
+from api.v1.features.products.choices import ProductType
+from api.v1.features.products.models import Product
+from core.workflows import run_transition
 
 User = get_user_model()
 
@@ -71,6 +76,52 @@ DEMO_TAX_RATES = [
 
 DEMO_ORGANIZATION = {"code": "DEMO", "name": "Demo Company", "organization_type_id": "Company"}
 DEMO_DEPARTMENT = {"code": "DEMO-SALES", "name": "Sales", "organization_type_id": "Department"}
+# (sku, name, category, type, unit, tags, transitions to run)
+DEMO_PRODUCTS = [
+    (
+        "CHR-001",
+        "Ergonomic Office Chair",
+        "Office Chairs",
+        ProductType.PHYSICAL_GOOD,
+        "EA",
+        ["ergonomic", "bestseller"],
+        ["activate"],
+    ),
+    ("DSK-001", "Standing Desk", "Desks", ProductType.PHYSICAL_GOOD, "EA", ["ergonomic"], []),
+    (
+        "LTP-014",
+        'Laptop 14"',
+        "Laptops",
+        ProductType.PHYSICAL_GOOD,
+        "EA",
+        [],
+        ["activate", "discontinue"],
+    ),
+    (
+        "SRV-SETUP",
+        "Workstation Setup",
+        "Electronics",
+        ProductType.SERVICE,
+        "H",
+        ["service"],
+        ["activate"],
+    ),
+]
+DEMO_WAREHOUSE = {
+    "code": "WH-MAIN",
+    "name": "Main Warehouse",
+    "warehouse_type": WarehouseType.DISTRIBUTION_CENTER,
+    "address": {"street_address_1": "1 Dock Road", "city": "Rotterdam", "country": "NL"},
+    "tags": ["main"],
+}
+# (name, parent name, type, barcode): the demo warehouse's locations.
+DEMO_LOCATIONS = [
+    ("Zone A", None, LocationType.ZONE, ""),
+    ("Aisle A1", "Zone A", LocationType.AISLE, ""),
+    ("Bin A1-01", "Aisle A1", LocationType.BIN, "0000101"),
+    ("Bin A1-02", "Aisle A1", LocationType.BIN, "0000102"),
+    ("Dock 1", None, LocationType.DOCK, ""),
+]
 DEMO_CONTACTS = [
     ("Grace", "Hopper", "grace@example.com", "US", "Arlington"),
     ("Alan", "Turing", "alan@example.com", "GB", "Manchester"),
@@ -105,11 +156,14 @@ class Command(BaseCommand):
             self._ensure_categories()
             self._ensure_tax_rates()
             company = self._ensure_organizations(User.objects.get(username="demo"))
+            self._ensure_products(company)
+            self._ensure_warehouse(company)
         self.stdout.write(
             f"Demo data: {len(DEMO_CATEGORIES)} product categories "
             f"(/api/v1/categories/tree/PRODUCT/), {len(DEMO_TAX_RATES)} tax rates, "
-            f"organization {company.code} (id {company.pk}) with a department and "
-            f"{len(DEMO_CONTACTS)} contacts; 'demo' administers it."
+            f"organization {company.code} (id {company.pk}) with a department, "
+            f"{len(DEMO_CONTACTS)} contacts, {len(DEMO_PRODUCTS)} products and a warehouse "
+            f"with {len(DEMO_LOCATIONS)} stock locations; 'demo' administers it."
         )
 
     def _ensure_organizations(self, member):
@@ -134,6 +188,48 @@ class Command(BaseCommand):
                     contact=contact, address=Address.objects.create(country=country, city=city)
                 )
         return company
+
+    def _ensure_products(self, company):
+        for sku, name, category, product_type, unit, tags, transitions in DEMO_PRODUCTS:
+            product, created = Product.objects.get_or_create(
+                organization=company,
+                sku=sku,
+                defaults={
+                    "name": name,
+                    "description": f"Demo product: {name}.",
+                    "product_type": product_type,
+                    "category": Category.objects.get(
+                        name=category, category_type=CategoryType.PRODUCT
+                    ),
+                    "base_uom_id": unit,
+                    "is_inventory_tracked": product_type == ProductType.PHYSICAL_GOOD,
+                },
+            )
+            if created:
+                product.tags.set(tags)
+                for name in transitions:
+                    run_transition(product, name)
+
+    def _ensure_warehouse(self, company):
+        spec = dict(DEMO_WAREHOUSE)
+        address, tags = spec.pop("address"), spec.pop("tags")
+        warehouse, created = Warehouse.objects.get_or_create(
+            organization=company, code=spec.pop("code"), defaults=spec
+        )
+        if not created:
+            return
+        warehouse.address = Address.objects.create(**address)
+        warehouse.save(update_fields=["address"])
+        warehouse.tags.set(tags)
+        locations = {}
+        for name, parent, location_type, barcode in DEMO_LOCATIONS:
+            locations[name] = StockLocation.objects.create(
+                warehouse=warehouse,
+                parent=locations.get(parent),
+                name=name,
+                location_type=location_type,
+                barcode=barcode,
+            )
 
     def _ensure_categories(self):
         created = {}

@@ -68,6 +68,15 @@ class CurrencyViewSet(ActiveByDefaultMixin, ReferenceDataViewSet):
     serializer_class = CurrencySerializer
     filterset_fields = ["is_active"]
     search_fields = ["code", "name", "numeric_code"]
+    json_filter_fields = (
+        "code",
+        "name",
+        "symbol",
+        "numeric_code",
+        "decimal_places",
+        "is_active",
+        "custom_fields",
+    )
     ordering_fields = ["code", "name", "numeric_code", "decimal_places"]
 
 
@@ -82,6 +91,7 @@ class StatusViewSet(ReferenceDataViewSet):
     serializer_class = StatusSerializer
     filterset_fields = ["category"]
     search_fields = ["slug", "name", "description", "category"]
+    json_filter_fields = ("slug", "name", "description", "category", "color", "custom_fields")
     ordering_fields = ["category", "name", "slug"]
 
 
@@ -96,6 +106,7 @@ class UnitOfMeasureViewSet(ActiveByDefaultMixin, ReferenceDataViewSet):
     serializer_class = UnitOfMeasureSerializer
     filterset_fields = ["uom_type", "is_active"]
     search_fields = ["code", "name", "symbol", "uom_type"]
+    json_filter_fields = ("code", "name", "symbol", "uom_type", "is_active", "custom_fields")
     ordering_fields = ["uom_type", "name", "code"]
 
 
@@ -110,6 +121,16 @@ class TaxJurisdictionViewSet(ActiveByDefaultMixin, ReferenceDataViewSet):
     serializer_class = TaxJurisdictionSerializer
     filterset_class = TaxJurisdictionFilter
     search_fields = ["code", "name"]
+    json_filter_fields = (
+        "code",
+        "name",
+        "jurisdiction_type",
+        "parent",
+        "parent__code",
+        "level",
+        "is_active",
+        "custom_fields",
+    )
     ordering_fields = ["code", "name", "jurisdiction_type"]
 
 
@@ -124,6 +145,7 @@ class TaxCategoryViewSet(ActiveByDefaultMixin, ReferenceDataViewSet):
     serializer_class = TaxCategorySerializer
     filterset_fields = ["is_active"]
     search_fields = ["code", "name", "description"]
+    json_filter_fields = ("code", "name", "description", "is_active", "custom_fields")
     ordering_fields = ["code", "name"]
 
 
@@ -138,6 +160,22 @@ class TaxRateViewSet(ActiveByDefaultMixin, ReferenceDataViewSet):
     serializer_class = TaxRateSerializer
     filterset_class = TaxRateFilter
     search_fields = ["name", "jurisdiction__code", "jurisdiction__name"]
+    json_filter_fields = (
+        "name",
+        "jurisdiction",
+        "jurisdiction__code",
+        "jurisdiction__name",
+        "jurisdiction__jurisdiction_type",
+        "tax_category",
+        "rate",
+        "tax_type",
+        "is_compound",
+        "priority",
+        "valid_from",
+        "valid_to",
+        "is_active",
+        "custom_fields",
+    )
     ordering_fields = ["jurisdiction", "priority", "rate", "valid_from", "valid_to", "name"]
 
 
@@ -162,6 +200,19 @@ class CategoryViewSet(AuditHistoryMixin, ActiveByDefaultMixin, viewsets.ModelVie
     lookup_field = "slug"
     filterset_class = CategoryFilter
     search_fields = ["name", "slug", "description"]
+    json_filter_fields = (
+        "name",
+        "slug",
+        "description",
+        "category_type",
+        "parent",
+        "parent__slug",
+        "level",
+        "is_active",
+        "created_at",
+        "updated_at",
+        "custom_fields",
+    )
     ordering_fields = ["name", "slug", "lft", "tree_id", "level", "created_at"]
 
     @extend_schema(

@@ -2,13 +2,13 @@ from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 from phonenumber_field.serializerfields import PhoneNumberField
 from rest_framework import serializers
-from taggit.serializers import TaggitSerializer, TagListSerializerField
+from taggit.serializers import TaggitSerializer
 
 from api.v1.base_models.common.models import Address
 from api.v1.base_models.common.serializers import AddressSerializer
 from api.v1.base_models.organization.models import Organization
 from core.custom_fields import CustomFieldsSerializerMixin
-from core.serializers import OrganizationScopedSerializerMixin
+from core.serializers import OrganizationScopedSerializerMixin, TagListField
 from rbac.fields import FieldPermissionSerializerMixin
 
 from .models import Contact, ContactAddress, ContactEmailAddress, ContactPhoneNumber
@@ -96,7 +96,7 @@ class ContactSerializer(
     email_addresses = ContactEmailAddressSerializer(many=True, required=False)
     phone_numbers = ContactPhoneNumberSerializer(many=True, required=False)
     addresses = ContactAddressSerializer(many=True, required=False)
-    tags = TagListSerializerField(required=False)
+    tags = TagListField()
     linked_organization = LinkedOrganizationField(
         queryset=Organization.objects.all(),
         required=False,

@@ -37,3 +37,26 @@ class ContactViewSet(AuditHistoryMixin, OrganizationScopedViewSetMixin, viewsets
         "notes",
     ]
     ordering_fields = ["last_name", "first_name", "created_at", "updated_at", "status"]
+    json_filter_fields = (
+        "id",
+        "first_name",
+        "last_name",
+        "title",
+        "department",
+        "contact_type",
+        "status",
+        "source",
+        "notes",
+        "organization",
+        "organization__code",
+        "linked_organization",
+        "linked_organization__name",
+        "email_addresses__email",
+        "phone_numbers__phone_number",
+        "addresses__address__city",
+        "addresses__address__country",
+        "tags__name",
+        "created_at",
+        "updated_at",
+        "custom_fields",
+    )

@@ -4,12 +4,12 @@ from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 from rest_framework.exceptions import PermissionDenied
-from taggit.serializers import TaggitSerializer, TagListSerializerField
+from taggit.serializers import TaggitSerializer
 
 from api.v1.base_models.common.models import Address, Currency
 from api.v1.base_models.common.serializers import AddressSerializer
 from core.custom_fields import CustomFieldsSerializerMixin
-from core.serializers import MemberOrganizationField
+from core.serializers import MemberOrganizationField, TagListField
 from rbac.access import permissions_in_org
 from rbac.fields import FieldPermissionSerializerMixin
 
@@ -35,7 +35,7 @@ class OrganizationSerializer(
     top-level one); `primary_address` is written nested; `primary_contact` is a contact
     of this organization."""
 
-    tags = TagListSerializerField(required=False)
+    tags = TagListField()
     organization_type = serializers.PrimaryKeyRelatedField(
         queryset=OrganizationType.objects.all(), help_text="Name of the organization type."
     )

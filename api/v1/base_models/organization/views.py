@@ -8,7 +8,7 @@ from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.response import Response
 
 from audit.views import AuditHistoryMixin
-from core.views import OrganizationScopedViewSetMixin
+from core.views import OrganizationScopedViewSetMixin, TreeActionsMixin
 from rbac.access import member_organization_ids, permissions_in_org, role_in_org
 from rbac.permissions import HasModelPermissionInOrg, model_permission
 
@@ -40,6 +40,7 @@ class OrganizationTypeViewSet(viewsets.ReadOnlyModelViewSet):
     lookup_value_regex = ".+"
     filterset_fields = ["name"]
     search_fields = ["name", "description"]
+    json_filter_fields = ("name", "description", "created_at")
     ordering_fields = ["name"]
 
 
@@ -68,7 +69,9 @@ class OrganizationPermission(HasModelPermissionInOrg):
     partial_update=extend_schema(tags=ORG_TAG),
     destroy=extend_schema(tags=ORG_TAG),
 )
-class OrganizationViewSet(AuditHistoryMixin, OrganizationScopedViewSetMixin, viewsets.ModelViewSet):
+class OrganizationViewSet(
+    TreeActionsMixin, AuditHistoryMixin, OrganizationScopedViewSetMixin, viewsets.ModelViewSet
+):
     """Organizations, in their hierarchy.
 
     You see the organizations where your role may view organizations (rights do not
@@ -84,6 +87,7 @@ class OrganizationViewSet(AuditHistoryMixin, OrganizationScopedViewSetMixin, vie
         "organization_type", "currency", "primary_contact", "primary_address", "parent"
     ).prefetch_related("tags")
     serializer_class = OrganizationSerializer
+    tree_schema_tags = ORG_TAG
     permission_classes = [OrganizationPermission]
     organization_lookup = "pk"
     permission_verbs = {
@@ -95,6 +99,26 @@ class OrganizationViewSet(AuditHistoryMixin, OrganizationScopedViewSetMixin, vie
     }
     filterset_class = OrganizationFilter
     search_fields = ["name", "code"]
+    # The parent by id only: a parent is not necessarily visible to the caller.
+    json_filter_fields = (
+        "id",
+        "name",
+        "code",
+        "status",
+        "organization_type",
+        "organization_type__name",
+        "parent",
+        "level",
+        "effective_date",
+        "end_date",
+        "currency",
+        "language",
+        "timezone",
+        "tags__name",
+        "created_at",
+        "updated_at",
+        "custom_fields",
+    )
     ordering_fields = ["name", "code", "created_at", "lft", "level"]
 
     def get_object_organization(self, obj):
@@ -147,31 +171,6 @@ class OrganizationViewSet(AuditHistoryMixin, OrganizationScopedViewSetMixin, vie
         serializer.save()
 
     # --------------------------------------------------------------------- hierarchy
-    def _related(self, nodes):
-        """`nodes` limited to what the caller may see, as a (paginated) response."""
-        visible = self.filter_queryset(self.get_queryset()).filter(pk__in=nodes.values("pk"))
-        page = self.paginate_queryset(visible)
-        serializer = self.get_serializer(page, many=True)
-        return self.get_paginated_response(serializer.data)
-
-    @extend_schema(tags=ORG_TAG, responses=OrganizationSerializer(many=True))
-    @action(detail=True, methods=["get"])
-    def descendants(self, request, pk=None):
-        """All organizations under this one (that you may see), in tree order."""
-        return self._related(self.get_object().get_descendants())
-
-    @extend_schema(tags=ORG_TAG, responses=OrganizationSerializer(many=True))
-    @action(detail=True, methods=["get"])
-    def ancestors(self, request, pk=None):
-        """The organizations above this one (that you may see), from the top."""
-        return self._related(self.get_object().get_ancestors())
-
-    @extend_schema(tags=ORG_TAG, responses=OrganizationSerializer(many=True))
-    @action(detail=True, methods=["get"])
-    def children(self, request, pk=None):
-        """The organizations directly under this one (that you may see)."""
-        return self._related(self.get_object().get_children())
-
     @extend_schema(
         tags=ORG_TAG, request=OrganizationMoveSerializer, responses=OrganizationSerializer
     )
@@ -244,6 +243,19 @@ class OrganizationMembershipViewSet(
     serializer_class = OrganizationMembershipSerializer
     filterset_class = OrganizationMembershipFilter
     search_fields = ["user__username", "user__first_name", "user__last_name", "role__name"]
+    json_filter_fields = (
+        "id",
+        "user",
+        "user__username",
+        "organization",
+        "organization__code",
+        "organization__name",
+        "role",
+        "role__name",
+        "is_active",
+        "created_at",
+        "updated_at",
+    )
     ordering_fields = ["created_at", "user__username", "role__name", "is_active"]
 
     def perform_destroy(self, instance):
@@ -263,6 +275,14 @@ class MyMembershipsViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     permission_classes = [permissions.IsAuthenticated]
     filterset_fields = ["is_active"]
     ordering_fields = ["created_at"]
+    json_filter_fields = (
+        "organization",
+        "organization__code",
+        "organization__name",
+        "role__name",
+        "is_active",
+        "created_at",
+    )
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # schema generation

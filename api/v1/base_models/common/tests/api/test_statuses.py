@@ -28,7 +28,7 @@ def test_list_is_public_and_paginated(api_client):
 
     assert response.status_code == 200
     assert set(response.data) == {"count", "next", "previous", "results"}
-    assert response.data["count"] == 10
+    assert response.data["count"] == 11
     assert response.data["next"] is None
     assert response.data["previous"] is None
     assert set(response.data["results"][0]) == STATUS_FIELDS
@@ -44,6 +44,7 @@ def test_list_is_ordered_by_category_then_name(api_client):
         ("Approval", "Rejected"),
         ("General", "Active"),
         ("General", "Archived"),
+        ("General", "Discontinued"),
         ("General", "Draft"),
         ("General", "Inactive"),
         ("Process", "Cancelled"),
@@ -57,7 +58,7 @@ def test_page_size_is_capped_at_100(api_client):
 
     response = api_client.get(URL, {"page_size": 500})
 
-    assert response.data["count"] == 105
+    assert response.data["count"] == 106
     assert len(response.data["results"]) == 100
     assert response.data["next"] is not None
 
@@ -113,7 +114,7 @@ def test_filter_by_empty_category(api_client):
     StatusFactory(slug="uncategorised", name="Uncategorised", category="")
 
     # An empty value means "no filter" to django-filter.
-    assert api_client.get(URL, {"category": ""}).data["count"] == 11
+    assert api_client.get(URL, {"category": ""}).data["count"] == 12
 
 
 @pytest.mark.parametrize(
@@ -151,11 +152,11 @@ def test_ordering(api_client, ordering):
     values = keys(api_client.get(URL, {"ordering": ordering}), field)
 
     assert values == sorted(values, reverse=ordering.startswith("-"))
-    assert len(values) == 10
+    assert len(values) == 11
 
 
 def test_ordering_by_category_descending(api_client):
     rows = api_client.get(URL, {"ordering": "-category,name"}).data["results"]
 
-    assert [row["category"] for row in rows] == ["Process"] * 3 + ["General"] * 4 + ["Approval"] * 3
+    assert [row["category"] for row in rows] == ["Process"] * 3 + ["General"] * 5 + ["Approval"] * 3
     assert [row["name"] for row in rows[:3]] == ["Cancelled", "Completed", "Pending"]

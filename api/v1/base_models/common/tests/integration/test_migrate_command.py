@@ -13,7 +13,7 @@ from api.v1.base_models.common.models import (
 
 SEEDED = {
     Currency: 178,
-    Status: 10,
+    Status: 11,
     UnitOfMeasure: 37,
     TaxCategory: 5,
     TaxJurisdiction: 249 + 64,

@@ -1,0 +1,154 @@
+"""The tenancy matrix (tests/tenancy.py) applied to /api/v1/warehouses/ and
+/api/v1/stock-locations/.
+
+A stock location's organization is its warehouse's: the contract's tests about the
+`organization` field of a payload are replaced by their counterparts for the
+`warehouse` (chosen among the warehouses the caller may see, fixed once created).
+The world's roles also hold the view permission on warehouses, which choosing a
+warehouse needs.
+"""
+
+import pytest
+
+from api.v1.base_models.organization.tests.factories import model_permissions, permissions_named
+from api.v1.features.inventory.models import StockLocation, Warehouse
+from api.v1.features.inventory.tests.factories import StockLocationFactory, WarehouseFactory
+from tests.tenancy import SEES, USERS, ScopedEndpointContract, TenancyWorld
+
+from .helpers import address_payload, nested_url
+
+
+class TestWarehouseTenancy(ScopedEndpointContract):
+    basename = "warehouse"
+    factory = WarehouseFactory
+    update_payload = {"name": "Changed"}
+    restricted_field = "code"
+
+    def create_payload(self, world, organization):
+        return {
+            "organization": organization.pk,
+            "name": "New warehouse",
+            "code": "NEW-1",
+            "warehouse_type": "DISTRIBUTION_CENTER",
+            "address": address_payload(),
+            "tags": ["new"],
+        }
+
+    def search_term(self, record):
+        return record.code
+
+
+class TestStockLocationTenancy(ScopedEndpointContract):
+    basename = "stock-location"
+    factory = StockLocationFactory
+    update_payload = {"name": "Changed"}
+    restricted_field = "barcode"
+
+    @pytest.fixture
+    def world(self, db):
+        world = TenancyWorld(self)
+        see_warehouses = permissions_named(*model_permissions(Warehouse, "view"))
+        world.full_role.permissions.add(*see_warehouses)
+        world.view_role.permissions.add(*see_warehouses)
+        return world
+
+    def make_record(self, world, organization):
+        return StockLocationFactory(organization=organization)
+
+    def create_payload(self, world, organization):
+        return {"warehouse": WarehouseFactory(organization=organization).pk, "name": "New"}
+
+    def search_term(self, record):
+        return record.name
+
+    # --------------------------------------------------- creates: the warehouse
+    @pytest.mark.parametrize("user", USERS)
+    @pytest.mark.parametrize("target", ["org_a", "org_b"])
+    def test_create_needs_the_add_permission_in_the_target(self, world, user, target):
+        organization = getattr(world, target)
+        before = StockLocation.objects.count()
+
+        response = world.client(user).post(
+            self.list_url(), self.create_payload(world, organization), format="json"
+        )
+
+        may_add = {
+            "org_a": {"superuser", "user_a", "user_both"},
+            "org_b": {"superuser", "user_b", "user_both"},
+        }[target]
+        if user in may_add:
+            assert response.status_code == 201, response.content
+            created = StockLocation.objects.get(pk=response.json()["id"])
+            assert created.organization_id == organization.pk
+            assert created.warehouse.organization_id == organization.pk
+            assert created.created_by == world.users[user]
+            return
+        if user in {"user_a", "user_b"}:
+            # The other organization's warehouse reads like one that does not exist.
+            assert response.status_code == 400, response.content
+            assert list(response.json()) == ["warehouse"]
+        else:
+            assert response.status_code == 403, response.content
+        assert StockLocation.objects.count() == before
+
+    def test_create_without_organization_is_refused(self, world):
+        # There is no organization to send: without a warehouse, there is none.
+        payload = self.create_payload(world, world.org_a)
+        payload.pop("warehouse")
+
+        response = world.client("user_a").post(self.list_url(), payload, format="json")
+
+        assert response.status_code == 400
+        assert "warehouse" in response.json()
+
+    def test_moving_to_another_organization_needs_the_permission_there(self, world):
+        record = world.records["record_a"]
+        warehouse_b = WarehouseFactory(organization=world.org_b)
+        # The organization is read-only: sending it changes nothing.
+        response = world.client("user_both").patch(
+            self.detail_url(record), {"organization": world.org_b.pk}, format="json"
+        )
+        assert response.status_code == 200, response.content
+        assert response.json()["organization"] == world.org_a.pk
+        # The warehouse is fixed: another organization's is unknown to user_a, and
+        # refused even to user_both, who may work in both.
+        response = world.client("user_a").patch(
+            self.detail_url(record), {"warehouse": warehouse_b.pk}, format="json"
+        )
+        assert response.status_code == 400
+        assert "does not exist" in str(response.json()["warehouse"])
+        response = world.client("user_both").patch(
+            self.detail_url(record), {"warehouse": warehouse_b.pk}, format="json"
+        )
+        assert response.status_code == 400
+        assert "cannot move" in str(response.json()["warehouse"])
+        record.refresh_from_db()
+        assert (record.organization_id, record.warehouse.organization_id) == (
+            world.org_a.pk,
+            world.org_a.pk,
+        )
+
+    # ------------------------------------------------------------ nested route
+    @pytest.mark.parametrize("user", USERS)
+    @pytest.mark.parametrize("record", ["record_a", "record_b"])
+    def test_the_nested_list_is_404_outside_the_callers_organizations(self, world, user, record):
+        location = world.records[record]
+
+        response = world.client(user).get(nested_url(location.warehouse))
+
+        if record in SEES[user]:
+            assert response.status_code == 200
+            assert [row["id"] for row in response.json()["results"]] == [location.pk]
+        else:
+            assert response.status_code == 404
+
+    def test_a_nested_create_in_another_organizations_warehouse_is_404(self, world):
+        warehouse_b = world.records["record_b"].warehouse
+        before = StockLocation.objects.count()
+
+        response = world.client("user_a").post(
+            nested_url(warehouse_b), {"name": "Intruder"}, format="json"
+        )
+
+        assert response.status_code == 404
+        assert StockLocation.objects.count() == before

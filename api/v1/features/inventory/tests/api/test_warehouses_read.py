@@ -1,0 +1,281 @@
+"""/api/v1/warehouses/: lists, filters, search, ordering, query counts, history."""
+
+import pytest
+from django.core.cache import cache
+
+from api.v1.base_models.organization.tests.factories import (
+    RoleFactory,
+    model_permissions,
+)
+from api.v1.features.inventory.models import Warehouse
+from api.v1.features.inventory.tests.factories import WarehouseFactory
+from api.v1.features.inventory.views import WarehouseViewSet
+from audit.models import AuditLog
+from audit.tests.helpers import last_id, rows_of, since
+
+from .helpers import WAREHOUSES_URL, address_payload, ids, warehouse_payload, warehouse_url
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def warehouses(org, other_org):
+    rotterdam = WarehouseFactory(
+        organization=org,
+        name="Rotterdam DC",
+        code="RTM",
+        warehouse_type="DISTRIBUTION_CENTER",
+        address__city="Rotterdam",
+        address__country="NL",
+        address__postal_code="3011",
+        tags=["cold", "bonded"],
+    )
+    store = WarehouseFactory(
+        organization=org,
+        name="Berlin Store",
+        code="BER",
+        warehouse_type="RETAIL_STORE",
+        address__city="Berlin",
+        address__country="DE",
+        tags=["cold"],
+    )
+    virtual = WarehouseFactory(
+        organization=org,
+        name="Dropship",
+        code="VIRT",
+        warehouse_type="VIRTUAL_DROPSHIP",
+        address=None,
+        is_active=False,
+    )
+    outsider = WarehouseFactory(
+        organization=other_org,
+        name="Rotterdam Outsider",
+        code="RTM",
+        warehouse_type="DISTRIBUTION_CENTER",
+        address__city="Rotterdam",
+        address__country="NL",
+        tags=["cold"],
+    )
+    return {"rotterdam": rotterdam, "store": store, "virtual": virtual, "outsider": outsider}
+
+
+class TestList:
+    def test_the_callers_organizations_only_ordered_by_name(self, manager_client, warehouses):
+        assert ids(manager_client.get(WAREHOUSES_URL)) == [
+            warehouses["store"].pk,
+            warehouses["virtual"].pk,
+            warehouses["rotterdam"].pk,
+        ]
+
+    def test_a_row(self, manager_client, warehouses, org):
+        row = manager_client.get(warehouse_url(warehouses["rotterdam"])).json()
+
+        assert row["organization"] == org.pk
+        assert row["organization_name"] == "Acme"
+        assert (row["name"], row["code"], row["warehouse_type"]) == (
+            "Rotterdam DC",
+            "RTM",
+            "DISTRIBUTION_CENTER",
+        )
+        assert row["address"]["city"] == "Rotterdam"
+        assert row["address"]["postal_code"] == "3011"
+        assert row["tags"] == ["bonded", "cold"]
+        assert row["is_active"] is True
+
+    def test_another_organizations_warehouse_is_404(self, manager_client, warehouses):
+        outsider = warehouses["outsider"]
+
+        assert manager_client.get(warehouse_url(outsider)).status_code == 404
+        assert (
+            manager_client.patch(warehouse_url(outsider), {"name": "X"}, format="json").status_code
+            == 404
+        )
+        assert manager_client.delete(warehouse_url(outsider)).status_code == 404
+        assert Warehouse.objects.get(pk=outsider.pk).name == "Rotterdam Outsider"
+
+
+class TestFilters:
+    @pytest.mark.parametrize(
+        ("query", "expected"),
+        [
+            ({"warehouse_type": "RETAIL_STORE"}, ["store"]),
+            ({"warehouse_type": "DISTRIBUTION_CENTER"}, ["rotterdam", "outsider"]),
+            ({"is_active": "false"}, ["virtual"]),
+            ({"is_active": "true"}, ["rotterdam", "store", "outsider"]),
+            ({"tags": "cold"}, ["rotterdam", "store", "outsider"]),
+            ({"tags": "BONDED,nothing"}, ["rotterdam"]),
+            ({"tags_all": "cold,bonded"}, ["rotterdam"]),
+            ({"tags_all": "cold,nothing"}, []),
+            ({"country": "nl"}, ["rotterdam", "outsider"]),
+            ({"city": "berlin"}, ["store"]),
+            ({"city": "Rotter"}, []),  # whole names, not a substring
+            ({"is_active": ""}, ["rotterdam", "store", "virtual", "outsider"]),
+        ],
+    )
+    def test_filters(self, superuser_client, warehouses, query, expected):
+        listed = ids(superuser_client.get(WAREHOUSES_URL, query))
+        assert sorted(listed) == sorted(warehouses[name].pk for name in expected)
+
+    def test_organization(self, superuser_client, warehouses, other_org):
+        listed = ids(superuser_client.get(WAREHOUSES_URL, {"organization": other_org.pk}))
+        assert listed == [warehouses["outsider"].pk]
+
+    def test_filters_do_not_reach_other_organizations(self, manager_client, warehouses, other_org):
+        assert ids(manager_client.get(WAREHOUSES_URL, {"organization": other_org.pk})) == []
+        assert warehouses["outsider"].pk not in ids(
+            manager_client.get(WAREHOUSES_URL, {"tags": "cold"})
+        )
+
+    @pytest.mark.parametrize(
+        "query",
+        [
+            {"warehouse_type": "CASTLE"},
+            {"is_active": "perhaps"},
+            {"organization": "acme"},
+            {"tags": ",".join(f"t{n}" for n in range(21))},
+        ],
+    )
+    def test_bad_filter_values_are_a_400(self, manager_client, warehouses, query):
+        response = manager_client.get(WAREHOUSES_URL, query)
+        assert response.status_code == 400
+        assert next(iter(query)) in response.json()
+
+
+class TestSearchAndOrdering:
+    @pytest.mark.parametrize(
+        ("term", "expected"),
+        [
+            ("rotterdam", ["rotterdam"]),  # name and city
+            ("BER", ["store"]),
+            ("3011", ["rotterdam"]),  # postal code
+            ("drop", ["virtual"]),
+            ("nowhere", []),
+        ],
+    )
+    def test_search(self, manager_client, warehouses, term, expected):
+        listed = ids(manager_client.get(WAREHOUSES_URL, {"search": term}))
+        assert sorted(listed) == sorted(warehouses[name].pk for name in expected)
+
+    @pytest.mark.parametrize(
+        ("ordering", "expected"),
+        [
+            ("code", ["store", "rotterdam", "virtual"]),
+            ("-code", ["virtual", "rotterdam", "store"]),
+            ("-name", ["rotterdam", "virtual", "store"]),
+            ("warehouse_type,name", ["rotterdam", "store", "virtual"]),
+            ("created_at", ["rotterdam", "store", "virtual"]),
+        ],
+    )
+    def test_ordering(self, manager_client, warehouses, ordering, expected):
+        listed = ids(manager_client.get(WAREHOUSES_URL, {"ordering": ordering}))
+        assert listed == [warehouses[name].pk for name in expected]
+
+
+@pytest.fixture
+def many_warehouses(org):
+    for n in range(30):
+        WarehouseFactory(organization=org, name=f"Warehouse {n:02d}", tags=["alpha", f"tag{n}"])
+
+
+@pytest.mark.parametrize("who", ["superuser", "manager"])
+def test_the_list_runs_a_constant_number_of_queries(
+    who, jwt_client, superuser, manager, many_warehouses, django_assert_max_num_queries
+):
+    client = jwt_client({"superuser": superuser, "manager": manager}[who])
+    cache.clear()
+    with django_assert_max_num_queries(10) as small:
+        response = client.get(WAREHOUSES_URL, {"page_size": 2})
+    assert len(response.json()["results"]) == 2
+    cache.clear()
+    with django_assert_max_num_queries(len(small)) as large:
+        response = client.get(WAREHOUSES_URL, {"page_size": 30})
+    rows = response.json()["results"]
+    assert len(rows) == 30
+    for row in rows:
+        assert len(row["tags"]) == 2
+        assert row["address"]["country"] == "US"
+        assert row["organization_name"] == "Acme"
+    assert len(large) == len(small)
+
+
+def test_the_json_filter_fields_are_declared():
+    assert WarehouseViewSet.json_filter_fields == (
+        "name",
+        "code",
+        "warehouse_type",
+        "is_active",
+        "address__country",
+        "address__city",
+        "tags__name",
+        "custom_fields",
+        "created_at",
+        "updated_at",
+    )
+
+
+# ---------------------------------------------------------------------------- audit
+class TestAudit:
+    @pytest.fixture
+    def auditor_role(self, db):
+        return RoleFactory(
+            permissions=[*model_permissions(Warehouse), "audit.view_auditlog"],
+        )
+
+    def test_changes_are_recorded_with_their_values(self, jwt_client, member, auditor_role, org):
+        user = member(org, auditor_role)
+        client = jwt_client(user)
+        marker = last_id()
+
+        created = client.post(
+            WAREHOUSES_URL,
+            warehouse_payload(org, address=address_payload(), tags=["cold"]),
+            format="json",
+        )
+        assert created.status_code == 201, created.content
+        warehouse = Warehouse.objects.get(pk=created.json()["id"])
+        changed = client.patch(
+            warehouse_url(warehouse), {"name": "Renamed", "is_active": False}, format="json"
+        )
+        assert changed.status_code == 200
+
+        rows = list(rows_of(warehouse))
+        assert [row.action_type for row in rows] == ["CREATE", "UPDATE", "UPDATE"]
+        assert rows[0].changes["code"] == {"old": None, "new": "MAIN"}
+        assert rows[0].changes["address"] == {"old": None, "new": warehouse.address_id}
+        assert rows[1].changes == {"tags": {"added": ["cold"]}}
+        assert rows[2].changes == {
+            "name": {"old": "Main Warehouse", "new": "Renamed"},
+            "is_active": {"old": True, "new": False},
+        }
+        assert {row.organization_id for row in rows} == {org.pk}
+        assert {row.user_id for row in rows} == {user.pk}
+        assert rows[2].request_id == changed["X-Request-ID"]
+        # The address is recorded too, as its own object.
+        assert since(marker).filter(content_type__model="address").count() == 1
+
+        history = client.get(warehouse_url(warehouse, "history"))
+        assert history.status_code == 200
+        assert [row["action_type"] for row in history.json()["results"]] == [
+            "UPDATE",
+            "UPDATE",
+            "CREATE",
+        ]
+
+        assert client.delete(warehouse_url(warehouse)).status_code == 204
+        assert rows_of(warehouse).last().action_type == "DELETE"
+        history = client.get(warehouse_url(warehouse, "history"))
+        assert history.json()["results"][0]["action_type"] == "DELETE"
+
+    def test_history_needs_the_audit_permission(self, manager_client, org):
+        warehouse = WarehouseFactory(organization=org)
+
+        assert manager_client.get(warehouse_url(warehouse, "history")).status_code == 403
+
+    def test_history_of_another_organizations_warehouse_is_404(
+        self, jwt_client, member, auditor_role, org, other_org
+    ):
+        client = jwt_client(member(org, auditor_role))
+        outsider = WarehouseFactory(organization=other_org)
+
+        assert client.get(warehouse_url(outsider, "history")).status_code == 404
+        assert AuditLog.objects.filter(object_id=str(outsider.pk)).exists()

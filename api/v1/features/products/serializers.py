@@ -1,0 +1,126 @@
+from django.db import transaction
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+from taggit.serializers import TaggitSerializer
+
+from api.v1.base_models.common.choices import CategoryType
+from api.v1.base_models.common.models import Category, UnitOfMeasure
+from core.custom_fields import CustomFieldsSerializerMixin
+from core.serializers import OrganizationScopedSerializerMixin, TagListField
+from core.workflows import WorkflowSerializerMixin
+from rbac.fields import FieldPermissionSerializerMixin
+
+from .models import Product
+
+
+class ProductCategoryField(serializers.PrimaryKeyRelatedField):
+    """An active category of type PRODUCT, by id."""
+
+    default_error_messages = {
+        **serializers.PrimaryKeyRelatedField.default_error_messages,
+        "not_product": _("Category {name!r} is not a product category."),
+        "inactive": _("Category {name!r} is inactive."),
+    }
+
+    def to_internal_value(self, data):
+        category = super().to_internal_value(data)
+        if category.category_type != CategoryType.PRODUCT:
+            self.fail("not_product", name=category.name)
+        if not category.is_active and category.pk != getattr(
+            self.parent.instance, "category_id", 0
+        ):
+            self.fail("inactive", name=category.name)
+        return category
+
+
+class ProductSerializer(
+    FieldPermissionSerializerMixin,
+    OrganizationScopedSerializerMixin,
+    CustomFieldsSerializerMixin,
+    WorkflowSerializerMixin,
+    TaggitSerializer,
+    serializers.ModelSerializer,
+):
+    """A product of your organization's catalog. `status` is read-only here: it changes
+    through the workflow's transitions (activate, discontinue, reset-to-draft)."""
+
+    category = ProductCategoryField(
+        queryset=Category.objects.all(),
+        required=False,
+        allow_null=True,
+        help_text="Id of an active category of type PRODUCT.",
+    )
+    category_slug = serializers.CharField(
+        source="category.slug", read_only=True, allow_null=True, default=None
+    )
+    category_name = serializers.CharField(
+        source="category.name", read_only=True, allow_null=True, default=None
+    )
+    base_uom = serializers.PrimaryKeyRelatedField(
+        queryset=UnitOfMeasure.objects.filter(is_active=True),
+        help_text='Code of an active unit of measure (e.g. "EA", "KG").',
+    )
+    base_uom_name = serializers.CharField(source="base_uom.name", read_only=True)
+    tags = TagListField()
+
+    class Meta:
+        model = Product
+        fields = [
+            "id",
+            "organization",
+            "name",
+            "sku",
+            "description",
+            "product_type",
+            "category",
+            "category_slug",
+            "category_name",
+            "status",
+            "base_uom",
+            "base_uom_name",
+            "is_inventory_tracked",
+            "is_purchasable",
+            "is_sellable",
+            "tags",
+            "attributes",
+            "custom_fields",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["id", "status", "created_at", "updated_at"]
+        # (organization, sku) is checked in validate(), case-insensitively.
+        validators = []
+
+    def validate_sku(self, value):
+        value = value.strip()
+        if not value:
+            raise serializers.ValidationError(_("This field may not be blank."))
+        return value
+
+    def validate_attributes(self, value):
+        if not isinstance(value, dict):
+            raise serializers.ValidationError(_("Attributes must be a JSON object."))
+        return value
+
+    def validate(self, attrs):
+        attrs = super().validate(attrs)
+        organization = attrs.get("organization") or getattr(self.instance, "organization", None)
+        sku = attrs.get("sku", getattr(self.instance, "sku", None))
+        if organization is not None and sku is not None:
+            duplicates = Product.objects.filter(organization=organization, sku__iexact=sku)
+            if self.instance is not None:
+                duplicates = duplicates.exclude(pk=self.instance.pk)
+            if duplicates.exists():
+                raise serializers.ValidationError(
+                    {"sku": [_("A product with this SKU already exists in the organization.")]}
+                )
+        return attrs
+
+    # The product and its tags are written together or not at all.
+    @transaction.atomic
+    def create(self, validated_data):
+        return super().create(validated_data)
+
+    @transaction.atomic
+    def update(self, instance, validated_data):
+        return super().update(instance, validated_data)

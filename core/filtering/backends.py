@@ -1,0 +1,166 @@
+"""`?filter=<JSON>` on list endpoints: the DRF filter backend of the filter language.
+
+A view allows fields with `json_filter_fields = ("name", "organization__code", ...)`;
+the setting ALLOWED_FILTER_FIELDS (`{"app_label.model": [...]}`) replaces that list
+for a model (a deployment override). The backend filters the queryset the view gives
+it, already limited to the caller's organizations: a filter only ever narrows it.
+"""
+
+import json
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import FieldError
+from django.core.exceptions import ValidationError as DjangoValidationError
+from rest_framework.exceptions import ValidationError
+from rest_framework.filters import BaseFilterBackend
+
+from .access import CustomFieldDefinitions, hidden_field_guard
+from .parser import (
+    DEFAULT_MAX_CONDITIONS,
+    DEFAULT_MAX_DEPTH,
+    MAX_LIST_VALUES,
+    OPERATORS,
+    FilterParser,
+    InvalidFilterError,
+)
+from .paths import AllowedFields
+from .values import is_text_field
+
+DEFAULT_MAX_LENGTH = 4000
+
+
+def allowed_filter_fields(view, model) -> tuple[str, ...]:
+    """The field paths `view` allows in filters on `model` records."""
+    overrides = {
+        label.lower(): fields
+        for label, fields in getattr(settings, "ALLOWED_FILTER_FIELDS", {}).items()
+    }
+    if model._meta.label_lower in overrides:
+        return tuple(overrides[model._meta.label_lower])
+    return tuple(getattr(view, "json_filter_fields", None) or ())
+
+
+def filter_limits() -> dict[str, int]:
+    return {
+        "max_depth": getattr(settings, "FILTER_MAX_DEPTH", DEFAULT_MAX_DEPTH),
+        "max_conditions": getattr(settings, "FILTER_MAX_CONDITIONS", DEFAULT_MAX_CONDITIONS),
+        "max_length": getattr(settings, "FILTER_MAX_LENGTH", DEFAULT_MAX_LENGTH),
+    }
+
+
+def _invalid(message: str) -> ValidationError:
+    return ValidationError({JSONFilterBackend.query_param: [message]})
+
+
+def _reject_constant(name):
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def load_definition(raw: str, max_length: int):
+    """The parsed JSON of the parameter (Django has already URL-decoded it)."""
+    if len(raw) > max_length:
+        raise _invalid(f"The filter is too long: at most {max_length} characters.")
+    try:
+        # Exact numbers: 0.1 stays 0.1 for decimal fields.
+        return json.loads(raw, parse_float=Decimal, parse_constant=_reject_constant)
+    except RecursionError:
+        raise _invalid("The filter is not valid JSON: nested too deeply.") from None
+    except ValueError as exc:
+        raise _invalid(f"The filter is not valid JSON: {exc}.") from exc
+
+
+class JSONFilterBackend(BaseFilterBackend):
+    query_param = "filter"
+
+    def filter_queryset(self, request, queryset, view):
+        given = request.query_params.getlist(self.query_param)
+        if not given:
+            return queryset
+        if len(given) > 1:
+            raise _invalid(
+                f"Give `{self.query_param}` once; combine conditions with and/or instead."
+            )
+        raw = given[0]
+        if not raw.strip():
+            # `?filter=` means no filter, as an empty value does for the other filters.
+            return queryset
+        model = queryset.model
+        allowed = AllowedFields(model, allowed_filter_fields(view, model))
+        if not allowed:
+            raise _invalid(
+                f"Filtering with `{self.query_param}` is not available on this endpoint."
+            )
+        limits = filter_limits()
+        definition = load_definition(raw, limits["max_length"])
+        parser = FilterParser(
+            model,
+            allowed,
+            custom_field_definitions=CustomFieldDefinitions(request.user),
+            field_guard=hidden_field_guard(request, view),
+            max_depth=limits["max_depth"],
+            max_conditions=limits["max_conditions"],
+        )
+        try:
+            condition = parser.parse(definition)
+        except InvalidFilterError as exc:
+            raise _invalid(str(exc)) from exc
+        try:
+            return queryset.filter(condition)
+        except (FieldError, ValueError, TypeError, DjangoValidationError) as exc:
+            # Values are checked before this point; this is the ORM's last word.
+            raise _invalid(f"The filter cannot be applied: {exc}") from exc
+
+    # ---------------------------------------------------------------------- schema
+    def get_schema_operation_parameters(self, view):
+        model = _model_of(view)
+        if model is None:
+            return []
+        allowed = AllowedFields(model, allowed_filter_fields(view, model))
+        if not allowed:
+            return []
+        return [
+            {
+                "name": self.query_param,
+                "required": False,
+                "in": "query",
+                "description": describe_parameter(allowed),
+                "schema": {"type": "string"},
+            }
+        ]
+
+
+def _model_of(view):
+    queryset = getattr(view, "queryset", None)
+    if queryset is not None:
+        return queryset.model
+    serializer_class = getattr(view, "serializer_class", None)
+    return getattr(getattr(serializer_class, "Meta", None), "model", None)
+
+
+def describe_parameter(allowed: AllowedFields) -> str:
+    limits = filter_limits()
+    names = allowed.names()
+    first = allowed.get(allowed.entries[0])
+    if first is not None and is_text_field(first.field):
+        condition = {"field": names[0], "op": "icontains", "value": "abc"}
+    else:
+        condition = {"field": names[0].replace("<key>", "size"), "op": "isnull", "value": False}
+    example = {"and": [condition]}
+    if len(names) > 1:
+        example["and"].append(
+            {"not": {"field": names[1].replace("<key>", "size"), "op": "isnull", "value": True}}
+        )
+    return (
+        "Advanced filter: a URL-encoded JSON object. A condition is "
+        '`{"field": ..., "op": ..., "value": ...}`; combine them with `{"and": [...]}`, '
+        '`{"or": [...]}` and `{"not": {...}}`.\n\n'
+        f"Fields: {', '.join(f'`{name}`' for name in names)}.\n\n"
+        f"Operators: {', '.join(f'`{op}`' for op in OPERATORS)}. The contains, startswith "
+        "and endswith operators (and their case-insensitive `i` forms) apply to texts; "
+        f"`in`/`notin` take a list of 1 to {MAX_LIST_VALUES} values; `isnull` takes "
+        "true or false.\n\n"
+        f"At most {limits['max_depth']} levels of and/or/not, {limits['max_conditions']} "
+        f"conditions and {limits['max_length']} characters.\n\n"
+        f"Example: `{json.dumps(example)}`"
+    )

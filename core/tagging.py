@@ -1,0 +1,133 @@
+"""The tags in use, as the caller may see them: `GET /api/v1/tags/`.
+
+Tags themselves are shared by every organization (django-taggit's Tag), so a tag is
+listed only when it is on a record the caller may view, and its count is the number
+of such records: a tag used only in another organization is never revealed. The
+taggable models are found by their TaggableManager; each is visible as its viewset
+would show it (the caller's organizations where their role may view the model).
+"""
+
+from django.apps import apps
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import FieldDoesNotExist
+from django.db.models import Count, Q
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework import serializers, viewsets
+from rest_framework.exceptions import ValidationError
+from taggit.managers import TaggableManager
+from taggit.models import Tag, TaggedItem
+
+from rbac.access import organizations_with_perm
+from rbac.permissions import model_permission
+
+
+def taggable_models() -> dict[str, type]:
+    """{"app_label.model": model} of every model with tags."""
+    return {
+        model._meta.label_lower: model
+        for model in apps.get_models()
+        if any(isinstance(field, TaggableManager) for field in model._meta.get_fields())
+    }
+
+
+def _organization_lookup(model) -> str | None:
+    """How a model's rows belong to an organization: the path to its id."""
+    if model._meta.label_lower == "organization.organization":
+        return "pk"
+    try:
+        field = model._meta.get_field("organization")
+    except FieldDoesNotExist:
+        return None
+    related = getattr(field, "related_model", None)
+    if related is not None and related._meta.label_lower == "organization.organization":
+        return "organization"
+    return None
+
+
+def visible_items(user, models) -> Q | None:
+    """The condition on TaggedItem rows of the records of `models` that `user` may view
+    (None: none at all)."""
+    condition = None
+    for model in models:
+        organizations = organizations_with_perm(user, model_permission(model, "view"))
+        records = model._default_manager.all()
+        if organizations is not None:
+            lookup = _organization_lookup(model)
+            if lookup is None or not organizations:
+                continue  # not organization data: superusers only
+            records = records.filter(**{f"{lookup}__in": organizations})
+        part = Q(
+            content_type=ContentType.objects.get_for_model(model),
+            object_id__in=records.values("pk"),
+        )
+        condition = part if condition is None else condition | part
+    return condition
+
+
+def visible_tags(user, models=None):
+    """Tags on records `user` may view, each with `count`: how many such records."""
+    condition = visible_items(user, (models or taggable_models()).values())
+    if condition is None:
+        return Tag.objects.none()
+    items = TaggedItem.objects.filter(condition)
+    # Filtered before the annotation: only the visible taggings are counted.
+    return (
+        Tag.objects.filter(taggit_taggeditem_items__in=items)
+        .annotate(count=Count("taggit_taggeditem_items"))
+        .order_by("name")
+    )
+
+
+class TagSerializer(serializers.ModelSerializer):
+    count = serializers.IntegerField(
+        read_only=True, help_text="Records carrying the tag that you may view."
+    )
+
+    class Meta:
+        model = Tag
+        fields = ["name", "slug", "count"]
+        read_only_fields = fields
+
+
+MODEL_PARAMETER = OpenApiParameter(
+    "model",
+    OpenApiTypes.STR,
+    description='Only the tags of one kind of record, e.g. "products.product".',
+)
+
+
+@extend_schema_view(
+    list=extend_schema(tags=["tags"], parameters=[MODEL_PARAMETER]),
+    retrieve=extend_schema(tags=["tags"], parameters=[MODEL_PARAMETER]),
+)
+class TagViewSet(viewsets.ReadOnlyModelViewSet):
+    """The tags used on records you may view (organizations, contacts, products,
+    warehouses, ...), with how many of those records carry each. Tags are created by
+    tagging a record: send `tags` (a list of names) with it."""
+
+    serializer_class = TagSerializer
+    lookup_field = "slug"
+    search_fields = ["name"]
+    ordering_fields = ["name", "count"]
+    json_filter_fields = ("name", "slug")
+    queryset = Tag.objects.none()  # the real one is per caller (get_queryset)
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Tag.objects.none()
+        models = taggable_models()
+        wanted = self.request.query_params.get("model")
+        if wanted:
+            if wanted.lower() not in models:
+                raise ValidationError(
+                    {
+                        "model": [
+                            _("Not a taggable model: %(model)s. Choose from: %(models)s.")
+                            % {"model": wanted, "models": ", ".join(sorted(models))}
+                        ]
+                    }
+                )
+            models = {wanted.lower(): models[wanted.lower()]}
+        return visible_tags(self.request.user, models)
