@@ -3,8 +3,10 @@
 from django.conf import settings
 from django.conf.urls.static import static
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+
+from core.views import unknown_api_path
 
 urlpatterns = [
     path("admin/", admin.site.urls),
@@ -17,6 +19,11 @@ urlpatterns = [
 # Uploaded files are served by the app only in development; production puts them
 # behind the web server or object storage.
 urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+
+# Any other path under api/ is an unknown endpoint: JSON 404, with DEBUG on or off.
+# Only paths ending in a slash, so that CommonMiddleware still redirects a known path
+# written without its trailing slash.
+urlpatterns.append(re_path(r"^api/(?P<path>(?:.*/)?)$", unknown_api_path))
 
 # Unknown API paths and unhandled errors answer JSON like the rest of the API.
 handler404 = "core.views.page_not_found"

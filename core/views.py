@@ -225,11 +225,22 @@ def _is_api(request) -> bool:
     return request.path.startswith("/api/")
 
 
+def _api_not_found():
+    return JsonResponse({"detail": _("Not found."), "code": "not_found"}, status=404)
+
+
 def page_not_found(request, exception):
     """handler404: the API answers in its own error format, other pages as Django does."""
     if _is_api(request):
-        return JsonResponse({"detail": _("Not found."), "code": "not_found"}, status=404)
+        return _api_not_found()
     return defaults.page_not_found(request, exception)
+
+
+def unknown_api_path(request, path):
+    """The last URL pattern under `api/`: an unknown endpoint answers JSON even with
+    DEBUG on, where Django's debug page would otherwise take the place of handler404.
+    (CommonMiddleware still redirects a path missing its trailing slash.)"""
+    return _api_not_found()
 
 
 def server_error(request):

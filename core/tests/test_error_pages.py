@@ -18,6 +18,22 @@ def test_an_unknown_api_path_is_a_json_404():
     assert response.json() == {"detail": "Not found.", "code": "not_found"}
 
 
+@pytest.mark.parametrize(
+    "path", ["/api/v1/no-such-resource/", "/api/v1/products/1/no-such-action/", "/api/v9/"]
+)
+def test_an_unknown_api_path_is_a_json_404_with_debug_on(settings, path):
+    settings.DEBUG = True
+    response = Client().get(path)
+    assert response.status_code == 404
+    assert response.json() == {"detail": "Not found.", "code": "not_found"}
+
+
+def test_a_missing_trailing_slash_is_still_redirected():
+    response = Client().get("/api/v1/health")
+    assert response.status_code == 301
+    assert response["Location"] == "/api/v1/health/"
+
+
 def test_an_unknown_page_outside_the_api_is_django_s_404():
     response = Client().get("/no-such-page/")
     assert response.status_code == 404
