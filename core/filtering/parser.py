@@ -5,6 +5,9 @@ A node is a condition or a group:
     {"field": "name", "op": "icontains", "value": "acme"}
     {"and": [node, ...]}    {"or": [node, ...]}    {"not": node}
 
+Group keys and operators may be written in any letter case; an empty `and`/`or` is no
+condition (as an empty filter).
+
 Conditions name an allowed field path (see paths.AllowedFields), an operator of
 OPERATORS and a value checked against the field (see values). Anything else is an
 InvalidFilterError whose message says what is wrong and where ("and[1].or[0]: ...").
@@ -174,8 +177,9 @@ class FilterParser:
         keys = list(node)
         if any(key in node for key in CONDITION_KEYS):
             return self._condition(node, location)
-        groups = [key for key in keys if key in GROUPS]
-        unknown = [key for key in keys if key not in GROUPS]
+        # Group keys in any letter case ("AND" is "and").
+        groups = [key for key in keys if key.lower() in GROUPS]
+        unknown = [key for key in keys if key.lower() not in GROUPS]
         if unknown:
             raise InvalidFilterError(
                 f"unknown key {_names(unknown)}: a node is a condition "
@@ -193,14 +197,14 @@ class FilterParser:
                 f"a group has exactly one of and/or/not, not {_names(groups)}; nest them instead",
                 location,
             )
-        group = groups[0]
+        children = node[groups[0]]
+        group = groups[0].lower()
         depth += 1
         if depth > self.max_depth:
             raise InvalidFilterError(
                 f"too deeply nested: at most {self.max_depth} levels of and/or/not",
                 location,
             )
-        children = node[group]
         if group == "not":
             if not isinstance(children, dict):
                 raise InvalidFilterError(
@@ -212,7 +216,7 @@ class FilterParser:
                 f'"{group}" takes a list of nodes, not {_kind(children)}', location
             )
         if not children:
-            raise InvalidFilterError(f'"{group}" needs at least one node', location)
+            return Q()  # an empty and/or is no condition
         combined = None
         for index, child in enumerate(children):
             q = self._node(child, _join(location, f"{group}[{index}]"), depth)
@@ -249,10 +253,12 @@ class FilterParser:
             raise InvalidFilterError(
                 f'"field" must be a field name, not {describe(field_name)}', location
             )
-        if not isinstance(op, str) or op not in OPERATORS:
+        # Operators in any letter case ("EQ" is "eq").
+        if not isinstance(op, str) or op.lower() not in OPERATORS:
             raise InvalidFilterError(
                 f"unknown operator {describe(op)}; operators: {', '.join(OPERATORS)}", location
             )
+        op = op.lower()
         field_path = self.allowed.get(field_name)
         if field_path is None:
             raise InvalidFilterError(self._not_allowed(field_name), location)

@@ -322,7 +322,7 @@ def test_inactive_definitions_do_not_apply(world):
             json.dumps(cond("created_at", "gt", "last week")),
             'Field "created_at", operator "gt": ',
         ),
-        (json.dumps({"and": []}), '"and" needs at least one node'),
+        (json.dumps({"and": {}}), '"and" takes a list of nodes, not an object'),
         (json.dumps(cond("last_name", "eq", None)), 'use "isnull" instead'),
         (
             json.dumps({"not": {"not": {"not": {"not": {"not": {"not": cond("id", "eq", 1)}}}}}}),
@@ -364,6 +364,17 @@ def test_an_empty_parameter_is_no_filter(world):
     assert listed_set(world.client.get(URL, {"filter": "  "})) == names(
         world, "ada", "grace", "alan"
     )
+    # So is an empty group, however nested.
+    everyone = names(world, "ada", "grace", "alan")
+    for empty in ({"and": []}, {"OR": []}, {"not": {"and": []}}):
+        assert listed_set(get_filtered(world.client, URL, empty)) == everyone
+
+
+def test_upper_case_groups_and_operators(world):
+    definition = {"OR": [cond("last_name", "EQ", "Hopper"), cond("last_name", "IEXACT", "x")]}
+    assert "IEXACT" in filter_error(get_filtered(world.client, URL, definition))
+    definition = {"OR": [cond("last_name", "EQ", "Hopper"), cond("last_name", "Eq", "Turing")]}
+    assert listed_set(get_filtered(world.client, URL, definition)) == names(world, "grace", "alan")
 
 
 def test_the_parameter_is_url_decoded_once(world):

@@ -312,13 +312,13 @@ def test_the_parser_counts_conditions_of_each_parse_afresh():
         (5, "not a number"),
         (None, "not null"),
         ({}, "empty object"),
-        ({"AND": [cond("code", "eq", "A")]}, 'unknown key "AND"'),
+        ({"ANDS": [cond("code", "eq", "A")]}, 'unknown key "ANDS"'),
+        ({"and": [], "OR": []}, 'exactly one of and/or/not, not "and", "OR"'),
         (
             {"and": [cond("code", "eq", "A")], "or": [cond("code", "eq", "B")]},
             'exactly one of and/or/not, not "and", "or"',
         ),
         ({"and": cond("code", "eq", "A")}, '"and" takes a list of nodes, not an object'),
-        ({"or": []}, '"or" needs at least one node'),
         ({"not": [cond("code", "eq", "A")]}, '"not" takes one node (an object), not a list'),
         ({"field": "code", "op": "eq"}, 'missing "value" (isnull takes "value": true or false)'),
         ({"op": "eq", "value": "A"}, 'missing "field"'),
@@ -326,7 +326,7 @@ def test_the_parser_counts_conditions_of_each_parse_afresh():
         ({**cond("code", "eq", "A"), "and": []}, 'unknown key "and" in a condition'),
         ({**cond("code", "eq", "A"), "negate": True}, 'unknown key "negate" in a condition'),
         (cond("code", "like", "A"), 'unknown operator "like"; operators: eq, neq, gt'),
-        (cond("code", "EQ", "A"), 'unknown operator "EQ"'),
+        (cond("code", "LIKE", "A"), 'unknown operator "LIKE"'),
         (cond("code", ["eq"], "A"), 'unknown operator ["eq"]'),
         (cond(5, "eq", "A"), '"field" must be a field name, not 5'),
         (cond("", "eq", "A"), '"field" must be a field name, not ""'),
@@ -334,6 +334,18 @@ def test_the_parser_counts_conditions_of_each_parse_afresh():
 )
 def test_malformed_nodes_are_refused_saying_why(definition, expected):
     assert expected in error(definition)
+
+
+def test_group_keys_and_operators_in_any_letter_case():
+    assert parse({"AND": [cond("code", "EQ", "A"), {"Not": cond("name", "IContains", "b")}]}) == (
+        parse({"and": [cond("code", "eq", "A"), {"not": cond("name", "icontains", "b")}]})
+    )
+
+
+def test_an_empty_and_or_or_is_no_condition():
+    assert parse({"and": []}) == Q()
+    assert parse({"or": []}) == Q()
+    assert parse({"and": [cond("code", "eq", "A"), {"or": []}]}) == Q(code__exact="A")
 
 
 def test_errors_say_where_they_are():
