@@ -94,7 +94,7 @@ class TagSerializer(serializers.ModelSerializer):
 MODEL_PARAMETER = OpenApiParameter(
     "model",
     OpenApiTypes.STR,
-    description='Only the tags of one kind of record, e.g. "products.product".',
+    description='Only the tags of one kind of record: "products.product", or "product".',
 )
 
 
@@ -120,14 +120,24 @@ class TagViewSet(viewsets.ReadOnlyModelViewSet):
         models = taggable_models()
         wanted = self.request.query_params.get("model")
         if wanted:
-            if wanted.lower() not in models:
-                raise ValidationError(
-                    {
-                        "model": [
-                            _("Not a taggable model: %(model)s. Choose from: %(models)s.")
-                            % {"model": wanted, "models": ", ".join(sorted(models))}
-                        ]
-                    }
-                )
-            models = {wanted.lower(): models[wanted.lower()]}
+            models = {wanted: self._taggable_model(models, wanted)}
         return visible_tags(self.request.user, models)
+
+    @staticmethod
+    def _taggable_model(models: dict[str, type], wanted: str) -> type:
+        """The model named "app_label.model", or by its model name alone ("product")
+        when no other taggable model has that name."""
+        wanted = wanted.strip().lower()
+        if wanted in models:
+            return models[wanted]
+        same_name = [model for model in models.values() if model._meta.model_name == wanted]
+        if len(same_name) == 1:
+            return same_name[0]
+        raise ValidationError(
+            {
+                "model": [
+                    _("Not a taggable model: %(model)s. Choose from: %(models)s.")
+                    % {"model": wanted, "models": ", ".join(sorted(models))}
+                ]
+            }
+        )
