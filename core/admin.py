@@ -1,5 +1,7 @@
 """Admin building blocks shared by the apps."""
 
+import inspect
+
 from django.contrib import admin, messages
 from django.http import HttpResponseRedirect
 from django.utils.translation import gettext as _
@@ -95,6 +97,10 @@ class WorkflowAdminMixin(FSMAdminMixin):
     the buttons are drawn, and the audit log records the transition."""
 
     fsm_post_param = "_fsm_transition_to"
+
+    def get_help_text(self, transition):
+        # The button's tooltip: the transition's own help_text, else its docstring.
+        return transition.custom.get("help_text") or inspect.getdoc(transition.method)
 
     def response_change(self, request, obj):
         name = request.POST.get(self.fsm_post_param)

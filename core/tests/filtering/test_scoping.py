@@ -10,6 +10,8 @@ from api.v1.base_models.organization.tests.factories import (
     RoleFactory,
 )
 from api.v1.base_models.user.tests.factories import UserFactory
+from api.v1.features.inventory.tests.factories import StockLocationFactory, WarehouseFactory
+from api.v1.features.products.tests.factories import ProductFactory
 
 from .helpers import cond, filter_error, get_filtered, listed_set
 
@@ -27,6 +29,9 @@ def world(jwt_client):
             "contact.view_contact",
             "organization.view_organization",
             "organization.view_organizationmembership",
+            "products.view_product",
+            "inventory.view_warehouse",
+            "inventory.view_stocklocation",
         ]
     )
     user = UserFactory()
@@ -39,6 +44,17 @@ def world(jwt_client):
         organization=org_b, last_name=SECRET, tags=[SECRET.lower()], notes=SECRET
     )
     ContactEmailAddressFactory(contact=theirs, email=f"{SECRET.lower()}@example.com")
+    # Each side has a product, a warehouse and a stock location; B's carry the secret.
+    ProductFactory(organization=org_a, sku="MINE-1", tags=["shared"])
+    ProductFactory(organization=org_b, sku=SECRET, name=SECRET, tags=["shared", SECRET.lower()])
+    StockLocationFactory(organization=org_a, name="Shelf")
+    StockLocationFactory(
+        warehouse=WarehouseFactory(
+            organization=org_b, code=SECRET, name=SECRET, tags=[SECRET.lower()]
+        ),
+        name=SECRET,
+        barcode=SECRET,
+    )
     # One of A's contacts works for B: A knows that much (the contact is A's, and its
     # linked organization's name is part of it).
     ContactFactory(organization=org_a, last_name="Liaison", linked_organization=org_b)
@@ -69,6 +85,23 @@ def test_an_or_cannot_widen_the_callers_contacts(world):
     assert SECRET not in response.content.decode()
 
 
+@pytest.mark.parametrize(
+    ("url", "field"),
+    [
+        ("/api/v1/products/", "sku"),
+        ("/api/v1/warehouses/", "code"),
+        ("/api/v1/stock-locations/", "name"),
+    ],
+)
+def test_an_or_cannot_widen_the_callers_inventory(world, url, field):
+    definition = {"or": [cond("organization", "eq", world.org_b.pk), cond(field, "icontains", "")]}
+    response = get_filtered(world.client, url, definition)
+    rows = response.json()["results"]
+    assert len(rows) == 1
+    assert {row["organization"] for row in rows} == {world.org_a.pk}
+    assert SECRET.lower() not in response.content.decode().lower()
+
+
 def test_an_or_cannot_widen_the_callers_organizations(world):
     definition = {"or": [cond("id", "eq", world.org_b.pk), cond("name", "icontains", "")]}
     assert listed_set(get_filtered(world.client, "/api/v1/organizations/", definition)) == {
@@ -91,6 +124,18 @@ def test_an_or_cannot_widen_the_callers_organizations(world):
         ("/api/v1/organizations/", cond("code", "eq", "ZEBRA")),
         ("/api/v1/organization-memberships/", cond("organization__code", "eq", "ZEBRA")),
         ("/api/v1/organization-memberships/", cond("user__username", "eq", SECRET.lower())),
+        ("/api/v1/products/", cond("organization", "eq", "ORG_B")),
+        ("/api/v1/products/", cond("organization__code", "eq", "ZEBRA")),
+        ("/api/v1/products/", cond("organization__name", "icontains", "bravo")),
+        ("/api/v1/products/", cond("sku", "eq", SECRET)),
+        ("/api/v1/products/", cond("tags__name", "eq", SECRET.lower())),
+        ("/api/v1/warehouses/", cond("organization__code", "eq", "ZEBRA")),
+        ("/api/v1/warehouses/", cond("code", "eq", SECRET)),
+        ("/api/v1/warehouses/", cond("tags__name", "eq", SECRET.lower())),
+        ("/api/v1/stock-locations/", cond("organization", "eq", "ORG_B")),
+        ("/api/v1/stock-locations/", cond("warehouse__code", "eq", SECRET)),
+        ("/api/v1/stock-locations/", cond("warehouse__name", "icontains", SECRET)),
+        ("/api/v1/stock-locations/", cond("barcode", "eq", SECRET)),
     ],
 )
 def test_conditions_on_another_organizations_data_find_nothing(world, url, condition):

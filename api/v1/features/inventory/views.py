@@ -41,6 +41,10 @@ class WarehouseViewSet(AuditHistoryMixin, OrganizationScopedViewSetMixin, viewse
     ordering_fields = ["name", "code", "warehouse_type", "is_active", "created_at", "updated_at"]
     # Read by the JSON `?filter=` backend.
     json_filter_fields = (
+        "id",
+        "organization",
+        "organization__code",
+        "organization__name",
         "name",
         "code",
         "warehouse_type",
@@ -90,12 +94,17 @@ class StockLocationViewSet(
     }
     # Read by the JSON `?filter=` backend.
     json_filter_fields = (
+        "id",
+        "organization",
+        "organization__code",
+        "organization__name",
         "name",
         "barcode",
         "location_type",
         "is_active",
         "warehouse",
         "warehouse__code",
+        "warehouse__name",
         "parent",
         "parent__name",
         "level",

@@ -44,6 +44,7 @@ class ProductSerializer(
     """A product of your organization's catalog. `status` is read-only here: it changes
     through the workflow's transitions (activate, discontinue, reset-to-draft)."""
 
+    organization_name = serializers.CharField(source="organization.name", read_only=True)
     category = ProductCategoryField(
         queryset=Category.objects.all(),
         required=False,
@@ -68,6 +69,7 @@ class ProductSerializer(
         fields = [
             "id",
             "organization",
+            "organization_name",
             "name",
             "sku",
             "description",

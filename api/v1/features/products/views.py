@@ -30,12 +30,18 @@ class ProductViewSet(
     what you may do (products.view/add/change/delete_product, and for the workflow
     activate_product, discontinue_product, reset_product)."""
 
-    queryset = Product.objects.select_related("category", "base_uom").prefetch_related("tags")
+    queryset = Product.objects.select_related(
+        "organization", "category", "base_uom"
+    ).prefetch_related("tags")
     serializer_class = ProductSerializer
     filterset_class = ProductFilter
     search_fields = ["sku", "name", "description", "category__name"]
     ordering_fields = ["name", "sku", "product_type", "status", "created_at", "updated_at"]
     json_filter_fields = (
+        "id",
+        "organization",
+        "organization__code",
+        "organization__name",
         "name",
         "sku",
         "description",

@@ -9,7 +9,6 @@ from django.core.cache import cache
 from api.v1.base_models.organization.tests.factories import RoleFactory, model_permissions
 from api.v1.features.inventory.models import StockLocation, Warehouse
 from api.v1.features.inventory.tests.factories import StockLocationFactory, WarehouseFactory
-from api.v1.features.inventory.views import StockLocationViewSet
 from audit.tests.helpers import rows_of
 
 from .helpers import (
@@ -427,23 +426,6 @@ def test_lists_run_a_constant_number_of_queries(
     assert len(rows) == 30
     assert {(row["warehouse_code"], row["parent_name"]) for row in rows} == {("BIG", "Zone")}
     assert len(large) == len(small)
-
-
-def test_the_json_filter_fields_are_declared():
-    assert StockLocationViewSet.json_filter_fields == (
-        "name",
-        "barcode",
-        "location_type",
-        "is_active",
-        "warehouse",
-        "warehouse__code",
-        "parent",
-        "parent__name",
-        "level",
-        "custom_fields",
-        "created_at",
-        "updated_at",
-    )
 
 
 # ---------------------------------------------------------------------------- audit

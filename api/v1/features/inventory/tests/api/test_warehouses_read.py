@@ -9,7 +9,6 @@ from api.v1.base_models.organization.tests.factories import (
 )
 from api.v1.features.inventory.models import Warehouse
 from api.v1.features.inventory.tests.factories import WarehouseFactory
-from api.v1.features.inventory.views import WarehouseViewSet
 from audit.models import AuditLog
 from audit.tests.helpers import last_id, rows_of, since
 
@@ -196,21 +195,6 @@ def test_the_list_runs_a_constant_number_of_queries(
         assert row["address"]["country"] == "US"
         assert row["organization_name"] == "Acme"
     assert len(large) == len(small)
-
-
-def test_the_json_filter_fields_are_declared():
-    assert WarehouseViewSet.json_filter_fields == (
-        "name",
-        "code",
-        "warehouse_type",
-        "is_active",
-        "address__country",
-        "address__city",
-        "tags__name",
-        "custom_fields",
-        "created_at",
-        "updated_at",
-    )
 
 
 # ---------------------------------------------------------------------------- audit

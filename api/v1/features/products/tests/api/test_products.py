@@ -39,6 +39,7 @@ class TestCreate:
         )
         assert product.created_by == admin_a
         assert product.organization_id == payload["organization"]
+        assert body["organization_name"] == product.organization.name
 
     def test_the_minimum(self, jwt_client, admin_a, org_a, each):
         response = jwt_client(admin_a).post(

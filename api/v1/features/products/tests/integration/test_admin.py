@@ -61,6 +61,8 @@ def test_the_pages(superuser_client, org_a):
     assert b'name="_fsm_transition_to"' in page.content
     assert b'value="activate"' in page.content
     assert b'value="discontinue"' not in page.content
+    # Its tooltip is the transition's docstring.
+    assert b'title="Put a draft product in use' in page.content
 
 
 def test_a_transition_button(superuser_client, org_a):
