@@ -21,9 +21,11 @@ def test_an_unknown_api_path_is_a_json_404():
 @pytest.mark.parametrize(
     "path", ["/api/v1/no-such-resource/", "/api/v1/products/1/no-such-action/", "/api/v9/"]
 )
-def test_an_unknown_api_path_is_a_json_404_with_debug_on(settings, path):
-    settings.DEBUG = True
-    response = Client().get(path)
+@pytest.mark.parametrize("method", ["get", "post", "put", "patch", "delete"])
+@pytest.mark.parametrize("debug", [True, False])
+def test_an_unknown_api_path_is_a_json_404_whatever_the_method(settings, path, method, debug):
+    settings.DEBUG = debug
+    response = getattr(Client(enforce_csrf_checks=True), method)(path)
     assert response.status_code == 404
     assert response.json() == {"detail": "Not found.", "code": "not_found"}
 
