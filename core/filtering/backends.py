@@ -138,19 +138,29 @@ def _model_of(view):
     return getattr(getattr(serializer_class, "Meta", None), "model", None)
 
 
+def _example(allowed: AllowedFields, names: list[str]) -> dict:
+    """A filter on the endpoint's own fields: a text search on its first own text field
+    (else on the first text field) and that another field has a value."""
+
+    def is_text(name):
+        path = allowed.get(name)
+        return path is not None and is_text_field(path.field)
+
+    texts = [name for name in allowed.entries if is_text(name)]
+    text = next((name for name in texts if "__" not in name), texts[0] if texts else None)
+    others = [name for name in names if name not in (text, "id")] or [names[0]]
+    has_value = {
+        "not": {"field": others[0].replace("<key>", "size"), "op": "isnull", "value": True}
+    }
+    if text is None:
+        return {"and": [has_value]}
+    return {"and": [{"field": text, "op": "icontains", "value": "abc"}, has_value]}
+
+
 def describe_parameter(allowed: AllowedFields) -> str:
     limits = filter_limits()
     names = allowed.names()
-    first = allowed.get(allowed.entries[0])
-    if first is not None and is_text_field(first.field):
-        condition = {"field": names[0], "op": "icontains", "value": "abc"}
-    else:
-        condition = {"field": names[0].replace("<key>", "size"), "op": "isnull", "value": False}
-    example = {"and": [condition]}
-    if len(names) > 1:
-        example["and"].append(
-            {"not": {"field": names[1].replace("<key>", "size"), "op": "isnull", "value": True}}
-        )
+    example = _example(allowed, names)
     return (
         "Advanced filter: a URL-encoded JSON object. A condition is "
         '`{"field": ..., "op": ..., "value": ...}`; combine them with `{"and": [...]}`, '

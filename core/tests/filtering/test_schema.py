@@ -5,6 +5,10 @@ import json
 import pytest
 from drf_spectacular.validation import validate_schema
 
+from api.v1.base_models.organization.models import Organization
+from core.filtering.backends import describe_parameter
+from core.filtering.paths import AllowedFields
+
 pytestmark = pytest.mark.django_db
 
 
@@ -37,7 +41,10 @@ def test_contacts_document_filter_with_their_fields(schema):
     for operator in ("`icontains`", "`notin`", "`isnull`"):
         assert operator in description
     assert "At most 5 levels of and/or/not, 30 conditions and 4000 characters." in description
-    assert 'Example: `{"and": [{"field": "id", "op": "isnull", "value": false}' in description
+    assert (
+        'Example: `{"and": [{"field": "first_name", "op": "icontains", "value": "abc"}, '
+        '{"not": {"field": "last_name", "op": "isnull", "value": true}}]}`'
+    ) in description
     # Fields of other endpoints are not listed.
     assert "`organization_type__name`" not in description
 
@@ -74,3 +81,35 @@ def test_the_deployment_setting_is_documented(api_client, settings):
     assert 'Example: `{"and": [{"field": "first_name", "op": "icontains", "value": "abc"}' in (
         description
     )
+
+
+@pytest.mark.parametrize(
+    ("fields", "example"),
+    [
+        (
+            ["id", "level"],
+            {"and": [{"not": {"field": "level", "op": "isnull", "value": True}}]},
+        ),
+        (
+            ["parent__code", "code", "id"],
+            {
+                "and": [
+                    {"field": "code", "op": "icontains", "value": "abc"},
+                    {"not": {"field": "parent__code", "op": "isnull", "value": True}},
+                ]
+            },
+        ),
+        (
+            ["name"],
+            {
+                "and": [
+                    {"field": "name", "op": "icontains", "value": "abc"},
+                    {"not": {"field": "name", "op": "isnull", "value": True}},
+                ]
+            },
+        ),
+    ],
+)
+def test_the_example_uses_the_endpoints_own_fields(fields, example):
+    description = describe_parameter(AllowedFields(Organization, fields))
+    assert description.endswith(f"Example: `{json.dumps(example)}`")
