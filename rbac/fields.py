@@ -31,6 +31,27 @@ def _rules(request, model) -> dict[int, dict[str, tuple[bool, bool]]]:
     return cache[content_type.pk]
 
 
+def fields_denied(fields) -> PermissionDenied:
+    """The 403 refusing writes to `fields`: `{"detail", "fields"}`."""
+    fields = list(fields)
+    return PermissionDenied(
+        {
+            "detail": gettext_lazy("Your role may not change these fields: %(fields)s.")
+            % {"fields": ", ".join(fields)},
+            "fields": fields,
+        }
+    )
+
+
+def check_writable(request, model, organization, *fields) -> None:
+    """For actions that write fields outside a serializer (e.g. `move` writes `parent`):
+    403 when the caller's role in `organization` may not write one of `fields`."""
+    _hidden, read_only = field_restrictions(request, model, organization)
+    forbidden = [name for name in fields if name in read_only]
+    if forbidden:
+        raise fields_denied(forbidden)
+
+
 def field_restrictions(request, model, organization) -> tuple[set[str], set[str]]:
     """(hidden fields, read-only fields) for the caller on `model` records of
     `organization`. Hidden fields are read-only too. Superusers have none."""
@@ -95,11 +116,5 @@ class FieldPermissionSerializerMixin:
                 continue
             forbidden.append(name)
         if forbidden:
-            raise PermissionDenied(
-                {
-                    "detail": gettext_lazy("Your role may not change these fields: %(fields)s.")
-                    % {"fields": ", ".join(forbidden)},
-                    "fields": forbidden,
-                }
-            )
+            raise fields_denied(forbidden)
         return attrs

@@ -10,6 +10,7 @@ from rest_framework.response import Response
 from audit.views import AuditHistoryMixin
 from core.views import OrganizationScopedViewSetMixin, TreeActionsMixin
 from rbac.access import member_organization_ids, permissions_in_org, role_in_org
+from rbac.fields import check_writable
 from rbac.permissions import HasModelPermissionInOrg, model_permission
 
 from .filters import OrganizationFilter, OrganizationMembershipFilter
@@ -178,8 +179,10 @@ class OrganizationViewSet(
     def move(self, request, pk=None):
         """Re-parent this organization (with everything under it). Needs the change
         permission here and the add permission in the new parent; moving under itself
-        or one of its descendants is refused (400)."""
+        or one of its descendants is refused (400), and so is a role that may not write
+        `parent` (403)."""
         organization = self.get_object()
+        check_writable(request, Organization, organization.pk, "parent")
         serializer = OrganizationMoveSerializer(
             data=request.data, context=self.get_serializer_context()
         )

@@ -4,13 +4,13 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.exceptions import ValidationError
 from rest_framework.generics import get_object_or_404
 from rest_framework.response import Response
 
 from audit.views import AuditHistoryMixin
 from core.views import OrganizationScopedViewSetMixin, TreeActionsMixin
-from rbac.fields import field_restrictions
+from rbac.fields import check_writable
 
 from . import services
 from .filters import StockLocationFilter, WarehouseFilter
@@ -124,15 +124,7 @@ class StockLocationViewSet(
         warehouse, under this location, or with a child of the same name is refused
         (400)."""
         location = self.get_tree_node()
-        _hidden, read_only = field_restrictions(request, StockLocation, location.organization_id)
-        if "parent" in read_only:
-            raise PermissionDenied(
-                {
-                    "detail": _("Your role may not change these fields: %(fields)s.")
-                    % {"fields": "parent"},
-                    "fields": ["parent"],
-                }
-            )
+        check_writable(request, StockLocation, location.organization_id, "parent")
         serializer = StockLocationMoveSerializer(
             data=request.data, context=self.get_serializer_context()
         )

@@ -3,6 +3,7 @@ actions, moving) and `my-permissions`."""
 
 import pytest
 from django.contrib.auth.models import Permission
+from django.contrib.contenttypes.models import ContentType
 
 from api.v1.base_models.contact.models import Contact
 from api.v1.base_models.organization.models import Organization, OrganizationMembership
@@ -12,6 +13,7 @@ from api.v1.base_models.organization.tests.factories import (
     permissions_named,
 )
 from api.v1.base_models.user.tests.factories import UserFactory
+from rbac.models import FieldPermission
 
 from .helpers import ORGANIZATION_PERMS, ids, org_list_url, org_url
 
@@ -352,6 +354,21 @@ class TestMove:
         response = move(jwt_client(manager["user"]), manager["sales"], manager["globex"])
 
         assert response.status_code == 403
+        assert tree_state() == before
+
+    def test_a_role_that_may_not_write_parent_is_403(self, jwt_client, manager, admin_role):
+        FieldPermission.objects.create(
+            role=admin_role,
+            content_type=ContentType.objects.get_for_model(Organization),
+            field_name="parent",
+            can_write=False,
+        )
+        before = tree_state()
+
+        response = move(jwt_client(manager["user"]), manager["sales"], manager["globex"])
+
+        assert response.status_code == 403
+        assert response.json()["fields"] == ["parent"]
         assert tree_state() == before
 
     def test_the_add_permission_in_the_new_parent_is_needed(self, jwt_client, manager, viewer_role):
