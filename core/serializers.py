@@ -1,4 +1,5 @@
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import IntegrityError, transaction
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
@@ -10,6 +11,7 @@ from rbac.access import member_organization_ids
 from rbac.serializers import ContentTypeField
 
 from .models import CustomFieldDefinition
+from .utils import exists_besides
 
 
 @extend_schema_field(OpenApiTypes.INT)
@@ -62,6 +64,42 @@ class TagListField(TagListSerializerField):
 
     def to_representation(self, value):
         return sorted(super().to_representation(value), key=str.casefold)
+
+
+class UniqueGuardMixin:
+    """Unique rules checked in validation and again when the database refuses a row.
+
+    A serializer names the fields of its rules (`unique_names`), says what clashes
+    (`unique_errors(values)` -> `{field: [message]}`), calls `_check_unique(attrs)` in
+    validate() and writes through `_guarded(write)`: in a transaction, where a row a
+    concurrent request took in between gives the 400 validation would have given, not
+    a 500."""
+
+    def unique_errors(self, values: dict) -> dict:
+        raise NotImplementedError
+
+    def _final_values(self, attrs: dict) -> dict:
+        instance = self.instance
+        names = self.unique_names
+        values = {name: getattr(instance, name) for name in names if instance is not None}
+        values.update({name: attrs[name] for name in names if name in attrs})
+        return values
+
+    def _check_unique(self, attrs: dict) -> None:
+        self._unique_values = self._final_values(attrs)
+        errors = self.unique_errors(self._unique_values)
+        if errors:
+            raise serializers.ValidationError(errors)
+
+    def _guarded(self, write):
+        try:
+            with transaction.atomic():
+                return write()
+        except IntegrityError:
+            errors = self.unique_errors(self._unique_values)
+            if errors:
+                raise serializers.ValidationError(errors) from None
+            raise
 
 
 class OrganizationScopedSerializerMixin(serializers.Serializer):
@@ -138,9 +176,7 @@ class CustomFieldDefinitionSerializer(serializers.ModelSerializer):
             organization=candidate.organization,
             key=candidate.key,
         )
-        if self.instance is not None:
-            duplicates = duplicates.exclude(pk=self.instance.pk)
-        if duplicates.exists():
+        if exists_besides(duplicates, self.instance):
             raise serializers.ValidationError(
                 {"key": [_("This key is already defined for this model and organization.")]}
             )

@@ -1,6 +1,14 @@
 from django.utils.text import slugify
 
 
+def exists_besides(queryset, instance) -> bool:
+    """Whether `queryset` holds a row other than `instance` (None or unsaved: any row):
+    the uniqueness test of a create or an update."""
+    if instance is not None and instance.pk is not None:
+        queryset = queryset.exclude(pk=instance.pk)
+    return queryset.exists()
+
+
 def unique_slug(instance, value: str, *, field: str = "slug", fallback: str = "item") -> str:
     """A slug of `value` that no other row of the instance's model uses.
 

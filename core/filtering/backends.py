@@ -29,6 +29,10 @@ from .values import is_text_field
 
 DEFAULT_MAX_LENGTH = 4000
 
+# The owning organization, by id, code or name: for `json_filter_fields` of
+# organization-bound records (`(*ORGANIZATION_FILTER_FIELDS, "name", ...)`).
+ORGANIZATION_FILTER_FIELDS = ("organization", "organization__code", "organization__name")
+
 
 def allowed_filter_fields(view, model) -> tuple[str, ...]:
     """The field paths `view` allows in filters on `model` records."""

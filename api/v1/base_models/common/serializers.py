@@ -5,6 +5,7 @@ from django_countries.serializer_fields import CountryField
 from rest_framework import serializers
 
 from core.custom_fields import CustomFieldsSerializerMixin
+from core.utils import exists_besides
 
 from .models import (
     Address,
@@ -235,9 +236,7 @@ class CategorySerializer(ReferenceSerializer):
                 {"category_type": [_("A category with subcategories cannot change type.")]}
             )
         siblings = Category.objects.filter(parent=parent, name=name, category_type=category_type)
-        if instance is not None:
-            siblings = siblings.exclude(pk=instance.pk)
-        if siblings.exists():
+        if exists_besides(siblings, instance):
             raise serializers.ValidationError(
                 {"name": [_("A category with this name and type already exists at this level.")]}
             )

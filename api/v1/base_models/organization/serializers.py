@@ -10,6 +10,7 @@ from api.v1.base_models.common.models import Address, Currency
 from api.v1.base_models.common.serializers import AddressSerializer
 from core.custom_fields import CustomFieldsSerializerMixin
 from core.serializers import MemberOrganizationField, TagListField
+from core.utils import exists_besides
 from rbac.access import permissions_in_org
 from rbac.fields import FieldPermissionSerializerMixin
 
@@ -113,10 +114,7 @@ class OrganizationSerializer(
 
     def validate_code(self, value):
         value = value.strip()
-        duplicates = Organization.objects.filter(code__iexact=value)
-        if self.instance is not None:
-            duplicates = duplicates.exclude(pk=self.instance.pk)
-        if duplicates.exists():
+        if exists_besides(Organization.objects.filter(code__iexact=value), self.instance):
             raise serializers.ValidationError(_("An organization with this code already exists."))
         return value
 
@@ -141,10 +139,7 @@ class OrganizationSerializer(
             raise serializers.ValidationError(
                 {"parent": [_("An organization cannot be moved under itself or its descendants.")]}
             )
-        siblings = Organization.objects.filter(parent=parent, name=name)
-        if instance is not None:
-            siblings = siblings.exclude(pk=instance.pk)
-        if siblings.exists():
+        if exists_besides(Organization.objects.filter(parent=parent, name=name), instance):
             raise serializers.ValidationError(
                 {"name": [_("An organization with this name already exists at this level.")]}
             )

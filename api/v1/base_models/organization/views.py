@@ -8,6 +8,7 @@ from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.response import Response
 
 from audit.views import AuditHistoryMixin
+from core.filtering.backends import ORGANIZATION_FILTER_FIELDS
 from core.views import OrganizationScopedViewSetMixin, TreeActionsMixin
 from rbac.access import member_organization_ids, permissions_in_org, role_in_org
 from rbac.fields import check_writable
@@ -250,9 +251,7 @@ class OrganizationMembershipViewSet(
         "id",
         "user",
         "user__username",
-        "organization",
-        "organization__code",
-        "organization__name",
+        *ORGANIZATION_FILTER_FIELDS,
         "role",
         "role__name",
         "is_active",
@@ -279,9 +278,7 @@ class MyMembershipsViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     filterset_fields = ["is_active"]
     ordering_fields = ["created_at"]
     json_filter_fields = (
-        "organization",
-        "organization__code",
-        "organization__name",
+        *ORGANIZATION_FILTER_FIELDS,
         "role__name",
         "is_active",
         "created_at",

@@ -9,6 +9,7 @@ from mptt.models import TreeForeignKey
 from taggit.managers import TaggableManager
 
 from core.models import BaseModel, BaseTreeModel, OrganizationScoped
+from core.utils import exists_besides
 
 from .choices import LocationType, WarehouseType
 
@@ -206,30 +207,24 @@ def parent_error(location, parent, warehouse_id):
     return None
 
 
-def _others(queryset, exclude):
-    if exclude is not None and exclude.pk is not None:
-        return queryset.exclude(pk=exclude.pk)
-    return queryset
-
-
 def code_taken(organization, code, exclude=None) -> bool:
     """A warehouse of `organization` (an instance or id) has `code`, in any letter case."""
-    return _others(
+    return exists_besides(
         Warehouse.objects.filter(organization=organization, code__iexact=code), exclude
-    ).exists()
+    )
 
 
 def name_taken(warehouse, parent, name, exclude=None) -> bool:
     """A location of `warehouse` directly under `parent` (None: a root) is named `name`."""
-    return _others(
+    return exists_besides(
         StockLocation.objects.filter(warehouse=warehouse, parent=parent, name=name), exclude
-    ).exists()
+    )
 
 
 def barcode_taken(warehouse, barcode, exclude=None) -> bool:
     """Another location of `warehouse` has `barcode` (blank barcodes never clash)."""
     if not barcode:
         return False
-    return _others(
+    return exists_besides(
         StockLocation.objects.filter(warehouse=warehouse, barcode=barcode), exclude
-    ).exists()
+    )

@@ -1,4 +1,3 @@
-from django.db import IntegrityError, transaction
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -7,7 +6,7 @@ from taggit.serializers import TaggitSerializer
 from api.v1.base_models.common.models import Address
 from api.v1.base_models.common.serializers import AddressSerializer
 from core.custom_fields import CustomFieldsSerializerMixin
-from core.serializers import OrganizationScopedSerializerMixin, TagListField
+from core.serializers import OrganizationScopedSerializerMixin, TagListField, UniqueGuardMixin
 from rbac.fields import FieldPermissionSerializerMixin
 
 from . import services
@@ -34,38 +33,6 @@ def _missing_fields(serializer, data) -> dict:
         for name, field in serializer.fields.items()
         if field.required and not field.read_only and field.source not in data
     }
-
-
-class UniqueGuardMixin:
-    """Writes in a transaction. Validation has checked the unique rules; should a
-    concurrent request take the same value in between, the database refuses the row
-    and the caller gets the 400 validation would have given, not a 500."""
-
-    def unique_errors(self, values: dict) -> dict:
-        raise NotImplementedError
-
-    def _final_values(self, attrs: dict) -> dict:
-        instance = self.instance
-        names = self.unique_names
-        values = {name: getattr(instance, name) for name in names if instance is not None}
-        values.update({name: attrs[name] for name in names if name in attrs})
-        return values
-
-    def _check_unique(self, attrs: dict) -> None:
-        self._unique_values = self._final_values(attrs)
-        errors = self.unique_errors(self._unique_values)
-        if errors:
-            raise serializers.ValidationError(errors)
-
-    def _guarded(self, write):
-        try:
-            with transaction.atomic():
-                return write()
-        except IntegrityError:
-            errors = self.unique_errors(self._unique_values)
-            if errors:
-                raise serializers.ValidationError(errors) from None
-            raise
 
 
 # ------------------------------------------------------------------------ warehouses

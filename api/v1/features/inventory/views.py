@@ -9,6 +9,7 @@ from rest_framework.generics import get_object_or_404
 from rest_framework.response import Response
 
 from audit.views import AuditHistoryMixin
+from core.filtering.backends import ORGANIZATION_FILTER_FIELDS
 from core.views import OrganizationScopedViewSetMixin, TreeActionsMixin
 from rbac.fields import check_writable
 
@@ -42,9 +43,7 @@ class WarehouseViewSet(AuditHistoryMixin, OrganizationScopedViewSetMixin, viewse
     # Read by the JSON `?filter=` backend.
     json_filter_fields = (
         "id",
-        "organization",
-        "organization__code",
-        "organization__name",
+        *ORGANIZATION_FILTER_FIELDS,
         "name",
         "code",
         "warehouse_type",
@@ -95,9 +94,7 @@ class StockLocationViewSet(
     # Read by the JSON `?filter=` backend.
     json_filter_fields = (
         "id",
-        "organization",
-        "organization__code",
-        "organization__name",
+        *ORGANIZATION_FILTER_FIELDS,
         "name",
         "barcode",
         "location_type",

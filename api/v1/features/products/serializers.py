@@ -1,4 +1,3 @@
-from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 from taggit.serializers import TaggitSerializer
@@ -6,11 +5,19 @@ from taggit.serializers import TaggitSerializer
 from api.v1.base_models.common.choices import CategoryType
 from api.v1.base_models.common.models import Category, UnitOfMeasure
 from core.custom_fields import CustomFieldsSerializerMixin
-from core.serializers import OrganizationScopedSerializerMixin, TagListField
+from core.serializers import OrganizationScopedSerializerMixin, TagListField, UniqueGuardMixin
+from core.utils import exists_besides
 from core.workflows import WorkflowSerializerMixin
 from rbac.fields import FieldPermissionSerializerMixin
 
 from .models import Product
+
+
+def sku_taken(organization, sku, exclude=None) -> bool:
+    """A product of `organization` has `sku`, in any letter case."""
+    return exists_besides(
+        Product.objects.filter(organization=organization, sku__iexact=sku), exclude
+    )
 
 
 class ProductCategoryField(serializers.PrimaryKeyRelatedField):
@@ -34,6 +41,7 @@ class ProductCategoryField(serializers.PrimaryKeyRelatedField):
 
 
 class ProductSerializer(
+    UniqueGuardMixin,
     FieldPermissionSerializerMixin,
     OrganizationScopedSerializerMixin,
     CustomFieldsSerializerMixin,
@@ -43,6 +51,8 @@ class ProductSerializer(
 ):
     """A product of your organization's catalog. `status` is read-only here: it changes
     through the workflow's transitions (activate, discontinue, reset-to-draft)."""
+
+    unique_names = ("organization", "sku")
 
     organization_name = serializers.CharField(source="organization.name", read_only=True)
     category = ProductCategoryField(
@@ -106,23 +116,20 @@ class ProductSerializer(
 
     def validate(self, attrs):
         attrs = super().validate(attrs)
-        organization = attrs.get("organization") or getattr(self.instance, "organization", None)
-        sku = attrs.get("sku", getattr(self.instance, "sku", None))
-        if organization is not None and sku is not None:
-            duplicates = Product.objects.filter(organization=organization, sku__iexact=sku)
-            if self.instance is not None:
-                duplicates = duplicates.exclude(pk=self.instance.pk)
-            if duplicates.exists():
-                raise serializers.ValidationError(
-                    {"sku": [_("A product with this SKU already exists in the organization.")]}
-                )
+        self._check_unique(attrs)
         return attrs
 
-    # The product and its tags are written together or not at all.
-    @transaction.atomic
-    def create(self, validated_data):
-        return super().create(validated_data)
+    def unique_errors(self, values):
+        organization, sku = values.get("organization"), values.get("sku")
+        if organization is not None and sku and sku_taken(organization, sku, self.instance):
+            return {"sku": [_("A product with this SKU already exists in the organization.")]}
+        return {}
 
-    @transaction.atomic
+    # The product and its tags are written together or not at all.
+    def create(self, validated_data):
+        return self._guarded(lambda: super(ProductSerializer, self).create(validated_data))
+
     def update(self, instance, validated_data):
-        return super().update(instance, validated_data)
+        return self._guarded(
+            lambda: super(ProductSerializer, self).update(instance, validated_data)
+        )

@@ -2,6 +2,7 @@ from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import viewsets
 
 from audit.views import AuditHistoryMixin
+from core.filtering.backends import ORGANIZATION_FILTER_FIELDS
 from core.views import OrganizationScopedViewSetMixin
 from core.workflows import WorkflowViewSetMixin
 
@@ -39,9 +40,7 @@ class ProductViewSet(
     ordering_fields = ["name", "sku", "product_type", "status", "created_at", "updated_at"]
     json_filter_fields = (
         "id",
-        "organization",
-        "organization__code",
-        "organization__name",
+        *ORGANIZATION_FILTER_FIELDS,
         "name",
         "sku",
         "description",

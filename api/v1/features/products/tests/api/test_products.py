@@ -1,5 +1,7 @@
 """/api/v1/products/: create, read, update, delete, validation, filters, tags."""
 
+from unittest import mock
+
 import pytest
 
 from api.v1.base_models.common.choices import CategoryType
@@ -131,6 +133,21 @@ class TestCreate:
             PRODUCTS_URL, {**payload, "organization": org_b.pk}, format="json"
         )
         assert response.status_code == 201, response.content
+
+    def test_a_concurrent_duplicate_sku_is_a_400_not_a_500(
+        self, jwt_client, admin_a, payload, org_a
+    ):
+        # Validation found the SKU free; a concurrent request's row is there when this
+        # one is inserted, and the database refuses it.
+        ProductFactory(organization=org_a, sku="WID-001")
+        with mock.patch(
+            "api.v1.features.products.serializers.sku_taken", side_effect=[False, True]
+        ):
+            response = jwt_client(admin_a).post(PRODUCTS_URL, payload, format="json")
+
+        assert response.status_code == 400, response.content
+        assert list(response.json()) == ["sku"]
+        assert Product.objects.filter(organization=org_a).count() == 1
 
     def test_the_status_is_set_by_the_workflow_only(self, jwt_client, admin_a, payload):
         client = jwt_client(admin_a)
