@@ -4,6 +4,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connections, models
 from django.utils.translation import gettext_lazy as _
 
+from core.fields import JSONField
 from core.models import Timestamped
 
 from .choices import AuditAction
@@ -73,14 +74,14 @@ class AuditLog(Timestamped):
     object_id = models.CharField(_("Object ID"), max_length=255, blank=True, db_index=True)
     content_object = GenericForeignKey("content_type", "object_id")
     object_repr = models.CharField(_("Object Representation"), max_length=255, blank=True)
-    changes = models.JSONField(
+    changes = JSONField(
         _("Changes"),
         encoder=DjangoJSONEncoder,
         null=True,
         blank=True,
         help_text=_('Field changes: {"field": {"old": ..., "new": ...}}.'),
     )
-    context = models.JSONField(
+    context = JSONField(
         _("Context"),
         encoder=DjangoJSONEncoder,
         null=True,

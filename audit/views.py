@@ -1,4 +1,5 @@
 from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import permissions, viewsets
 from rest_framework.decorators import action
@@ -83,6 +84,10 @@ class AuditHistoryMixin:
         lookup_field = self.lookup_field
         value = kwargs[self.lookup_url_kwarg or lookup_field]
         if lookup_field in ("pk", model._meta.pk.name):
+            try:
+                value = model._meta.pk.to_python(value)
+            except DjangoValidationError:
+                raise NotFound from None  # "abc", "null": no record has such a key
             object_id = str(value)
         else:
             # Rows are kept by primary key: a record looked up otherwise (by slug) must

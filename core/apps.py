@@ -8,6 +8,9 @@ class CoreConfig(AppConfig):
 
     def ready(self):
         from . import checks  # noqa: F401  (registers the system checks)
+        from .inputs import install_strict_text_fields
+
+        install_strict_text_fields()
 
 
 class AdminConfig(DjangoAdminConfig):

@@ -4,13 +4,21 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 CLOSE_UNAUTHENTICATED = 4401
 
 
+CLOSE_UNAUTHENTICATED_REASON = "Authentication credentials were missing or invalid."
+
+
 class AuthenticatedJsonConsumer(AsyncJsonWebsocketConsumer):
-    """Base consumer: refuses connections whose scope carries no authenticated user."""
+    """Base consumer: refuses connections whose scope carries no authenticated user.
+
+    The handshake is accepted and the socket at once closed with code 4401 and a
+    reason: a client (a browser included, which sees no HTTP status of a refused
+    handshake) learns why, and can tell it from a network failure."""
 
     async def connect(self):
         user = self.scope.get("user")
         if user is None or not user.is_authenticated:
-            await self.close(code=CLOSE_UNAUTHENTICATED)
+            await self.accept()
+            await self.close(code=CLOSE_UNAUTHENTICATED, reason=CLOSE_UNAUTHENTICATED_REASON)
             return
         await self.accept()
 

@@ -19,6 +19,8 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from .fields import JSONField
+
 
 class CustomFieldType(models.TextChoices):
     TEXT = "text", _("Text")
@@ -136,17 +138,23 @@ def clean_typed_value(definition, value):
     raise ValidationError(_("Unsupported custom field type."))  # pragma: no cover
 
 
+def plain_number(number: Decimal) -> str:
+    """A stored bound as it was written: Decimal("10.000000") -> "10", "0.500000" -> "0.5"."""
+    text = format(number.normalize(), "f")
+    return "0" if text in ("-0", "") else text
+
+
 def _check_bounds(definition, number: Decimal) -> None:
     if definition.min_value is not None and number < definition.min_value:
-        raise ValidationError(_("At least %(min)s.") % {"min": definition.min_value})
+        raise ValidationError(_("At least %(min)s.") % {"min": plain_number(definition.min_value)})
     if definition.max_value is not None and number > definition.max_value:
-        raise ValidationError(_("At most %(max)s.") % {"max": definition.max_value})
+        raise ValidationError(_("At most %(max)s.") % {"max": plain_number(definition.max_value)})
 
 
 class CustomFieldsModel(models.Model):
     """Adds `custom_fields` (a JSON object, validated by validate_custom_fields)."""
 
-    custom_fields = models.JSONField(
+    custom_fields = JSONField(
         _("Custom Fields"),
         default=dict,
         blank=True,

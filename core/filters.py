@@ -1,15 +1,35 @@
-"""django-filter defaults of the API: booleans that refuse what they do not understand.
+"""django-filter defaults of the API: values that refuse what they do not understand.
 
-django-filter's BooleanFilter reads "perhaps" as "no filter" and answers with every
-row, as if the client had asked for nothing; here such a value is a 400. An empty
-value (`?is_active=`) still means "no filter".
+- django-filter's BooleanFilter reads "perhaps" as "no filter" and answers with every
+  row, as if the client had asked for nothing; here such a value is a 400. An empty
+  value (`?is_active=`) still means "no filter".
+- A NumberFilter compared with an integer column (`organization = NumberFilter(
+  field_name="organization_id")`) takes whole numbers within the column's range only,
+  and says so in the schema: `1e30` or `9223372036854775808` is a 400 on every
+  database, where the database driver would overflow.
+- Date-time filters refuse moments that cannot be expressed in UTC
+  (`9999-12-31T23:59:59-23:59`), which the database could not be asked about.
+
+The base FilterSet applies these to every filter, declared or generated, so a filter
+set written later cannot miss them.
 """
+
+import datetime
 
 import django_filters
 from django import forms
-from django.db import models
+from django.core.exceptions import FieldDoesNotExist
+from django.db import connection, models
 from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
+from django_filters.constants import EMPTY_VALUES
+from django_filters.fields import IsoDateTimeField
+from django_filters.utils import get_model_field
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import filters as drf_filters
+from rest_framework.exceptions import ValidationError
+
+from .filtering.access import hidden_field_guard
 
 TRUE_VALUES = {"true", "1", "yes", "on"}
 FALSE_VALUES = {"false", "0", "no", "off"}
@@ -35,6 +55,74 @@ class StrictBooleanFilter(django_filters.BooleanFilter):
     field_class = StrictNullBooleanField
 
 
+class IntegerFilter(django_filters.NumberFilter):
+    """A whole number within [min_value, max_value] (given as extra arguments), which
+    the schema states."""
+
+    field_class = forms.IntegerField
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        schema = {"type": "integer", "format": "int64"}
+        if self.extra.get("min_value") is not None:
+            schema["minimum"] = self.extra["min_value"]
+        if self.extra.get("max_value") is not None:
+            schema["maximum"] = self.extra["max_value"]
+        extend_schema_field(schema)(self)
+
+
+class UTCRepresentableMixin:
+    """A date-time field refusing moments outside what UTC can express."""
+
+    def to_python(self, value):
+        moment = super().to_python(value)
+        if isinstance(moment, datetime.datetime) and moment.tzinfo is not None:
+            try:
+                moment.astimezone(datetime.UTC)
+            except OverflowError:
+                raise forms.ValidationError(
+                    _("This date and time is out of range."), code="out_of_range"
+                ) from None
+        return moment
+
+
+class RepresentableDateTimeField(UTCRepresentableMixin, forms.DateTimeField):
+    pass
+
+
+class RepresentableIsoDateTimeField(UTCRepresentableMixin, IsoDateTimeField):
+    pass
+
+
+_SAFE_FIELD_CLASSES = {
+    forms.DateTimeField: RepresentableDateTimeField,
+    IsoDateTimeField: RepresentableIsoDateTimeField,
+}
+_INTEGER_COLUMNS = (models.IntegerField, models.AutoField)
+
+
+def _integer_column(model, field_name: str) -> models.Field | None:
+    """The integer column `field_name` compares with (a foreign key: its target)."""
+    field = get_model_field(model, field_name) if field_name else None
+    while field is not None and field.is_relation and field.many_to_one:
+        field = field.target_field
+    return field if isinstance(field, _INTEGER_COLUMNS) else None
+
+
+def _bounded(filter_, column) -> IntegerFilter:
+    low, high = connection.ops.integer_field_range(column.get_internal_type())
+    extra = {k: v for k, v in filter_.extra.items() if k not in ("max_digits", "decimal_places")}
+    return IntegerFilter(
+        field_name=filter_.field_name,
+        lookup_expr=filter_.lookup_expr,
+        label=filter_._label,
+        method=filter_._method,
+        distinct=filter_.distinct,
+        exclude=filter_.exclude,
+        **{"min_value": low, "max_value": high, **extra},
+    )
+
+
 class FilterSet(filters.FilterSet):
     """Base of the project's filter sets (and of those DjangoFilterBackend builds from
     `filterset_fields`)."""
@@ -44,9 +132,104 @@ class FilterSet(filters.FilterSet):
         models.BooleanField: {"filter_class": StrictBooleanFilter},
     }
 
+    @classmethod
+    def get_filters(cls):
+        found = super().get_filters()
+        model = cls._meta.model
+        for name, filter_ in list(found.items()):
+            if type(filter_) is django_filters.NumberFilter and model is not None:
+                column = _integer_column(model, filter_.field_name)
+                if column is not None:
+                    found[name] = _bounded(filter_, column)
+            safe = _SAFE_FIELD_CLASSES.get(filter_.field_class)
+            if safe is not None:
+                filter_.field_class = safe
+        return found
+
+    # Set by DjangoFilterBackend: core.filtering.access.hidden_field_guard's guard.
+    field_guard = None
+
+    def filter_queryset(self, queryset):
+        for name, value in self.form.cleaned_data.items():
+            filter_ = self.filters[name]
+            queryset = filter_.filter(queryset, value)
+            if self.field_guard is not None and value not in EMPTY_VALUES:
+                guarded = self.field_guard(_query_path(queryset.model, filter_.field_name))
+                if guarded is not None:
+                    # A filter on a field the caller may not read matches nothing where
+                    # they may not read it.
+                    queryset = queryset.filter(guarded)
+        return queryset
+
+
+def _query_path(model, field_name: str) -> str:
+    """ "organization_id" -> "organization": a path by field names, as guards take."""
+    first, _sep, rest = (field_name or "").partition("__")
+    try:
+        field = model._meta.get_field(first)
+    except FieldDoesNotExist:
+        return field_name
+    return f"{field.name}__{rest}" if rest else field.name
+
 
 class DjangoFilterBackend(filters.DjangoFilterBackend):
+    """django-filter's backend with the project's FilterSet and the field guard."""
+
     filterset_base = FilterSet
+
+    def get_filterset(self, request, queryset, view):
+        filterset = super().get_filterset(request, queryset, view)
+        if filterset is not None:
+            filterset.field_guard = hidden_field_guard(request, view)
+        return filterset
+
+
+class SearchFilter(drf_filters.SearchFilter):
+    """DRF's `search=`, where a field the caller's role may not read (rbac field rules)
+    is only searched on the records where it may: a search cannot find a record by a
+    hidden value."""
+
+    def get_search_terms(self, request):
+        try:
+            return super().get_search_terms(request)
+        except ValidationError as exc:
+            raise ValidationError({self.search_param: exc.detail}) from None
+
+    def filter_queryset(self, request, queryset, view):
+        search_fields = self.get_search_fields(view, request)
+        terms = self.get_search_terms(request)
+        if not search_fields or not terms:
+            return queryset
+        guard = hidden_field_guard(request, view)
+        lookups = []
+        for field in search_fields:
+            lookup = self.construct_search(str(field), queryset)
+            lookups.append((lookup, guard(lookup) if guard is not None else None))
+        condition = models.Q()
+        for term in terms:
+            matches = models.Q()
+            for lookup, guarded in lookups:
+                match = models.Q(**{lookup: term})
+                matches |= match if guarded is None else match & guarded
+            condition &= matches
+        base = queryset
+        queryset = queryset.filter(condition)
+        if self.must_call_distinct(queryset, search_fields):
+            queryset = base.filter(models.Exists(queryset.filter(pk=models.OuterRef("pk"))))
+        return queryset
+
+
+class OrderingFilter(drf_filters.OrderingFilter):
+    """DRF's `ordering=`, without the fields the caller's role may not read in one of
+    their organizations (ordering by them would tell their values apart); like any
+    field not allowed, they are ignored."""
+
+    def remove_invalid_fields(self, queryset, fields, view, request):
+        valid = super().remove_invalid_fields(queryset, fields, view, request)
+        guard = hidden_field_guard(request, view)
+        if guard is None:
+            return valid
+        return [term for term in valid if guard(term.lstrip("-")) is None]
 
 
 MAX_TAGS_PER_FILTER = 20

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from mptt.models import MPTTModel
 
 from .custom_fields import CustomFieldsModel, CustomFieldType, clean_typed_value
+from .fields import JSONField
 
 
 class Timestamped(models.Model):
@@ -166,7 +167,7 @@ class CustomFieldDefinition(Timestamped, Auditable):
         _("Type"), max_length=10, choices=CustomFieldType.choices, default=CustomFieldType.TEXT
     )
     required = models.BooleanField(_("Required"), default=False)
-    choices = models.JSONField(
+    choices = JSONField(
         _("Choices"), default=list, blank=True, help_text=_("Allowed values of a choice field.")
     )
     min_value = models.DecimalField(

@@ -1,5 +1,7 @@
+from decimal import Decimal
+
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
@@ -10,6 +12,7 @@ from api.v1.base_models.organization.models import Organization
 from rbac.access import member_organization_ids
 from rbac.serializers import ContentTypeField
 
+from .custom_fields import plain_number
 from .models import CustomFieldDefinition
 from .utils import exists_besides
 
@@ -117,7 +120,22 @@ class OrganizationScopedSerializerMixin(serializers.Serializer):
         return fields
 
 
+class PlainDecimalField(serializers.DecimalField):
+    """A decimal read back as written ("10", "0.5"), not padded to the column's
+    decimal places ("10.000000")."""
+
+    def to_representation(self, value):
+        if value is None:
+            return None
+        return plain_number(Decimal(value))
+
+
 class CustomFieldDefinitionSerializer(serializers.ModelSerializer):
+    serializer_field_mapping = {
+        **serializers.ModelSerializer.serializer_field_mapping,
+        models.DecimalField: PlainDecimalField,
+    }
+
     model = ContentTypeField(source="content_type", help_text='The model, e.g. "contact.contact".')
     organization = serializers.PrimaryKeyRelatedField(
         queryset=Organization.objects.all(),

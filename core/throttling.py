@@ -53,7 +53,9 @@ class FailedAttemptThrottle(SimpleRateThrottle):
         self.rate = self.get_rate()
         self.num_requests, self.duration = parse_rate(self.rate)
         # Hashed: idents may hold user input (a username), unfit for a cache key as is.
-        ident = hashlib.sha256(view.get_failed_attempt_ident(request, self).encode()).hexdigest()
+        # (Any text hashes, lone surrogates included: the throttle must not fail.)
+        ident = view.get_failed_attempt_ident(request, self).encode("utf-8", "surrogatepass")
+        ident = hashlib.sha256(ident).hexdigest()
         self.key = self.cache_format % {"scope": self.scope, "ident": ident}
         self.now = self.timer()
         history = self.cache.get(self.key, [])

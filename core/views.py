@@ -18,6 +18,7 @@ from rest_framework.views import APIView
 from rbac.access import has_perm_in_org, organizations_with_perm
 from rbac.permissions import GlobalModelPermissions, HasModelPermissionInOrg, model_permission
 
+from .middleware import is_api_request, server_error_response
 from .models import CustomFieldDefinition
 from .serializers import CustomFieldDefinitionSerializer
 
@@ -222,17 +223,13 @@ class CustomFieldDefinitionViewSet(viewsets.ModelViewSet):
     ordering_fields = ["key", "id", "created_at"]
 
 
-def _is_api(request) -> bool:
-    return request.path.startswith("/api/")
-
-
 def _api_not_found():
     return JsonResponse({"detail": _("Not found."), "code": "not_found"}, status=404)
 
 
 def page_not_found(request, exception):
     """handler404: the API answers in its own error format, other pages as Django does."""
-    if _is_api(request):
+    if is_api_request(request):
         return _api_not_found()
     return defaults.page_not_found(request, exception)
 
@@ -247,8 +244,6 @@ def unknown_api_path(request, path):
 
 def server_error(request):
     """handler500: the API answers in its own error format, other pages as Django does."""
-    if _is_api(request):
-        return JsonResponse(
-            {"detail": _("A server error occurred."), "code": "server_error"}, status=500
-        )
+    if is_api_request(request):
+        return server_error_response()
     return defaults.server_error(request)

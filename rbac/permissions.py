@@ -1,7 +1,12 @@
 """DRF permission classes of the organization-aware RBAC."""
 
 from django.utils.translation import gettext_lazy as _
-from rest_framework.permissions import SAFE_METHODS, BasePermission, DjangoModelPermissions
+from rest_framework.permissions import (
+    SAFE_METHODS,
+    BasePermission,
+    DjangoModelPermissions,
+    DjangoModelPermissionsOrAnonReadOnly,
+)
 
 from .access import has_perm_in_org, organizations_with_perm
 
@@ -71,3 +76,10 @@ class GlobalModelPermissions(DjangoModelPermissions):
         "GET": ["%(app_label)s.view_%(model_name)s"],
         "HEAD": ["%(app_label)s.view_%(model_name)s"],
     }
+
+
+class ReferenceDataPermissions(DjangoModelPermissionsOrAnonReadOnly):
+    """Shared reference data (categories, ...), used by every organization: anyone may
+    read it; writing needs the global Django model permission (staff, superusers), never
+    a role in one organization, whose members would otherwise change what the others
+    use."""

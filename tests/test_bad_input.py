@@ -113,10 +113,10 @@ def test_unsupported_media_type(auth_client):
         '{"name": "' + "x" * 300 + '", "category_type": "PRODUCT"}',
     ],
 )
-def test_category_create_refuses_bad_bodies_without_writing(auth_client, body):
+def test_category_create_refuses_bad_bodies_without_writing(superuser_client, body):
     from api.v1.base_models.common.models import Category
 
-    response = auth_client.post(
+    response = superuser_client.post(
         reverse("api-v1:category-list"), body, content_type="application/json"
     )
     assert response.status_code == 400

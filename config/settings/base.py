@@ -89,6 +89,7 @@ AUTHENTICATION_BACKENDS = [
 
 MIDDLEWARE = [
     "audit.middleware.RequestIdMiddleware",
+    "core.middleware.QueryStringGuardMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -99,6 +100,7 @@ MIDDLEWARE = [
     "crum.CurrentRequestUserMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "core.middleware.ApiServerErrorMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -258,19 +260,21 @@ REST_FRAMEWORK = {
     "DEFAULT_FILTER_BACKENDS": [
         "core.filtering.backends.JSONFilterBackend",
         "core.filters.DjangoFilterBackend",
-        "rest_framework.filters.SearchFilter",
-        "rest_framework.filters.OrderingFilter",
+        "core.filters.SearchFilter",
+        "core.filters.OrderingFilter",
     ],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    # DRF's parsers, refusing input no database or JSON can hold (core.inputs).
     "DEFAULT_PARSER_CLASSES": [
-        "rest_framework.parsers.JSONParser",
-        "rest_framework.parsers.FormParser",
-        "rest_framework.parsers.MultiPartParser",
+        "core.parsers.JSONParser",
+        "core.parsers.FormParser",
+        "core.parsers.MultiPartParser",
     ],
     # Failed attempts only (see core.throttling): successful logins are never limited.
     "DEFAULT_THROTTLE_RATES": {
         "login": env.str("THROTTLE_LOGIN_FAILURES", default="10/15m"),
         "otp": env.str("THROTTLE_OTP_FAILURES", default="5/15m"),
+        "totp_setup": env.str("THROTTLE_TOTP_SETUP_FAILURES", default="5/15m"),
         "password": env.str("THROTTLE_PASSWORD_FAILURES", default="5/15m"),
     },
     # DRF's own client address never trusts X-Forwarded-For; the project's throttles and
@@ -373,6 +377,10 @@ TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
 # --------------------------------------------------------------------------------------
 # Request limits
 # --------------------------------------------------------------------------------------
+# Input no database or JSON can hold is refused with a 400 (core.inputs): JSON nested
+# deeper than this, and query parameters longer than this.
+JSON_MAX_DEPTH = env.int("JSON_MAX_DEPTH", default=32)
+QUERY_PARAM_MAX_LENGTH = env.int("QUERY_PARAM_MAX_LENGTH", default=8192)
 # JSON and form bodies larger than this are refused with 413 (DRF reads them through
 # Django's request.body, which enforces it); files are bounded by the field receiving them.
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=2_621_440)

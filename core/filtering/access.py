@@ -33,11 +33,31 @@ class CustomFieldDefinitions:
         return self._by_model[model].get(key, ())
 
 
+_GUARD_CACHE = "_hidden_field_guards"
+
+
 def hidden_field_guard(request, view):
     """For views whose serializer applies field-level permissions: a guard that keeps
     a condition on a field off the records of the organizations where the caller's role
     may not read that field (the condition is false there, whatever the value), so that
-    a filter cannot tell what a hidden field holds. None when nothing is hidden."""
+    a filter cannot tell what a hidden field holds. None when nothing is hidden.
+
+    `guard(path)` takes a query path ("description", "description__icontains",
+    "category__name") and answers the Q of the rows where a condition on it may apply,
+    or None when it applies everywhere. Every way of reaching a field asks it: `?filter=`,
+    `search=`, `ordering=` and the django-filter parameters. Built once per request and
+    view class."""
+    cache = getattr(request, _GUARD_CACHE, None)
+    if cache is None:
+        cache = {}
+        setattr(request, _GUARD_CACHE, cache)
+    key = type(view)
+    if key not in cache:
+        cache[key] = _build_guard(request, view)
+    return cache[key]
+
+
+def _build_guard(request, view):
     lookup = getattr(view, "organization_lookup", None)
     serializer_class = view.get_serializer_class()
     if lookup is None or not issubclass(serializer_class, FieldPermissionSerializerMixin):

@@ -15,6 +15,8 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework.exceptions import ValidationError
 from rest_framework.filters import BaseFilterBackend
 
+from core.inputs import describe_path, json_problem
+
 from .access import CustomFieldDefinitions, hidden_field_guard
 from .parser import (
     DEFAULT_MAX_CONDITIONS,
@@ -67,11 +69,17 @@ def load_definition(raw: str, max_length: int):
         raise _invalid(f"The filter is too long: at most {max_length} characters.")
     try:
         # Exact numbers: 0.1 stays 0.1 for decimal fields.
-        return json.loads(raw, parse_float=Decimal, parse_constant=_reject_constant)
+        definition = json.loads(raw, parse_float=Decimal, parse_constant=_reject_constant)
     except RecursionError:
         raise _invalid("The filter is not valid JSON: nested too deeply.") from None
     except ValueError as exc:
         raise _invalid(f"The filter is not valid JSON: {exc}.") from exc
+    problem = json_problem(definition)
+    if problem is not None:
+        path, reason = problem
+        where = f" (at {describe_path(path)})" if path else ""
+        raise _invalid(f"The filter cannot be applied{where}: {reason}")
+    return definition
 
 
 class JSONFilterBackend(BaseFilterBackend):

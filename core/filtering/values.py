@@ -103,14 +103,20 @@ def coerce_model_value(field: models.Field, value):
             if not isinstance(value, str):
                 raise ValueProblem(f"expected a text ({_expected(field)}), not {describe(value)}.")
             converted = field.to_python(value.strip())
-            if isinstance(converted, datetime.datetime) and timezone.is_naive(converted):
-                # Times without an offset are in the server's time zone, as Django reads them.
-                converted = timezone.make_aware(converted)
+            if isinstance(converted, datetime.datetime):
+                if timezone.is_naive(converted):
+                    # Times without an offset are in the server's time zone, as Django
+                    # reads them.
+                    converted = timezone.make_aware(converted)
+                # The database is asked in UTC: 9999-12-31T23:59:59-23:59 has no UTC.
+                converted.astimezone(datetime.UTC)
             return converted
         return field.to_python(value)
     except ValidationError as exc:
         raise ValueProblem(" ".join(str(message) for message in exc.messages)) from exc
-    except (TypeError, ValueError, InvalidOperation, OverflowError) as exc:
+    except OverflowError as exc:
+        raise ValueProblem(f"{describe(value)} is out of range.") from exc
+    except (TypeError, ValueError, InvalidOperation) as exc:
         if isinstance(exc, ValueProblem):
             raise
         raise ValueProblem(f"{describe(value)} is not a valid value for this field.") from exc

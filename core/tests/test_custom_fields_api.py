@@ -92,6 +92,39 @@ def test_invalid_custom_fields_are_a_400_naming_the_keys(world, jwt_client, cust
     assert not Contact.objects.exists()
 
 
+@pytest.mark.parametrize(
+    ("bounds", "value", "message"),
+    [
+        ({"min_value": 0}, -1, "At least 0."),
+        ({"min_value": "0.5"}, 0.25, "At least 0.5."),
+        ({"max_value": 10}, 11, "At most 10."),
+        ({"max_value": "-2.75"}, 0, "At most -2.75."),
+    ],
+)
+def test_bound_errors_print_the_bounds_as_written(world, jwt_client, bounds, value, message):
+    define(Contact, "score", "decimal", **bounds)
+    response = create(jwt_client(world["user"]), world["org_a"], {"tier": "gold", "score": value})
+    assert response.status_code == 400, response.content
+    assert response.json()["custom_fields"] == {"score": [message]}
+
+
+def test_definitions_read_back_their_bounds_as_written(jwt_client):
+    staff = UserFactory(is_superuser=True, is_staff=True)
+    response = jwt_client(staff).post(
+        reverse("api-v1:custom-field-definition-list"),
+        {
+            "model": "contact.contact",
+            "key": "score",
+            "field_type": "decimal",
+            "min_value": "0",
+            "max_value": "10.50",
+        },
+        format="json",
+    )
+    assert response.status_code == 201, response.content
+    assert (response.json()["min_value"], response.json()["max_value"]) == ("0", "10.5")
+
+
 @pytest.mark.parametrize("custom_fields", [["tier"], "tier=gold", 5, True])
 def test_custom_fields_that_are_no_object_are_a_400(world, jwt_client, custom_fields):
     response = create(jwt_client(world["user"]), world["org_a"], custom_fields)

@@ -91,6 +91,13 @@ class TestCategories:
     holders of the global permission read them."""
 
     def test_by_slug(self, jwt_client, global_auditor, user):
+        from django.contrib.auth.models import Permission
+
+        user.user_permissions.set(
+            Permission.objects.filter(
+                content_type__app_label="common", codename__endswith="category"
+            )
+        )
         client = jwt_client(user)
         created = client.post(
             "/api/v1/categories/",

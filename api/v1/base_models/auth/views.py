@@ -254,7 +254,8 @@ class TOTPVerifyView(UserSessionView):
     """Confirm TOTP setup with a code from the app; from then on logins ask for a code."""
 
     serializer_class = TOTPCodeSerializer
-    throttle_scope = "otp"
+    # Its own budget: typos while setting up must not lock the user out of logging in.
+    throttle_scope = "totp_setup"
 
     @extend_schema(
         tags=[TAG],
@@ -268,8 +269,9 @@ class TOTPVerifyView(UserSessionView):
             raise Conflict(_("Two-factor authentication is already enabled."))
         device = services.pending_totp_device(request.user)
         if device is None:
-            raise exceptions.ValidationError(
-                {"detail": _("No TOTP setup in progress; start one with /setup/.")}
+            raise Conflict(
+                _("No TOTP setup in progress; start one with /setup/."),
+                code="totp_setup_required",
             )
         if not services.verify_totp(device, serializer.validated_data["code"]):
             self.record_failed_attempt()

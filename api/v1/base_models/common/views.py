@@ -9,6 +9,7 @@ from rest_framework.response import Response
 
 from audit.views import AuditHistoryMixin
 from core.cache import CachedReadMixin
+from rbac.permissions import ReferenceDataPermissions
 
 from .choices import CategoryType
 from .filters import CategoryFilter, TaxJurisdictionFilter, TaxRateFilter
@@ -190,13 +191,14 @@ class TaxRateViewSet(ActiveByDefaultMixin, ReferenceDataViewSet):
 class CategoryViewSet(AuditHistoryMixin, ActiveByDefaultMixin, viewsets.ModelViewSet):
     """Hierarchical categories by slug; `tree/<category_type>/` returns a whole tree.
 
-    Reading is public; creating, changing and deleting need a login. Deleting a
-    category deletes its subcategories.
+    Shared by every organization: reading is public; creating, changing and deleting
+    need the global permissions on categories (platform staff). Deleting a category
+    deletes its subcategories.
     """
 
     queryset = Category.objects.select_related("parent")
     serializer_class = CategorySerializer
-    permission_classes = [permissions.IsAuthenticatedOrReadOnly]
+    permission_classes = [ReferenceDataPermissions]
     lookup_field = "slug"
     filterset_class = CategoryFilter
     search_fields = ["name", "slug", "description"]

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from phonenumber_field.modelfields import PhoneNumberField
 
 from core.custom_fields import CustomFieldsModel
+from core.fields import JSONField
 from core.models import Auditable, Timestamped
 from core.validators import FileSizeValidator, validate_language, validate_timezone
 
@@ -94,7 +95,7 @@ class UserProfile(Timestamped, Auditable, CustomFieldsModel):
     time_format = models.CharField(
         _("Time Format"), max_length=3, choices=TimeFormat.choices, default=TimeFormat.H24
     )
-    notification_preferences = models.JSONField(
+    notification_preferences = JSONField(
         _("Notification Preferences"),
         default=dict,
         blank=True,

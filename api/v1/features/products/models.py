@@ -5,6 +5,7 @@ from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 from taggit.managers import TaggableManager
 
 from api.v1.base_models.common.choices import CategoryType
+from core.fields import JSONField
 from core.models import BaseModel, OrganizationScoped
 from core.workflows import condition, org_permission
 
@@ -64,7 +65,7 @@ class Product(ConcurrentTransitionMixin, OrganizationScoped, BaseModel):
     is_purchasable = models.BooleanField(_("Purchasable?"), default=True)
     is_sellable = models.BooleanField(_("Sellable?"), default=True)
     tags = TaggableManager(blank=True, verbose_name=_("Tags"))
-    attributes = models.JSONField(
+    attributes = JSONField(
         _("Attributes"),
         default=dict,
         blank=True,

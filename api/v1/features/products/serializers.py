@@ -62,10 +62,10 @@ class ProductSerializer(
         help_text="Id of an active category of type PRODUCT.",
     )
     category_slug = serializers.CharField(
-        source="category.slug", read_only=True, allow_null=True, default=None
+        source="category.slug", read_only=True, allow_null=True
     )
     category_name = serializers.CharField(
-        source="category.name", read_only=True, allow_null=True, default=None
+        source="category.name", read_only=True, allow_null=True
     )
     base_uom = serializers.PrimaryKeyRelatedField(
         queryset=UnitOfMeasure.objects.filter(is_active=True),

@@ -156,12 +156,6 @@ class TestVerify:
         pending_device.refresh_from_db()
         assert pending_device.confirmed is False
 
-    def test_without_a_setup(self, auth_client):
-        response = auth_client.post(TOTP_VERIFY_URL, {"code": "123456"})
-
-        assert response.status_code == 400
-        assert "setup" in str(response.data["detail"])
-
     def test_when_already_enabled(self, auth_client, totp_device, totp_code):
         response = auth_client.post(TOTP_VERIFY_URL, {"code": totp_code(totp_device)})
 
@@ -178,6 +172,16 @@ class TestVerify:
         assert "Retry-After" in response
         pending_device.refresh_from_db()
         assert pending_device.confirmed is False
+
+
+    def test_verify_without_a_setup_is_a_409_with_its_code(self, auth_client):
+        response = auth_client.post(TOTP_VERIFY_URL, {"code": "123456"})
+
+        assert response.status_code == 409
+        assert response.json() == {
+            "detail": "No TOTP setup in progress; start one with /setup/.",
+            "code": "totp_setup_required",
+        }
 
 
 class TestDisable:

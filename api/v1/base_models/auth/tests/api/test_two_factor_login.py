@@ -73,6 +73,26 @@ class TestPasswordStep:
 
         assert response.data["two_factor_required"] is True
 
+    def test_typos_during_setup_do_not_throttle_the_login_code(
+        self, auth_client, api_client, login, user, password, totp_code
+    ):
+        auth_client.post(TOTP_SETUP_URL)
+        device = TOTPDevice.objects.get(user=user)
+        wrong = wrong_code(device, totp_code)
+        for _ in range(5):  # the setup's own budget, spent
+            assert auth_client.post(TOTP_VERIFY_URL, {"code": wrong}).status_code == 400
+        assert auth_client.post(TOTP_VERIFY_URL, {"code": wrong}).status_code == 429
+        device.confirmed = True  # confirmed in the Admin, say
+        device.save()
+
+        challenge = login(user.username, password).data["challenge"]
+        response = api_client.post(
+            LOGIN_2FA_URL, {"challenge": challenge, "code": totp_code(device)}, format="json"
+        )
+
+        assert response.status_code == 200
+        assert set(response.data) == {"access", "refresh"}
+
     def test_a_wrong_password_gives_no_challenge(self, login, user, totp_device):
         response = login(user.username, "not-the-password")
 

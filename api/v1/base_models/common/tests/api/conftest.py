@@ -23,3 +23,21 @@ def tree():
         "lighting": lighting,
         "invoices": invoices,
     }
+
+
+@pytest.fixture
+def user(db):
+    """The logged-in user of these tests: staff managing the shared reference data
+    (the global permissions on categories; no organization)."""
+    from django.contrib.auth.models import Permission
+
+    from api.v1.base_models.user.tests.factories import UserFactory
+
+    staff = UserFactory(is_staff=True)
+    staff.user_permissions.set(
+        Permission.objects.filter(
+            content_type__app_label="common",
+            codename__in=["add_category", "change_category", "delete_category"],
+        )
+    )
+    return staff

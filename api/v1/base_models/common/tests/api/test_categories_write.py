@@ -1,4 +1,5 @@
-"""POST, PUT, PATCH and DELETE /api/v1/categories/: logged-in users manage the trees."""
+"""POST, PUT, PATCH and DELETE /api/v1/categories/: staff with the global permissions
+manage the shared trees; nobody else may."""
 
 import pytest
 from django.forms.models import model_to_dict
@@ -32,6 +33,74 @@ def tree_names(client, category_type="PRODUCT") -> list:
         return [(node["name"], walk(node["children"])) for node in nodes]
 
     return walk(client.get(tree_url(category_type)).data)
+
+
+# ------------------------------------------------------------------------ who may write
+def category_staff():
+    from django.contrib.auth.models import Permission
+
+    staff = UserFactory(is_staff=True)
+    staff.user_permissions.set(
+        Permission.objects.filter(content_type__app_label="common", codename__endswith="category")
+    )
+    return staff
+
+
+@pytest.fixture
+def organization_administrator(db):
+    """The administrator of an organization (its default role): no global permission."""
+    from django.contrib.auth.models import Group
+
+    from api.v1.base_models.organization.tests.factories import (
+        OrganizationFactory,
+        OrganizationMembershipFactory,
+    )
+    from rbac.roles import DEFAULT_ROLES, create_default_roles
+
+    create_default_roles()
+    administrator = UserFactory()
+    OrganizationMembershipFactory(
+        user=administrator,
+        organization=OrganizationFactory(),
+        role=Group.objects.get(name=next(iter(DEFAULT_ROLES))),
+    )
+    return administrator
+
+
+@pytest.mark.parametrize("who", ["no_organization", "organization_administrator"])
+def test_writes_need_the_global_permissions(jwt_client, tree, who, request):
+    caller = UserFactory() if who == "no_organization" else request.getfixturevalue(who)
+    client = jwt_client(caller)
+    before = snapshot()
+    furniture = detail_url("category", "furniture")
+    responses = [
+        client.post(URL, {"name": "Desks", "category_type": "PRODUCT"}),
+        client.patch(furniture, {"name": "Renamed"}),
+        client.put(furniture, {"name": "Renamed", "category_type": "PRODUCT"}),
+        client.delete(furniture),
+    ]
+    assert [response.status_code for response in responses] == [403] * 4
+    assert snapshot() == before
+    assert client.get(furniture).status_code == 200  # reading stays open
+
+
+def test_anonymous_writes_are_401(api_client, tree):
+    before = snapshot()
+    assert api_client.post(URL, {"name": "Desks", "category_type": "PRODUCT"}).status_code == 401
+    assert api_client.delete(detail_url("category", "furniture")).status_code == 401
+    assert snapshot() == before
+
+
+def test_each_write_needs_its_own_permission(jwt_client, tree):
+    from django.contrib.auth.models import Permission
+
+    adder = UserFactory(is_staff=True)
+    adder.user_permissions.add(Permission.objects.get(codename="add_category"))
+    client = jwt_client(adder)
+    assert client.post(URL, {"name": "Desks", "category_type": "PRODUCT"}).status_code == 201
+    assert client.patch(detail_url("category", "furniture"), {"name": "X"}).status_code == 403
+    assert client.delete(detail_url("category", "furniture")).status_code == 403
+    assert stored("furniture").name == "Furniture"
 
 
 # ------------------------------------------------------------------------------- create
@@ -351,7 +420,7 @@ def test_equal_name_under_another_parent_or_type_is_allowed(auth_client, tree):
 def test_patch_records_who_changed_it(jwt_client, user, tree):
     author = jwt_client(user)
     created = author.post(URL, {"name": "Desks", "category_type": "PRODUCT"})
-    editor = UserFactory()
+    editor = category_staff()
 
     response = jwt_client(editor).patch(
         detail_url("category", "desks"), {"description": "Standing too."}
@@ -730,7 +799,7 @@ def test_writes_with_an_invalid_token_are_401(api_client, tree):
 
 
 def test_writes_with_an_api_key(api_client, api_key_for, tree):
-    key_user = UserFactory()
+    key_user = category_staff()
     _api_key, key = api_key_for(key_user)
 
     created = api_client.post(

@@ -6,6 +6,7 @@ import pytest
 
 from api.v1.base_models.common.choices import CategoryType
 from api.v1.base_models.common.tests.factories import CategoryFactory, UnitOfMeasureFactory
+from api.v1.base_models.user.tests.factories import UserFactory
 from api.v1.features.products.models import Product
 from api.v1.features.products.tests.factories import ProductFactory
 from core.models import CustomFieldDefinition
@@ -207,6 +208,16 @@ class TestUpdate:
         assert response.status_code == 200, response.content
         assert response.json() == body | {"updated_at": response.json()["updated_at"]}
 
+    def test_a_patch_answers_the_whole_representation(self, jwt_client, admin_a, org_a):
+        product = ProductFactory(organization=org_a, category=None)
+        client = jwt_client(admin_a)
+        read = client.get(product_url(product.pk)).json()
+        response = client.patch(product_url(product.pk), {}, format="json")
+        assert response.status_code == 200, response.content
+        assert set(response.json()) == set(read)
+        assert response.json()["category_name"] is None
+        assert response.json()["category_slug"] is None
+
     def test_the_status_cannot_be_patched(self, jwt_client, admin_a, org_a):
         product = ProductFactory(organization=org_a)
         response = jwt_client(admin_a).patch(
@@ -252,7 +263,8 @@ class TestUpdate:
 class TestProtection:
     def test_a_category_or_unit_in_use_cannot_be_deleted(self, jwt_client, admin_a, org_a):
         product = ProductFactory(organization=org_a)
-        client = jwt_client(admin_a)
+        # Categories are shared reference data: staff delete them.
+        client = jwt_client(UserFactory(is_superuser=True, is_staff=True))
         response = client.delete(f"/api/v1/categories/{product.category.slug}/")
         assert response.status_code == 409, response.content
         assert "Product" in response.json()["detail"] or "product" in response.json()["detail"]

@@ -1,0 +1,70 @@
+"""Middleware at the edge of the API."""
+
+from django.conf import settings
+from django.core.signals import got_request_exception
+from django.http import HttpResponseBadRequest, JsonResponse
+from django.utils.log import log_response
+from django.utils.translation import gettext as _
+
+from .inputs import form_errors, query_param_max_length
+
+
+def is_api_request(request) -> bool:
+    return request.path.startswith("/api/")
+
+
+def server_error_response() -> JsonResponse:
+    """The body of every 500 of the API, as docs/api.md documents it."""
+    return JsonResponse(
+        {"detail": _("A server error occurred."), "code": "server_error"}, status=500
+    )
+
+
+class QueryStringGuardMiddleware:
+    """Refuses query strings no database can compare with: a parameter holding a NUL
+    character, or longer than QUERY_PARAM_MAX_LENGTH characters (Django has already
+    replaced bytes that are not UTF-8). The API answers a 400 with DRF's field-error
+    shape, keyed by parameter; other pages Django's 400. Every list filter, search,
+    ordering and the Admin's changelists sit behind it."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        errors = (
+            form_errors(request.GET, max_length=query_param_max_length()) if request.GET else None
+        )
+        if errors:
+            if is_api_request(request):
+                return JsonResponse(errors, status=400)
+            return HttpResponseBadRequest(_("Bad request: invalid query string."))
+        return self.get_response(request)
+
+
+class ApiServerErrorMiddleware:
+    """With DEBUG on, an unexpected exception in an API view still answers the
+    documented JSON 500, where Django would render its HTML debug page (the traceback
+    is in the log). With DEBUG off Django's own handling applies, and handler500
+    (core.views.server_error) gives the same body."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if not (settings.DEBUG and is_api_request(request)):
+            return None
+        # As Django's handler does: error reporters and the test client listen to it.
+        got_request_exception.send(sender=None, request=request)
+        response = server_error_response()
+        log_response(
+            "%s: %s",
+            "Internal Server Error",
+            request.path,
+            response=response,
+            request=request,
+            exception=exception,
+        )
+        return response
