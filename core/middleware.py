@@ -2,7 +2,7 @@
 
 from django.conf import settings
 from django.core.signals import got_request_exception
-from django.http import HttpResponseBadRequest, JsonResponse
+from django.http import HttpResponseBadRequest, HttpResponseNotFound, JsonResponse
 from django.utils.log import log_response
 from django.utils.translation import gettext as _
 
@@ -20,17 +20,24 @@ def server_error_response() -> JsonResponse:
     )
 
 
-class QueryStringGuardMiddleware:
-    """Refuses query strings no database can compare with: a parameter holding a NUL
-    character, or longer than QUERY_PARAM_MAX_LENGTH characters (Django has already
-    replaced bytes that are not UTF-8). The API answers a 400 with DRF's field-error
-    shape, keyed by parameter; other pages Django's 400. Every list filter, search,
-    ordering and the Admin's changelists sit behind it."""
+class RequestGuardMiddleware:
+    """Refuses URLs no database can compare with (Django has already replaced bytes
+    that are not UTF-8):
+
+    - a path holding a NUL character names no record: 404;
+    - a query parameter holding one, or longer than QUERY_PARAM_MAX_LENGTH characters:
+      400, for the API with DRF's field-error shape keyed by parameter.
+
+    Every lookup, list filter, search, ordering and the Admin's pages sit behind it."""
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
+        if "\x00" in request.path:
+            if is_api_request(request):
+                return JsonResponse({"detail": _("Not found."), "code": "not_found"}, status=404)
+            return HttpResponseNotFound(_("Not found."))
         errors = (
             form_errors(request.GET, max_length=query_param_max_length()) if request.GET else None
         )

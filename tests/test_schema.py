@@ -173,9 +173,40 @@ def test_transitions_document_their_body_and_refusals(schema):
     operation = schema["paths"]["/api/v1/products/{id}/activate/"]["post"]
     body = operation["requestBody"]["content"]["application/json"]["schema"]["$ref"]
     assert body.endswith("/TransitionReasonRequest")
-    assert set(operation["responses"]) == {"200", "403", "404", "409"}
+    assert set(operation["responses"]) == {"200", "400", "401", "403", "404", "409", "413", "415"}
     assert operation["responses"]["200"]["content"]["application/json"]["schema"]["$ref"].endswith(
         "/Product"
     )
     refused = schema["components"]["schemas"]["TransitionRefusalCodeEnum"]
     assert "transition_condition_failed" in refused["enum"]
+
+
+def test_every_operation_documents_the_errors_it_can_give(schema):
+    """The errors each kind of operation can answer, with their shapes: what the
+    parsers, the middleware, authentication, lookups and writes produce."""
+    missing = []
+    for path, methods in schema["paths"].items():
+        for method, operation in methods.items():
+            responses = operation["responses"]
+            expected = set()
+            if "requestBody" in operation:
+                expected |= {"400", "413", "415"}
+            if "{" in path:
+                expected.add("404")
+            if {} not in operation.get("security", [{}]):
+                expected |= {"401", "403"}
+            if method in ("post", "put", "patch", "delete"):
+                expected.add("409")
+            if expected - set(responses):
+                missing.append((method, path, sorted(expected - set(responses))))
+    assert missing == []
+    products = schema["paths"]["/api/v1/products/{id}/"]["patch"]["responses"]
+    assert products["400"]["content"]["application/json"]["schema"]["$ref"].endswith("/FieldErrors")
+    assert products["404"]["content"]["application/json"]["schema"]["$ref"].endswith("/Error")
+    assert schema["components"]["schemas"]["Error"]["required"] == ["detail"]
+
+
+def test_public_reads_say_that_no_credentials_are_needed(schema):
+    for path in ("/api/v1/categories/", "/api/v1/categories/{slug}/", "/api/v1/health/"):
+        assert {} in schema["paths"][path]["get"].get("security", [{}]), path
+    assert {} not in schema["paths"]["/api/v1/categories/"]["post"]["security"]

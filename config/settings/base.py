@@ -89,7 +89,7 @@ AUTHENTICATION_BACKENDS = [
 
 MIDDLEWARE = [
     "audit.middleware.RequestIdMiddleware",
-    "core.middleware.QueryStringGuardMiddleware",
+    "core.middleware.RequestGuardMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -280,7 +280,7 @@ REST_FRAMEWORK = {
     # DRF's own client address never trusts X-Forwarded-For; the project's throttles and
     # audit log read it behind TRUSTED_PROXIES only (core.http.client_ip).
     "NUM_PROXIES": 0,
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "core.schema.AutoSchema",
     "EXCEPTION_HANDLER": "core.exceptions.exception_handler",
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
@@ -421,6 +421,9 @@ LOGGING = {
     },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
+        # Django's own handlers (a console handler when DEBUG is on) would print each
+        # server error a second time beside the root's: Django logs to the root only.
+        "django": {"handlers": [], "level": LOG_LEVEL, "propagate": True},
         "django.db.backends": {"level": "WARNING"},
     },
 }

@@ -1,0 +1,124 @@
+"""The OpenAPI schema says what the server does: the error responses every operation
+can give, with their shapes, and which operations answer without credentials.
+
+Every operation gets the errors its view can produce, unless it documents that status
+itself:
+
+- 400 field errors (`{"field": ["message"], ...}`, or `{"detail", "code"}`) when it
+  reads a body or query parameters (every body and every query string goes through the
+  parsers and core.middleware, which refuse unstorable input);
+- 401 and 403 when it needs credentials or permissions;
+- 404 when its path names a record, or when it is a paginated list (a page past the end);
+- 409 for writes (a record still referenced, a workflow state that forbids it);
+- 413 and 415 when it reads a body;
+- 429 when the view throttles.
+"""
+
+from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
+from drf_spectacular.plumbing import ResolvedComponent
+from rest_framework import permissions
+
+ERROR = "Error"
+FIELD_ERRORS = "FieldErrors"
+ERROR_SCHEMA = {
+    "type": "object",
+    "description": "An error: what went wrong, and a machine-readable code.",
+    "properties": {
+        "detail": {"type": "string"},
+        "code": {"type": "string", "example": "not_found"},
+    },
+    "required": ["detail"],
+}
+FIELD_ERRORS_SCHEMA = {
+    "type": "object",
+    "description": (
+        "Invalid input: the messages of each field that was refused "
+        '(`{"name": ["This field is required."]}`; `non_field_errors` for the input as a '
+        'whole; nested objects for nested fields), or `{"detail": ..., "code": ...}`.'
+    ),
+    "additionalProperties": {},
+    "example": {"name": ["This field is required."]},
+}
+DESCRIPTIONS = {
+    "400": "Invalid input.",
+    "401": "Missing or invalid credentials.",
+    "403": "The caller may not do this.",
+    "404": "Not found, or not visible to the caller.",
+    "409": "Conflicts with the current state of the record.",
+    "413": "The body is too large.",
+    "415": "The body's media type is not supported.",
+    "429": "Too many failed attempts; retry after the time in Retry-After.",
+}
+WRITES = {"POST", "PUT", "PATCH", "DELETE"}
+# Permission classes that let anonymous callers read.
+_ANONYMOUS_READERS = (permissions.AllowAny,)
+
+
+class AutoSchema(SpectacularAutoSchema):
+    def get_auth(self):
+        auths = super().get_auth()
+        if {} not in auths and self._anonymous_may_call():
+            auths.append({})
+        return auths
+
+    def _anonymous_may_call(self) -> bool:
+        """Permission classes that read "authenticated_users_only = False" (DRF's
+        DjangoModelPermissionsOrAnonReadOnly and its subclasses) let anyone read."""
+        if self.method not in permissions.SAFE_METHODS:
+            return False
+        found = self.view.get_permissions()
+        return bool(found) and all(
+            getattr(permission, "authenticated_users_only", True) is False for permission in found
+        )
+
+    def _get_response_bodies(self, direction="response"):
+        responses = super()._get_response_bodies(direction)
+        if direction != "response":
+            return responses
+        for code in self._error_codes():
+            responses.setdefault(code, self._error_response(code))
+        return responses
+
+    def _error_codes(self) -> list[str]:
+        codes = []
+        has_body = self.method in ("POST", "PUT", "PATCH")
+        has_query = bool(self._get_filter_parameters()) or self._is_list_view()
+        if has_body or has_query:
+            codes.append("400")
+        auth = self.get_auth()
+        if auth and auth != [{}]:
+            codes.append("401")
+        if self.view.get_permissions() and not self._allows_anyone():
+            codes.append("403")
+        if "{" in self.path or (self._is_list_view() and self._get_paginator()):
+            codes.append("404")
+        if self.method in WRITES:
+            codes.append("409")
+        if has_body:
+            codes += ["413", "415"]
+        if getattr(self.view, "throttle_classes", None):
+            codes.append("429")
+        return codes
+
+    def _allows_anyone(self) -> bool:
+        return all(
+            isinstance(permission, _ANONYMOUS_READERS) for permission in self.view.get_permissions()
+        )
+
+    def _error_response(self, code: str) -> dict:
+        name, schema = (
+            (FIELD_ERRORS, FIELD_ERRORS_SCHEMA)
+            if code == "400"
+            else (
+                ERROR,
+                ERROR_SCHEMA,
+            )
+        )
+        component = ResolvedComponent(
+            name=name, type=ResolvedComponent.SCHEMA, object=name, schema=schema
+        )
+        self.registry.register_on_missing(component)
+        return {
+            "content": {"application/json": {"schema": component.ref}},
+            "description": DESCRIPTIONS[code],
+        }
