@@ -10,11 +10,12 @@ HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
 .DEFAULT_GOAL := help
-.PHONY: help run test lint format schema bench clean
+.PHONY: help run test fuzz lint format schema bench clean
 
 help:
 	@echo "make run     serve API, Admin, docs, WebSocket and a Celery worker (+beat) on $(HOST):$(PORT)"
 	@echo "make test    ruff, Django checks, migration check, tests with coverage (>= 90%)"
+	@echo "make fuzz    schemathesis against a served system, from the OpenAPI schema"
 	@echo "make lint    ruff check + ruff format --check"
 	@echo "make format  ruff format + ruff check --fix"
 	@echo "make schema  write the OpenAPI schema to docs/openapi.yaml"
@@ -38,6 +39,10 @@ test: $(BIN)/.installed lint
 	DJANGO_SETTINGS_MODULE=config.settings.test $(BIN)/python manage.py check
 	DJANGO_SETTINGS_MODULE=config.settings.test $(BIN)/python manage.py makemigrations --check --dry-run
 	$(BIN)/python -m pytest --cov --cov-report=term $(PYTEST_ARGS)
+
+# Property-based API testing (bin/fuzz-api): SQLite, or PostgreSQL when DATABASE_URL is set.
+fuzz: $(BIN)/.installed
+	VENV=$(VENV) $(BIN)/python bin/fuzz-api $(FUZZ_ARGS)
 
 lint: $(BIN)/.installed
 	$(BIN)/ruff check .

@@ -7,7 +7,10 @@ class CoreConfig(AppConfig):
     verbose_name = "Core"
 
     def ready(self):
-        from . import checks  # noqa: F401  (registers the system checks)
+        from . import (
+            checks,  # noqa: F401  (registers the system checks)
+            tagging,  # noqa: F401  (connects the tag slug receiver)
+        )
         from .inputs import install_strict_text_fields
 
         install_strict_text_fields()

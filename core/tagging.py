@@ -7,10 +7,14 @@ taggable models are found by their TaggableManager; each is visible as its views
 would show it (the caller's organizations where their role may view the model).
 """
 
+import hashlib
+
 from django.apps import apps
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import FieldDoesNotExist
 from django.db.models import Count, Q
+from django.db.models.signals import pre_save
+from django.dispatch import receiver
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
@@ -80,7 +84,18 @@ def visible_tags(user, models=None):
     )
 
 
+@receiver(pre_save, sender=Tag)
+def _addressable_slug(sender, instance, **kwargs):
+    """A name that slugifies to nothing ("!!!") gets a slug of its own, derived from the
+    name, so that `/tags/<slug>/` can address it (taggit would store an empty one)."""
+    if not instance.slug:
+        digest = hashlib.sha256(instance.name.encode("utf-8", "surrogatepass")).hexdigest()
+        instance.slug = f"tag-{digest[:12]}"
+
+
 class TagSerializer(serializers.ModelSerializer):
+    # Slugs keep the letters of any script ("café", "日本"), as names do.
+    slug = serializers.SlugField(read_only=True, allow_unicode=True)
     count = serializers.IntegerField(
         read_only=True, help_text="Records carrying the tag that you may view."
     )

@@ -142,3 +142,30 @@ class TestTagLists:
         assert response.json()["tags"] == ["lead", "new", "vip"]
         contact = Contact.objects.get(pk=response.json()["id"])
         assert sorted(contact.tags.names()) == ["lead", "new", "vip"]
+
+
+def test_every_tag_has_an_addressable_slug_of_its_script(jwt_client):
+    superuser = UserFactory(is_superuser=True)
+    ProductFactory(tags=["Café", "日本", "!!!", "???"])
+    client = jwt_client(superuser)
+    rows = {row["name"]: row["slug"] for row in client.get(URL).json()["results"]}
+    assert rows["Café"] == "café"
+    assert rows["日本"] == "日本"
+    assert rows["!!!"].startswith("tag-")
+    assert rows["???"].startswith("tag-")
+    assert rows["!!!"] != rows["???"]
+    for name, slug in rows.items():
+        response = client.get(f"{URL}{slug}/")
+        assert response.status_code == 200, (name, slug)
+        assert response.json()["name"] == name
+
+
+def test_the_schema_allows_slugs_of_any_script(jwt_client):
+    import re
+
+    from drf_spectacular.generators import SchemaGenerator
+
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    pattern = schema["components"]["schemas"]["Tag"]["properties"]["slug"]["pattern"]
+    assert re.fullmatch(pattern, "café")
+    assert re.fullmatch(pattern, "tag-0123abcd")
