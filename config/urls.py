@@ -23,7 +23,7 @@ urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
 # Any other path under api/ is an unknown endpoint: JSON 404, with DEBUG on or off.
 # Only paths ending in a slash, so that CommonMiddleware still redirects a known path
 # written without its trailing slash.
-urlpatterns.append(re_path(r"^api/(?P<path>(?:.*/)?)$", unknown_api_path))
+urlpatterns.append(re_path(r"^api/(?P<path>(?:[\s\S]*/)?)$", unknown_api_path))
 
 # Unknown API paths and unhandled errors answer JSON like the rest of the API.
 handler404 = "core.views.page_not_found"

@@ -82,7 +82,11 @@ class AutoSchema(SpectacularAutoSchema):
     def _error_codes(self) -> list[str]:
         codes = []
         has_body = self.method in ("POST", "PUT", "PATCH")
-        has_query = bool(self._get_filter_parameters()) or self._is_list_view()
+        has_query = (
+            bool(self._get_filter_parameters())
+            or self._is_list_view()
+            or bool(self.get_override_parameters())
+        )
         if has_body or has_query:
             codes.append("400")
         auth = self.get_auth()

@@ -22,6 +22,14 @@ SECRET = "Zebracorn"  # appears only in organization B's data
 NOT_SCOPED = {
     # The caller's own memberships only.
     "api/v1/profiles/me/memberships/",
+    # The invitations addressed to the caller's own email (accepting one is how a user
+    # joins an organization they are not a member of yet).
+    "api/v1/^invitations/$",
+    "api/v1/^invitations/accept/$",
+    "api/v1/^invitations/decline/$",
+    "api/v1/^invitations/(?P<pk>[^/.]+)/$",
+    "api/v1/^invitations/(?P<pk>[^/.]+)/accept/$",
+    "api/v1/^invitations/(?P<pk>[^/.]+)/decline/$",
     # Scoped by audit.views.visible_logs: rows of the organizations where the caller
     # may audit.
     "api/v1/^audit-logs/$",

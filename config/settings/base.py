@@ -342,6 +342,7 @@ AUDIT = {
         "password",
         "hashed_key",
         "token",
+        "token_hash",
         "secret",
         "otp_totp.totpdevice.key",
         *env.list("AUDIT_MASKED_FIELDS", default=[]),
@@ -427,3 +428,20 @@ LOGGING = {
         "django.db.backends": {"level": "WARNING"},
     },
 }
+
+# --------------------------------------------------------------------------------------
+# Organization invitations
+# --------------------------------------------------------------------------------------
+# How long an invitation, and the token its email carries, stays valid.
+INVITATION_MAX_AGE = timedelta(days=env.int("INVITATION_MAX_AGE_DAYS", default=7))
+# The link of the invitation email, "{token}" standing for the token (a page of your
+# front end that posts it to /api/v1/invitations/accept/). Empty: the email gives the
+# token and that endpoint.
+INVITATION_ACCEPT_URL = env.str("INVITATION_ACCEPT_URL", default="")
+CELERY_BEAT_SCHEDULE["expire-organization-invitations"] = {
+    "task": "api.v1.base_models.organization.tasks.expire_invitations",
+    "schedule": timedelta(days=1),
+}
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"]["InvitationStatusEnum"] = (
+    "api.v1.base_models.organization.choices.InvitationStatus"
+)

@@ -209,3 +209,10 @@ def test_a_nul_in_the_path_names_no_record(jwt_client, path):
 
 def test_a_nul_in_an_admin_path_is_a_404(admin_client):
     assert admin_client.get("/admin/products/product/%00/change/").status_code == 404
+
+
+@override_settings(DEBUG=True)
+def test_an_unknown_api_path_with_a_newline_is_the_json_404(jwt_client):
+    response = jwt_client(UserFactory()).get("/api/v1/organization-types/a%0Ab/x/")
+    assert response.status_code == 404
+    assert response.json() == {"detail": "Not found.", "code": "not_found"}

@@ -47,3 +47,15 @@ def test_page_size_is_bounded(settings):
 def test_page_out_of_range_is_404():
     UserFactory.create_batch(2)
     assert _get("?page=99").status_code == 404
+
+
+@pytest.mark.parametrize("value", ["abc", "0", "-3", "1.5", "{}"])
+def test_a_page_size_that_is_no_whole_number_of_at_least_1_is_a_400(value):
+    response = _get(f"?page_size={value}")
+    assert response.status_code == 400
+    assert response.data == {"page_size": ["Enter a whole number of at least 1."]}
+
+
+def test_an_empty_page_size_is_the_default(settings):
+    UserFactory.create_batch(30)
+    assert len(_get("?page_size=").data["results"]) == settings.REST_FRAMEWORK["PAGE_SIZE"]

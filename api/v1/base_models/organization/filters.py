@@ -1,8 +1,11 @@
 import django_filters
+from django.db.models import Q
+from django.utils import timezone
 
 from core.filters import FilterSet, StrictBooleanFilter, TaggedFilterSet
 
-from .models import Organization, OrganizationMembership
+from .choices import InvitationStatus
+from .models import Organization, OrganizationInvitation, OrganizationMembership
 
 
 class OrganizationFilter(TaggedFilterSet):
@@ -24,3 +27,28 @@ class OrganizationMembershipFilter(FilterSet):
     class Meta:
         model = OrganizationMembership
         fields = ["user", "organization", "role", "is_active"]
+
+
+class OrganizationInvitationFilter(FilterSet):
+    organization = django_filters.NumberFilter(field_name="organization_id")
+    role = django_filters.NumberFilter(field_name="role_id")
+    email = django_filters.CharFilter(field_name="email", lookup_expr="iexact")
+    status = django_filters.ChoiceFilter(
+        choices=InvitationStatus.choices,
+        method="filter_status",
+        help_text="As shown: a pending invitation past its expiry is expired.",
+    )
+
+    class Meta:
+        model = OrganizationInvitation
+        fields = ["organization", "role", "email", "status"]
+
+    def filter_status(self, queryset, name, value):
+        now = timezone.now()
+        if value == InvitationStatus.PENDING:
+            return queryset.filter(status=value, expires_at__gt=now)
+        if value == InvitationStatus.EXPIRED:
+            return queryset.filter(
+                Q(status=value) | Q(status=InvitationStatus.PENDING, expires_at__lte=now)
+            )
+        return queryset.filter(status=value)

@@ -1,17 +1,19 @@
 from django.conf import settings
 from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.db import models, router, transaction
 from django.db.models import Q
 from django.db.models.functions import Lower
+from django.utils.timezone import now
 from django.utils.translation import gettext_lazy as _
 from mptt.models import TreeForeignKey
 from taggit.managers import TaggableManager
 
+from core.fields import JSONField
 from core.models import Auditable, BaseTreeModel, Timestamped
 from core.validators import validate_language, validate_timezone
 
-from .choices import OrganizationStatus
+from .choices import InvitationStatus, OrganizationStatus
 
 
 class OrganizationType(Timestamped, Auditable):
@@ -106,7 +108,7 @@ class Organization(BaseTreeModel):
         _("Language"), max_length=15, default=default_language, validators=[validate_language]
     )
     tags = TaggableManager(blank=True, verbose_name=_("Tags"))
-    metadata = models.JSONField(_("Metadata"), default=dict, blank=True)
+    metadata = JSONField(_("Metadata"), default=dict, blank=True)
 
     class MPTTMeta:
         order_insertion_by = ["name"]
@@ -192,3 +194,132 @@ class OrganizationMembership(Timestamped, Auditable):
 
     def __str__(self) -> str:
         return f"{self.user} in {self.organization} as {self.role}"
+
+    # An organization is never left without an administrator (services.LastAdministrator,
+    # a 409): whatever removes, deactivates, demotes or moves the last one is refused,
+    # from the API, the Admin or any other code that saves or deletes the membership.
+    # (Deleting the organization or the user takes the memberships with it.)
+    def save(self, *args, **kwargs):
+        from .services import guard_administrator_change
+
+        using = kwargs.get("using") or router.db_for_write(type(self), instance=self)
+        with transaction.atomic(using=using):
+            if not self._state.adding:
+                guard_administrator_change(self)
+            super().save(*args, **kwargs)
+
+    save.alters_data = True
+
+    def delete(self, *args, **kwargs):
+        from .services import guard_administrator_removal
+
+        using = kwargs.get("using") or router.db_for_write(type(self), instance=self)
+        with transaction.atomic(using=using):
+            guard_administrator_removal([self])
+            return super().delete(*args, **kwargs)
+
+    delete.alters_data = True
+
+
+class OrganizationInvitation(Timestamped, Auditable):
+    """An invitation to join an organization with a role, sent by email.
+
+    The invitee accepts (which creates or reactivates their membership) or declines it
+    with the single-use token of the email, or from their list of invitations once
+    logged in with the invited address. Only a hash of the token is stored.
+    """
+
+    organization = models.ForeignKey(
+        Organization,
+        on_delete=models.CASCADE,
+        related_name="invitations",
+        verbose_name=_("Organization"),
+    )
+    email = models.EmailField(
+        _("Email"), help_text=_("The invited address (stored in lower case).")
+    )
+    role = models.ForeignKey(
+        Group,
+        verbose_name=_("Role (Group)"),
+        on_delete=models.PROTECT,
+        related_name="organization_invitations",
+    )
+    status = models.CharField(
+        _("Status"),
+        max_length=20,
+        choices=InvitationStatus.choices,
+        default=InvitationStatus.PENDING,
+        db_index=True,
+    )
+    token_hash = models.CharField(
+        _("Token hash"),
+        max_length=64,
+        blank=True,
+        default="",
+        editable=False,
+        help_text=_("SHA-256 of the token last sent; empty until the email is sent."),
+    )
+    expires_at = models.DateTimeField(_("Expires At"))
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("Invited By"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    sent_at = models.DateTimeField(_("Last Sent At"), null=True, blank=True, editable=False)
+    send_count = models.PositiveIntegerField(_("Times Sent"), default=0, editable=False)
+    accepted_at = models.DateTimeField(_("Accepted At"), null=True, blank=True, editable=False)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("Accepted By"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+    )
+    membership = models.ForeignKey(
+        OrganizationMembership,
+        verbose_name=_("Membership"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="invitations",
+        help_text=_("The membership the accepted invitation created or reactivated."),
+    )
+
+    class Meta:
+        verbose_name = _("Organization Invitation")
+        verbose_name_plural = _("Organization Invitations")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "email"],
+                condition=Q(status=InvitationStatus.PENDING),
+                name="organization_invitation_pending_unique",
+            ),
+            models.UniqueConstraint(
+                fields=["token_hash"],
+                condition=~Q(token_hash=""),
+                name="organization_invitation_token_unique",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["email", "status"], name="org_invitation_email_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.email} to {self.organization} as {self.role}"
+
+    @property
+    def is_expired(self) -> bool:
+        return self.status == InvitationStatus.PENDING and self.expires_at <= now()
+
+    @property
+    def effective_status(self) -> str:
+        """The status, where a pending invitation past its expiry reads as expired (the
+        stored status catches up daily, see tasks.expire_invitations)."""
+        return InvitationStatus.EXPIRED if self.is_expired else self.status

@@ -1,6 +1,7 @@
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 from rest_framework.exceptions import PermissionDenied
@@ -9,12 +10,19 @@ from taggit.serializers import TaggitSerializer
 from api.v1.base_models.common.models import Address, Currency
 from api.v1.base_models.common.serializers import AddressSerializer
 from core.custom_fields import CustomFieldsSerializerMixin
-from core.serializers import MemberOrganizationField, TagListField
+from core.serializers import MemberOrganizationField, TagListField, UniqueGuardMixin
 from core.utils import exists_besides
-from rbac.access import permissions_in_org
+from rbac.access import has_perm_in_org, permissions_in_org
 from rbac.fields import FieldPermissionSerializerMixin
 
-from .models import Organization, OrganizationMembership, OrganizationType
+from .choices import InvitationStatus
+from .models import (
+    Organization,
+    OrganizationInvitation,
+    OrganizationMembership,
+    OrganizationType,
+)
+from .services import colleagues_of, create_invitation, normalize_email
 
 User = get_user_model()
 
@@ -187,16 +195,35 @@ class MyPermissionsSerializer(serializers.Serializer):
     permissions = serializers.ListField(child=serializers.CharField())
 
 
+class ColleagueField(serializers.PrimaryKeyRelatedField):
+    """An active user who already shares one of the caller's organizations (any active
+    user for a superuser). Other users are reported exactly like ids that do not exist:
+    a payload cannot tell whether a user exists elsewhere."""
+
+    def get_queryset(self):
+        request = self.context.get("request")
+        if request is None:
+            return User.objects.none()
+        return colleagues_of(request.user)
+
+
 class OrganizationMembershipSerializer(FieldPermissionSerializerMixin, serializers.ModelSerializer):
     """A user's membership of an organization, with its role.
 
     Nobody grants more than they hold: the role given must not carry permissions the
     caller lacks in that organization, and a membership whose role does cannot be
-    changed or removed by the caller (superusers excepted).
+    changed or removed by the caller (superusers excepted). Only users who already
+    share one of the caller's organizations are added directly (others are invited),
+    and a membership's user never changes.
     """
 
     organization = MemberOrganizationField()
-    user = serializers.PrimaryKeyRelatedField(queryset=User.objects.filter(is_active=True))
+    user = ColleagueField(
+        help_text=(
+            "Id of an active user who is already an active member of one of your "
+            "organizations; anybody else is invited by email (organization-invitations)."
+        )
+    )
     role = serializers.PrimaryKeyRelatedField(
         queryset=Group.objects.all(), help_text="Id of the role (a Group)."
     )
@@ -226,6 +253,13 @@ class OrganizationMembershipSerializer(FieldPermissionSerializerMixin, serialize
                 message=_("This user already has a membership in this organization."),
             )
         ]
+
+    def validate_user(self, value):
+        if self.instance is not None and value.pk != self.instance.user_id:
+            raise serializers.ValidationError(
+                _("The user of a membership cannot be changed: add a membership instead.")
+            )
+        return value
 
     def validate(self, attrs):
         attrs = super().validate(attrs)
@@ -276,3 +310,135 @@ class MyMembershipSerializer(serializers.ModelSerializer):
             "created_at",
         ]
         read_only_fields = fields
+
+
+# -------------------------------------------------------------------------- invitations
+INVITE_PERMISSION = "organization.add_organizationmembership"
+
+
+class OrganizationInvitationSerializer(UniqueGuardMixin, serializers.ModelSerializer):
+    """An invitation to join an organization, as its administrators see it.
+
+    Created with `organization`, `email` and `role`: the role must be within the
+    caller's permissions there. The answer is the same whether or not the address
+    belongs to an account. The token is never shown: only the invitee's email holds it.
+    """
+
+    organization = MemberOrganizationField()
+    email = serializers.EmailField(max_length=254, help_text="Address to send the invitation to.")
+    role = serializers.PrimaryKeyRelatedField(
+        queryset=Group.objects.all(), help_text="Id of the role (a Group) offered."
+    )
+    organization_name = serializers.CharField(source="organization.name", read_only=True)
+    role_name = serializers.CharField(source="role.name", read_only=True)
+    status = serializers.ChoiceField(
+        choices=InvitationStatus.choices,
+        source="effective_status",
+        read_only=True,
+        help_text="A pending invitation past `expires_at` reads as expired.",
+    )
+    invited_by_username = serializers.CharField(
+        source="invited_by.username", read_only=True, allow_null=True
+    )
+
+    unique_names = ("organization", "email")
+
+    class Meta:
+        model = OrganizationInvitation
+        fields = [
+            "id",
+            "organization",
+            "organization_name",
+            "email",
+            "role",
+            "role_name",
+            "status",
+            "invited_by",
+            "invited_by_username",
+            "expires_at",
+            "sent_at",
+            "send_count",
+            "accepted_at",
+            "membership",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = [
+            "id",
+            "invited_by",
+            "expires_at",
+            "sent_at",
+            "send_count",
+            "accepted_at",
+            "membership",
+            "created_at",
+            "updated_at",
+        ]
+
+    def validate_email(self, value):
+        return normalize_email(value)
+
+    def unique_errors(self, values: dict) -> dict:
+        pending = OrganizationInvitation.objects.filter(
+            organization=values.get("organization"),
+            email=values.get("email"),
+            status=InvitationStatus.PENDING,
+            expires_at__gt=timezone.now(),
+        )
+        if pending.exists():
+            return {
+                "email": [_("An invitation to this address is pending already: resend it instead.")]
+            }
+        return {}
+
+    def validate(self, attrs):
+        attrs = super().validate(attrs)
+        request = self.context["request"]
+        organization = attrs["organization"]
+        # Who may not invite here learns nothing about the invitations of the organization.
+        if not has_perm_in_org(request.user, INVITE_PERMISSION, organization):
+            raise PermissionDenied(
+                _("Your role in %(organization)s does not allow you to invite members.")
+                % {"organization": organization}
+            )
+        check_role_within(attrs["role"], permissions_in_org(request.user, organization))
+        self._check_unique(attrs)
+        return attrs
+
+    def create(self, validated_data):
+        return self._guarded(
+            lambda: create_invitation(invited_by=self.context["request"].user, **validated_data)
+        )
+
+
+class MyInvitationSerializer(serializers.ModelSerializer):
+    """An invitation addressed to you (matched by your account's email)."""
+
+    organization_name = serializers.CharField(source="organization.name", read_only=True)
+    role_name = serializers.CharField(source="role.name", read_only=True)
+    status = serializers.ChoiceField(
+        choices=InvitationStatus.choices, source="effective_status", read_only=True
+    )
+    invited_by_username = serializers.CharField(
+        source="invited_by.username", read_only=True, allow_null=True
+    )
+
+    class Meta:
+        model = OrganizationInvitation
+        fields = [
+            "id",
+            "organization",
+            "organization_name",
+            "email",
+            "role",
+            "role_name",
+            "status",
+            "invited_by_username",
+            "expires_at",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+
+class InvitationTokenSerializer(serializers.Serializer):
+    token = serializers.CharField(max_length=200, help_text="The token of the invitation email.")

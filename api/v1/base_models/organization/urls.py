@@ -12,6 +12,13 @@ router.register(
     basename="organization-membership",
 )
 
+router.register(
+    "organization-invitations",
+    views.OrganizationInvitationViewSet,
+    basename="organization-invitation",
+)
+router.register("invitations", views.MyInvitationViewSet, basename="my-invitation")
+
 urlpatterns = [
     path(
         "profiles/me/memberships/",

@@ -1,24 +1,42 @@
 from django.contrib.auth.models import Group
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import extend_schema, extend_schema_view
-from rest_framework import mixins, permissions, viewsets
+from drf_spectacular.utils import (
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+    inline_serializer,
+)
+from rest_framework import mixins, permissions, serializers, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
 from rest_framework.response import Response
 
 from audit.views import AuditHistoryMixin
 from core.filtering.backends import ORGANIZATION_FILTER_FIELDS
 from core.views import OrganizationScopedViewSetMixin, TreeActionsMixin
-from rbac.access import member_organization_ids, permissions_in_org, role_in_org
+from rbac.access import (
+    member_organization_ids,
+    organizations_with_perm,
+    permissions_in_org,
+    role_in_org,
+)
 from rbac.fields import check_writable
 from rbac.permissions import HasModelPermissionInOrg, model_permission
 
-from .filters import OrganizationFilter, OrganizationMembershipFilter
-from .models import Organization, OrganizationMembership, OrganizationType
+from . import services
+from .filters import (
+    OrganizationFilter,
+    OrganizationInvitationFilter,
+    OrganizationMembershipFilter,
+)
+from .models import Organization, OrganizationInvitation, OrganizationMembership, OrganizationType
 from .serializers import (
+    InvitationTokenSerializer,
+    MyInvitationSerializer,
     MyMembershipSerializer,
     MyPermissionsSerializer,
+    OrganizationInvitationSerializer,
     OrganizationMembershipSerializer,
     OrganizationMoveSerializer,
     OrganizationSerializer,
@@ -229,19 +247,43 @@ class OrganizationViewSet(
         )
 
 
+LAST_ADMINISTRATOR = OpenApiResponse(
+    inline_serializer(
+        "LastAdministrator",
+        {
+            "detail": serializers.CharField(),
+            "code": serializers.ChoiceField(choices=[("last_administrator", "last_administrator")]),
+        },
+    ),
+    description="The organization would be left without an administrator.",
+)
+
+
 @extend_schema_view(
     list=extend_schema(tags=ORG_TAG),
     retrieve=extend_schema(tags=ORG_TAG),
     create=extend_schema(tags=ORG_TAG),
-    update=extend_schema(tags=ORG_TAG),
-    partial_update=extend_schema(tags=ORG_TAG),
-    destroy=extend_schema(tags=ORG_TAG),
+    update=extend_schema(
+        tags=ORG_TAG,
+        responses={200: OrganizationMembershipSerializer, 409: LAST_ADMINISTRATOR},
+    ),
+    partial_update=extend_schema(
+        tags=ORG_TAG,
+        responses={200: OrganizationMembershipSerializer, 409: LAST_ADMINISTRATOR},
+    ),
+    destroy=extend_schema(tags=ORG_TAG, responses={204: None, 409: LAST_ADMINISTRATOR}),
 )
 class OrganizationMembershipViewSet(
     AuditHistoryMixin, OrganizationScopedViewSetMixin, viewsets.ModelViewSet
 ):
     """Who belongs to which organization, with which role. For organization
-    administrators: the membership permissions of the organization's role apply."""
+    administrators: the membership permissions of the organization's role apply.
+
+    A user is added directly only when already an active member of one of your
+    organizations; anybody else is invited by email (`/organization-invitations/`).
+    The last administrator of an organization cannot be removed, deactivated or demoted
+    (409 `last_administrator`).
+    """
 
     queryset = OrganizationMembership.objects.select_related("user", "organization", "role")
     serializer_class = OrganizationMembershipSerializer
@@ -290,3 +332,216 @@ class MyMembershipsViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         return OrganizationMembership.objects.filter(user=self.request.user).select_related(
             "organization", "role"
         )
+
+
+# -------------------------------------------------------------------------- invitations
+INVITATION_TAG = ["invitations"]
+INVITATION_CODES = [
+    (code, code)
+    for code in (
+        "invitation_accepted",
+        "invitation_declined",
+        "invitation_revoked",
+        "invitation_superseded",
+        "already_member",
+    )
+]
+InvitationRefused = inline_serializer(
+    "InvitationRefused",
+    {"detail": serializers.CharField(), "code": serializers.ChoiceField(choices=INVITATION_CODES)},
+)
+InvitationExpired = inline_serializer(
+    "InvitationExpired",
+    {
+        "detail": serializers.CharField(),
+        "code": serializers.ChoiceField(choices=[("invitation_expired", "invitation_expired")]),
+    },
+)
+NOT_FOUND = OpenApiResponse(description="No such invitation (for you).")
+NOT_PENDING = OpenApiResponse(
+    InvitationRefused, description="Already accepted, declined or revoked (or already a member)."
+)
+EXPIRED = OpenApiResponse(InvitationExpired, description="The invitation has expired.")
+
+
+@extend_schema_view(
+    list=extend_schema(tags=INVITATION_TAG),
+    retrieve=extend_schema(tags=INVITATION_TAG),
+    create=extend_schema(tags=INVITATION_TAG),
+)
+class OrganizationInvitationViewSet(
+    AuditHistoryMixin,
+    OrganizationScopedViewSetMixin,
+    mixins.CreateModelMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Invitations to join your organizations, by email.
+
+    Whoever may add members to an organization (`organization.add_organizationmembership`
+    there) invites people by email with a role within their own permissions, lists the
+    organization's invitations, resends and revokes them. The invitee accepts or declines
+    at `/invitations/`.
+    """
+
+    queryset = OrganizationInvitation.objects.select_related("organization", "role", "invited_by")
+    serializer_class = OrganizationInvitationSerializer
+    filterset_class = OrganizationInvitationFilter
+    search_fields = ["email", "role__name"]
+    json_filter_fields = (
+        "id",
+        "email",
+        *ORGANIZATION_FILTER_FIELDS,
+        "role",
+        "role__name",
+        "expires_at",
+        "created_at",
+        "accepted_at",
+    )
+    ordering_fields = ["created_at", "expires_at", "email", "status"]
+    # Invitations are memberships in the making: every action needs the permission to
+    # add members in the invitation's organization.
+    permission_verbs = {
+        "list": "add",
+        "retrieve": "add",
+        "resend": "add",
+        "revoke": "add",
+    }
+
+    def get_permission_model(self):
+        return OrganizationMembership
+
+    def get_queryset(self):
+        queryset = self.queryset.all()
+        perm = model_permission(OrganizationMembership, "add")
+        organizations = organizations_with_perm(self.request.user, perm)
+        if organizations is None:
+            return queryset
+        return queryset.filter(organization__in=organizations)
+
+    def perform_create(self, serializer):
+        # The serializer checked the permission to invite (before telling anything
+        # about the organization's pending invitations).
+        serializer.save()
+
+    @extend_schema(
+        tags=INVITATION_TAG,
+        request=None,
+        responses={200: OrganizationInvitationSerializer, 409: NOT_PENDING},
+    )
+    @action(detail=True, methods=["post"])
+    def resend(self, request, pk=None):
+        """Send the invitation again with a new token (the previous one stops working)
+        and a new expiry; an expired invitation becomes pending again."""
+        invitation = services.resend_invitation(self.get_object())
+        return Response(self.get_serializer(self.get_queryset().get(pk=invitation.pk)).data)
+
+    @extend_schema(
+        tags=INVITATION_TAG,
+        request=None,
+        responses={200: OrganizationInvitationSerializer, 409: NOT_PENDING},
+    )
+    @action(detail=True, methods=["post"])
+    def revoke(self, request, pk=None):
+        """Withdraw an invitation that has not been accepted or declined."""
+        invitation = services.revoke_invitation(self.get_object())
+        return Response(self.get_serializer(self.get_queryset().get(pk=invitation.pk)).data)
+
+
+@extend_schema_view(
+    list=extend_schema(tags=INVITATION_TAG),
+    retrieve=extend_schema(tags=INVITATION_TAG),
+)
+class MyInvitationViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
+    """Your pending invitations: those sent to your account's email address (in any
+    letter case) and not expired. Accept one with the token of its email, or by id."""
+
+    serializer_class = MyInvitationSerializer
+    permission_classes = [permissions.IsAuthenticated]
+    ordering_fields = ["created_at", "expires_at"]
+    json_filter_fields = (*ORGANIZATION_FILTER_FIELDS, "role__name", "created_at", "expires_at")
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # schema generation
+            return OrganizationInvitation.objects.none()
+        return services.pending_invitations_for(self.request.user).select_related(
+            "organization", "role", "invited_by"
+        )
+
+    def _token(self, request) -> str:
+        body = InvitationTokenSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        return body.validated_data["token"]
+
+    def _accept(self, request, invitation):
+        membership = services.accept_invitation(invitation, request.user)
+        membership = OrganizationMembership.objects.select_related("organization", "role").get(
+            pk=membership.pk
+        )
+        return Response(MyMembershipSerializer(membership).data)
+
+    def _decline(self, invitation):
+        invitation = services.decline_invitation(invitation)
+        invitation = OrganizationInvitation.objects.select_related(
+            "organization", "role", "invited_by"
+        ).get(pk=invitation.pk)
+        return Response(MyInvitationSerializer(invitation).data)
+
+    @extend_schema(
+        tags=INVITATION_TAG,
+        operation_id="invitations_accept_by_token",
+        request=InvitationTokenSerializer,
+        responses={200: MyMembershipSerializer, 404: NOT_FOUND, 409: NOT_PENDING, 410: EXPIRED},
+    )
+    @action(detail=False, methods=["post"], url_path="accept")
+    def accept_token(self, request):
+        """Accept the invitation of this token: you join its organization with its role
+        (your inactive membership there, if any, is reactivated). Answers your new
+        membership. A token of another address is a 404, like an unknown one."""
+        return self._accept(
+            request, services.find_invitation(request.user, token=self._token(request))
+        )
+
+    @extend_schema(
+        tags=INVITATION_TAG,
+        operation_id="invitations_decline_by_token",
+        request=InvitationTokenSerializer,
+        responses={200: MyInvitationSerializer, 404: NOT_FOUND, 409: NOT_PENDING, 410: EXPIRED},
+    )
+    @action(detail=False, methods=["post"], url_path="decline")
+    def decline_token(self, request):
+        """Decline the invitation of this token."""
+        return self._decline(services.find_invitation(request.user, token=self._token(request)))
+
+    @extend_schema(
+        tags=INVITATION_TAG,
+        request=None,
+        responses={200: MyMembershipSerializer, 404: NOT_FOUND, 409: NOT_PENDING, 410: EXPIRED},
+    )
+    @action(detail=True, methods=["post"])
+    def accept(self, request, pk=None):
+        """Accept one of your invitations by id."""
+        return self._accept(request, services.find_invitation(request.user, pk=self._pk(pk)))
+
+    @extend_schema(
+        tags=INVITATION_TAG,
+        request=None,
+        responses={200: MyInvitationSerializer, 404: NOT_FOUND, 409: NOT_PENDING, 410: EXPIRED},
+    )
+    @action(detail=True, methods=["post"])
+    def decline(self, request, pk=None):
+        """Decline one of your invitations by id."""
+        return self._decline(services.find_invitation(request.user, pk=self._pk(pk)))
+
+    @staticmethod
+    def _pk(value) -> int:
+        try:
+            pk = int(value)
+        except (TypeError, ValueError):
+            raise NotFound from None
+        if not 0 < pk < 2**63:
+            raise NotFound
+        return pk

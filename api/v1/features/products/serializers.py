@@ -61,12 +61,8 @@ class ProductSerializer(
         allow_null=True,
         help_text="Id of an active category of type PRODUCT.",
     )
-    category_slug = serializers.CharField(
-        source="category.slug", read_only=True, allow_null=True
-    )
-    category_name = serializers.CharField(
-        source="category.name", read_only=True, allow_null=True
-    )
+    category_slug = serializers.CharField(source="category.slug", read_only=True, allow_null=True)
+    category_name = serializers.CharField(source="category.name", read_only=True, allow_null=True)
     base_uom = serializers.PrimaryKeyRelatedField(
         queryset=UnitOfMeasure.objects.filter(is_active=True),
         help_text='Code of an active unit of measure (e.g. "EA", "KG").',

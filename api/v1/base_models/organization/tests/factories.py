@@ -1,12 +1,17 @@
+from datetime import timedelta
+
 import factory
 from django.contrib.auth.models import Group, Permission
+from django.utils import timezone
 from factory.django import DjangoModelFactory
 
 from api.v1.base_models.organization.models import (
     Organization,
+    OrganizationInvitation,
     OrganizationMembership,
     OrganizationType,
 )
+from api.v1.base_models.organization.services import hash_token
 from api.v1.base_models.user.tests.factories import UserFactory
 
 
@@ -82,3 +87,19 @@ class OrganizationMembershipFactory(DjangoModelFactory):
     organization = factory.SubFactory(OrganizationFactory)
     role = factory.SubFactory(RoleFactory)
     is_active = True
+
+
+class OrganizationInvitationFactory(DjangoModelFactory):
+    """A pending invitation, valid for a week; `token="..."` gives it that token (as if
+    its email had been sent)."""
+
+    class Meta:
+        model = OrganizationInvitation
+        exclude = ("token",)
+
+    organization = factory.SubFactory(OrganizationFactory)
+    email = factory.Sequence(lambda n: f"invitee{n}@example.com")
+    role = factory.SubFactory(RoleFactory)
+    expires_at = factory.LazyFunction(lambda: timezone.now() + timedelta(days=7))
+    token = None
+    token_hash = factory.LazyAttribute(lambda o: hash_token(o.token) if o.token else "")

@@ -173,7 +173,6 @@ class TestVerify:
         pending_device.refresh_from_db()
         assert pending_device.confirmed is False
 
-
     def test_verify_without_a_setup_is_a_409_with_its_code(self, auth_client):
         response = auth_client.post(TOTP_VERIFY_URL, {"code": "123456"})
 

@@ -35,6 +35,20 @@ def client(jwt_client, org_admin):
 
 
 @pytest.fixture
+def colleague(member, org_admin):
+    """colleague(**fields) -> a new user who already shares an organization (not A) with
+    org_admin: the only kind of user an administrator may add directly."""
+    shared = OrganizationFactory(name="Shared team", code="SHARED")
+    nothing = RoleFactory(name="No rights")
+    member(shared, nothing, user=org_admin)
+
+    def make(**fields):
+        return member(shared, nothing, user=UserFactory(**fields))
+
+    return make
+
+
+@pytest.fixture
 def bigger_role(db):
     """More than the admin role: contacts too."""
     return RoleFactory(
@@ -72,8 +86,8 @@ class TestValidation:
         assert set(existing.user.get_organizations()) == {org_a, org_b}
 
     @pytest.mark.parametrize("field", ["user", "role", "organization"])
-    def test_unknown_ids_are_400_on_the_field(self, client, org_a, viewer_role, field):
-        data = {"user": UserFactory().pk, "organization": org_a.pk, "role": viewer_role.pk}
+    def test_unknown_ids_are_400_on_the_field(self, client, org_a, viewer_role, colleague, field):
+        data = {"user": colleague().pk, "organization": org_a.pk, "role": viewer_role.pk}
         data[field] = 987654
 
         response = client.post(membership_list_url(), data, format="json")
@@ -104,8 +118,10 @@ class TestValidation:
         assert response.status_code == 400
         assert field in response.json()
 
-    def test_the_response_names_user_organization_and_role(self, client, org_a, viewer_role):
-        user = UserFactory(username="newbie")
+    def test_the_response_names_user_organization_and_role(
+        self, client, org_a, viewer_role, colleague
+    ):
+        user = colleague(username="newbie")
 
         response = client.post(
             membership_list_url(),
@@ -125,9 +141,9 @@ class TestValidation:
 
 class TestNoOneGrantsMoreThanTheyHold:
     def test_granting_a_role_with_permissions_the_caller_lacks_is_403(
-        self, client, org_a, bigger_role
+        self, client, org_a, bigger_role, colleague
     ):
-        user = UserFactory()
+        user = colleague()
 
         response = client.post(
             membership_list_url(),
@@ -137,26 +153,26 @@ class TestNoOneGrantsMoreThanTheyHold:
 
         assert response.status_code == 403
         assert "Bigger" in response.json()["detail"]
-        assert not OrganizationMembership.objects.filter(user=user).exists()
+        assert not OrganizationMembership.objects.filter(user=user, organization=org_a).exists()
 
-    def test_granting_ones_own_role_or_less_is_allowed(self, client, org_a, admin_role):
+    def test_granting_ones_own_role_or_less_is_allowed(self, client, org_a, admin_role, colleague):
         empty = RoleFactory(name="Nothing")
         for role in (admin_role, empty):
             response = client.post(
                 membership_list_url(),
-                {"user": UserFactory().pk, "organization": org_a.pk, "role": role.pk},
+                {"user": colleague().pk, "organization": org_a.pk, "role": role.pk},
                 format="json",
             )
             assert response.status_code == 201, response.content
 
     def test_the_permissions_held_in_another_organization_do_not_count(
-        self, client, member, org_a, org_b, org_admin, bigger_role
+        self, client, member, org_a, org_b, org_admin, bigger_role, colleague
     ):
         member(org_b, bigger_role, user=org_admin)
 
         response = client.post(
             membership_list_url(),
-            {"user": UserFactory().pk, "organization": org_a.pk, "role": bigger_role.pk},
+            {"user": colleague().pk, "organization": org_a.pk, "role": bigger_role.pk},
             format="json",
         )
 
@@ -217,9 +233,10 @@ class TestNoOneGrantsMoreThanTheyHold:
         assert not OrganizationMembership.objects.filter(pk=membership.pk).exists()
 
     def test_a_superuser_may_grant_change_and_delete_anything(
-        self, jwt_client, superuser, org_a, bigger_role
+        self, jwt_client, superuser, member, org_a, admin_role, bigger_role
     ):
         client = jwt_client(superuser)
+        member(org_a, admin_role)  # A keeps an administrator whatever happens below
         all_role = RoleFactory(name="Everything")
         from django.contrib.auth.models import Permission
 

@@ -32,6 +32,15 @@ def changelist_pks(response):
     return {obj.pk for obj in response.context["cl"].result_list}
 
 
+def colleague_of(user):
+    """A new user who shares an organization (a new one) with `user`: one they may add
+    to their organizations directly."""
+    shared = OrganizationFactory()
+    nothing = RoleFactory(permissions=[])
+    OrganizationMembershipFactory(user=user, organization=shared, role=nothing)
+    return OrganizationMembershipFactory(organization=shared, role=nothing).user
+
+
 def org_form(**fields):
     """The POST data of the organization add/change form."""
     return {
@@ -183,6 +192,7 @@ class TestSuperuser:
         self, admin_client, org_a, org_role
     ):
         membership = OrganizationMembershipFactory(organization=org_a, role=org_role)
+        OrganizationMembershipFactory(organization=org_a, role=org_role)  # A keeps an admin
         other_role = RoleFactory(name="Other")
 
         response = admin_client.post(
@@ -272,27 +282,27 @@ class TestOrganizationStaff:
         assert response["Location"] == reverse("admin:index")
 
     def test_membership_organization_choices_are_limited(
-        self, staff_client, org_a, org_b, org_role
+        self, staff_client, staff, org_a, org_b, org_role
     ):
         response = staff_client.get(url(OrganizationMembership, "add"))
         field = response.context["adminform"].form.fields["organization"]
         assert set(field.queryset) == {org_a}
 
-        user = UserFactory()
+        user = colleague_of(staff)
         response = staff_client.post(
             url(OrganizationMembership, "add"),
             {"user": user.pk, "organization": org_b.pk, "role": org_role.pk, "is_active": "on"},
         )
         assert response.status_code == 200
         assert "organization" in response.context["adminform"].form.errors
-        assert not OrganizationMembership.objects.filter(user=user).exists()
+        assert not OrganizationMembership.objects.filter(user=user, organization=org_b).exists()
 
         response = staff_client.post(
             url(OrganizationMembership, "add"),
             {"user": user.pk, "organization": org_a.pk, "role": org_role.pk, "is_active": "on"},
         )
         assert response.status_code == 302
-        assert OrganizationMembership.objects.get(user=user).organization == org_a
+        assert OrganizationMembership.objects.filter(user=user, organization=org_a).exists()
 
     def test_parent_choices_are_limited_to_their_organizations(self, staff_client, org_a, org_b):
         response = staff_client.post(url(Organization, "add"), org_form(parent=org_b.pk))
@@ -394,9 +404,11 @@ class TestOrganizationStaff:
         child.refresh_from_db()
         assert child.parent == other
 
-    def test_granting_a_role_beyond_their_own_is_refused(self, staff_client, org_a, org_role):
+    def test_granting_a_role_beyond_their_own_is_refused(
+        self, staff_client, staff, org_a, org_role
+    ):
         bigger = RoleFactory(name="Bigger", permissions=[*ORG_ADMIN_PERMS, "contact.view_contact"])
-        user = UserFactory()
+        user = colleague_of(staff)
 
         response = staff_client.post(
             url(OrganizationMembership, "add"),
@@ -404,7 +416,7 @@ class TestOrganizationStaff:
         )
 
         assert response.status_code == 403
-        assert not OrganizationMembership.objects.filter(user=user).exists()
+        assert not OrganizationMembership.objects.filter(user=user, organization=org_a).exists()
 
     def test_changing_a_membership_beyond_their_own_role_in_the_list_is_refused(
         self, staff_client, org_a, org_role
