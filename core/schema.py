@@ -14,6 +14,7 @@ itself:
 - 429 when the view throttles.
 """
 
+from django.core.exceptions import FieldDoesNotExist
 from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
 from drf_spectacular.plumbing import ResolvedComponent
 from rest_framework import permissions
@@ -54,7 +55,33 @@ WRITES = {"POST", "PUT", "PATCH", "DELETE"}
 _ANONYMOUS_READERS = (permissions.AllowAny,)
 
 
+def _blank_column(field) -> bool:
+    """A read-only field (which DRF gives no allow_blank) over a column that may be blank."""
+    model = getattr(getattr(getattr(field, "parent", None), "Meta", None), "model", None)
+    if not field.read_only or model is None or "." in (field.source or ""):
+        return False
+    try:
+        return model._meta.get_field(field.source).blank
+    except FieldDoesNotExist:
+        return False
+
+
 class AutoSchema(SpectacularAutoSchema):
+    def _get_parameters(self):
+        parameters = super()._get_parameters()
+        for parameter in parameters:
+            # `?status=` is no filter at all, as if the parameter were not sent (the
+            # filters, search, ordering and pagination all read an empty value so).
+            if parameter.get("in") == "query" and not parameter.get("required"):
+                parameter["allowEmptyValue"] = True
+        return parameters
+
+    def _insert_field_validators(self, field, schema):
+        super()._insert_field_validators(field, schema)
+        if "format" in schema and (getattr(field, "allow_blank", False) or _blank_column(field)):
+            # A field that may be blank holds "" or a value of its format.
+            schema["anyOf"] = [{"format": schema.pop("format")}, {"maxLength": 0}]
+
     def get_auth(self):
         auths = super().get_auth()
         if {} not in auths and self._anonymous_may_call():

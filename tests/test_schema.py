@@ -210,3 +210,17 @@ def test_public_reads_say_that_no_credentials_are_needed(schema):
     for path in ("/api/v1/categories/", "/api/v1/categories/{slug}/", "/api/v1/health/"):
         assert {} in schema["paths"][path]["get"].get("security", [{}]), path
     assert {} not in schema["paths"]["/api/v1/categories/"]["post"]["security"]
+
+
+def test_optional_query_parameters_may_be_empty(schema):
+    """`?status=` is no filter, as the server reads it."""
+    parameters = {p["name"]: p for p in schema["paths"]["/api/v1/products/"]["get"]["parameters"]}
+    for name in ("status", "search", "ordering", "filter", "page", "page_size", "organization"):
+        assert parameters[name].get("allowEmptyValue") is True, name
+    assert parameters["page_size"]["schema"]["minimum"] == 1
+
+
+def test_a_field_that_may_be_blank_admits_the_empty_text(schema):
+    email = schema["components"]["schemas"]["UserSummary"]["properties"]["email"]
+    assert "format" not in email
+    assert email["anyOf"] == [{"format": "email"}, {"maxLength": 0}]

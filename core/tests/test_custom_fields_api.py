@@ -267,3 +267,17 @@ def test_the_definition_admin_validates(admin_client):
     assert response.status_code == 200
     assert "choices" in response.context["adminform"].form.errors
     assert not CustomFieldDefinition.objects.exists()
+
+
+def test_a_patch_of_custom_fields_replaces_the_object_and_one_without_keeps_it(world, jwt_client):
+    client = jwt_client(world["user"])
+    created = create(client, world["org_a"], {"tier": "gold", "budget": 10}).json()
+    url = reverse("api-v1:contact-detail", args=[created["id"]])
+
+    kept = client.patch(url, {"first_name": "Grace"}, format="json")
+    assert kept.json()["custom_fields"] == {"tier": "gold", "budget": "10"}
+
+    replaced = client.patch(url, {"custom_fields": {"tier": "silver"}}, format="json")
+    assert replaced.status_code == 200, replaced.content
+    assert replaced.json()["custom_fields"] == {"tier": "silver"}
+    assert Contact.objects.get(pk=created["id"]).custom_fields == {"tier": "silver"}
