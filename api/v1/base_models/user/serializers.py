@@ -20,15 +20,16 @@ class UserSummarySerializer(serializers.ModelSerializer):
 
 
 class ColleagueField(serializers.PrimaryKeyRelatedField):
-    """An active user who shares an organization with the caller (any active user when
-    the caller belongs to no organization yet). Users of other organizations are
-    reported like ids that do not exist."""
+    """An active user who shares an active membership of an organization with the caller
+    (any active user for a superuser; nobody for a caller of no organization). Every
+    other id is reported like an id that does not exist: a payload cannot be used to
+    learn which user ids exist."""
 
     def get_queryset(self):
         users = User.objects.filter(is_active=True)
         request = self.context.get("request")
-        organizations = member_organization_ids(request.user) if request else None
-        if not organizations:  # superuser (None) or no organization yet ([])
+        organizations = member_organization_ids(request.user) if request else []
+        if organizations is None:  # a superuser
             return users
         return users.filter(
             organization_memberships__organization__in=organizations,

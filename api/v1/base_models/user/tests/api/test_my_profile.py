@@ -49,6 +49,26 @@ def media_files() -> list[Path]:
 
 
 @pytest.fixture
+def colleague(user):
+    """colleague() -> a new user sharing an organization with the logged-in user (only
+    colleagues may be named as manager)."""
+    from api.v1.base_models.organization.tests.factories import (
+        OrganizationFactory,
+        OrganizationMembershipFactory,
+    )
+
+    team = OrganizationFactory(name="Team")
+    OrganizationMembershipFactory(user=user, organization=team)
+
+    def make():
+        other = UserFactory()
+        OrganizationMembershipFactory(user=other, organization=team)
+        return other
+
+    return make
+
+
+@pytest.fixture
 def profile(user):
     return UserProfileFactory(
         user=user,
@@ -203,8 +223,8 @@ class TestPatch:
             k: v for k, v in before.items() if k not in ignored
         }
 
-    def test_sets_and_clears_the_manager(self, auth_client, profile):
-        boss = UserFactory()
+    def test_sets_and_clears_the_manager(self, auth_client, profile, colleague):
+        boss = colleague()
         response = auth_client.patch(URL, {"manager": boss.pk}, format="json")
         assert response.status_code == status.HTTP_200_OK
         assert response.json()["manager"] == boss.pk
@@ -215,8 +235,8 @@ class TestPatch:
         assert response.json()["manager"] is None
         assert stored(profile)["manager_id"] is None
 
-    def test_accepts_a_manager_chain_without_cycle(self, auth_client, profile):
-        big_boss, boss = UserFactory(), UserFactory()
+    def test_accepts_a_manager_chain_without_cycle(self, auth_client, profile, colleague):
+        big_boss, boss = colleague(), colleague()
         UserProfile.objects.filter(user=boss).update(manager=big_boss)
         response = auth_client.patch(URL, {"manager": boss.pk}, format="json")
         assert response.status_code == status.HTTP_200_OK
@@ -295,8 +315,8 @@ class TestPatch:
 
 
 class TestPut:
-    def test_replaces_the_profile(self, auth_client, profile):
-        boss = UserFactory()
+    def test_replaces_the_profile(self, auth_client, profile, colleague):
+        boss = colleague()
         payload = {
             "job_title": "Head of Finance",
             "employee_id": "EMP-7777",
@@ -390,14 +410,26 @@ class TestInvalidInput:
     def test_a_valid_field_is_not_saved_when_another_is_invalid(self, auth_client, profile):
         assert_rejected(auth_client, profile, {"job_title": "New", "language": "xx"}, "language")
 
-    def test_manager_self(self, auth_client, profile):
+    def test_manager_self(self, auth_client, profile, colleague):
         response = assert_rejected(auth_client, profile, {"manager": profile.user.pk}, "manager")
         assert "own manager" in response.json()["manager"][0]
 
-    def test_manager_cycle(self, auth_client, profile):
+    def test_a_stranger_is_reported_like_an_unknown_id(self, auth_client, profile, colleague):
+        colleague()  # the caller has an organization; the stranger shares none of it
+        stranger = UserFactory()
+        unknown = assert_rejected(auth_client, profile, {"manager": 999_999}, "manager")
+        refused = assert_rejected(auth_client, profile, {"manager": stranger.pk}, "manager")
+        assert refused.json()["manager"] == [
+            unknown.json()["manager"][0].replace("999999", str(stranger.pk))
+        ]
+
+    def test_a_caller_of_no_organization_names_nobody(self, auth_client, profile):
+        assert_rejected(auth_client, profile, {"manager": UserFactory().pk}, "manager")
+
+    def test_manager_cycle(self, auth_client, profile, colleague):
         # A (the requesting user) manages B, B manages C: C cannot become A's manager.
         a = profile.user
-        b, c = UserFactory(), UserFactory()
+        b, c = colleague(), colleague()
         UserProfile.objects.filter(user=b).update(manager=a)
         UserProfile.objects.filter(user=c).update(manager=b)
         response = assert_rejected(auth_client, profile, {"manager": c.pk}, "manager")
