@@ -19,6 +19,8 @@ from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
 from drf_spectacular.plumbing import ResolvedComponent
 from rest_framework import permissions
 
+from .filtering.backends import FILTER_NODE_REF, filter_node_components
+
 ERROR = "Error"
 FIELD_ERRORS = "FieldErrors"
 ERROR_SCHEMA = {
@@ -69,6 +71,17 @@ def _blank_column(field) -> bool:
 class AutoSchema(SpectacularAutoSchema):
     def _get_parameters(self):
         parameters = super()._get_parameters()
+        if any(
+            parameter.get("content", {}).get("application/json", {}).get("schema")
+            == {"$ref": FILTER_NODE_REF}
+            for parameter in parameters
+        ):
+            for name, schema in filter_node_components().items():
+                self.registry.register_on_missing(
+                    ResolvedComponent(
+                        name=name, type=ResolvedComponent.SCHEMA, object=name, schema=schema
+                    )
+                )
         for parameter in parameters:
             # `?status=` is no filter at all, as if the parameter were not sent (the
             # filters, search, ordering and pagination all read an empty value so).

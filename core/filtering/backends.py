@@ -30,6 +30,43 @@ from .paths import AllowedFields
 from .values import is_text_field
 
 DEFAULT_MAX_LENGTH = 4000
+FILTER_NODE_REF = "#/components/schemas/FilterNode"
+
+
+def filter_node_components() -> dict:
+    """The JSON schema of a filter definition: a condition, or an and/or/not group of
+    nodes (group keys and operators are also read in any letter case)."""
+
+    def group(key, children):
+        return {
+            "type": "object",
+            "properties": {key: children},
+            "required": [key],
+            "additionalProperties": False,
+        }
+
+    node = {"$ref": FILTER_NODE_REF}
+    return {
+        "FilterCondition": {
+            "type": "object",
+            "properties": {
+                "field": {"type": "string", "description": "An allowed field path."},
+                "op": {"type": "string", "enum": list(OPERATORS)},
+                "value": {"description": "A value of the field's type; a list for in/notin."},
+            },
+            "required": ["field", "op", "value"],
+            "additionalProperties": False,
+        },
+        "FilterNode": {
+            "oneOf": [
+                {"$ref": "#/components/schemas/FilterCondition"},
+                group("and", {"type": "array", "items": node}),
+                group("or", {"type": "array", "items": node}),
+                group("not", node),
+            ]
+        },
+    }
+
 
 # The owning organization, by id, code or name: for `json_filter_fields` of
 # organization-bound records (`(*ORGANIZATION_FILTER_FIELDS, "name", ...)`).
@@ -137,7 +174,8 @@ class JSONFilterBackend(BaseFilterBackend):
                 "required": False,
                 "in": "query",
                 "description": describe_parameter(allowed),
-                "schema": {"type": "string"},
+                # A JSON object in the query string (core.schema registers FilterNode).
+                "content": {"application/json": {"schema": {"$ref": FILTER_NODE_REF}}},
             }
         ]
 

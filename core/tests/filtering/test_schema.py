@@ -33,7 +33,9 @@ def test_contacts_document_filter_with_their_fields(schema):
     documented = parameter(schema, "/api/v1/contacts/")
     assert documented["in"] == "query"
     assert documented["required"] is False
-    assert documented["schema"] == {"type": "string"}
+    assert documented["content"] == {
+        "application/json": {"schema": {"$ref": "#/components/schemas/FilterNode"}}
+    }
     description = documented["description"]
     for name in ("`last_name`", "`tags__name`", "`email_addresses__email`", "`organization__code`"):
         assert name in description
