@@ -1,5 +1,7 @@
 """Abstract models shared by every app."""
 
+from contextlib import contextmanager
+
 from crum import get_current_user
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -95,18 +97,44 @@ class BaseModel(Timestamped, Auditable, CustomFieldsModel):
         abstract = True
 
 
+@contextmanager
+def tree_write_lock(model, using):
+    """A transaction in which `model`'s table is written by nobody else."""
+    with transaction.atomic(using=using):
+        connection = transaction.get_connection(using)
+        if connection.vendor == "postgresql":
+            table = connection.ops.quote_name(model._meta.db_table)
+            with connection.cursor() as cursor:
+                cursor.execute(f"LOCK TABLE {table} IN SHARE ROW EXCLUSIVE MODE")
+        yield
+
+
 class BaseTreeModel(BaseModel, MPTTModel):
-    """BaseModel for hierarchies (django-mptt trees)."""
+    """BaseModel for hierarchies (django-mptt trees).
+
+    django-mptt reads the tree (the next tree id, a node's bounds) and then writes it:
+    two requests inserting roots or moving nodes at once would both take the same tree
+    id and tangle the trees. Every save and delete therefore runs in a transaction
+    holding the table's write lock: PostgreSQL's SHARE ROW EXCLUSIVE (writers of the
+    table wait, readers do not); SQLite's transactions take the database's write lock
+    when they begin (IMMEDIATE, see the settings)."""
 
     class Meta:
         abstract = True
+
+    def save(self, *args, **kwargs):
+        using = kwargs.get("using") or router.db_for_write(type(self), instance=self)
+        with tree_write_lock(type(self), using):
+            super().save(*args, **kwargs)
+
+    save.alters_data = True
 
     def delete(self, *args, **kwargs):
         # django-mptt closes the node's gap in the tree before the rows are deleted: in
         # one transaction, so that a refused deletion (a PROTECT reference) leaves the
         # tree intact.
         using = kwargs.get("using") or router.db_for_write(type(self), instance=self)
-        with transaction.atomic(using=using):
+        with tree_write_lock(type(self), using):
             return super().delete(*args, **kwargs)
 
     delete.alters_data = True

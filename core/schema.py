@@ -16,8 +16,8 @@ itself:
 
 from django.core.exceptions import FieldDoesNotExist
 from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
-from drf_spectacular.plumbing import ResolvedComponent
-from rest_framework import permissions
+from drf_spectacular.plumbing import ResolvedComponent, force_instance
+from rest_framework import permissions, serializers
 
 from .filtering.backends import FILTER_NODE_REF, filter_node_components
 
@@ -94,6 +94,23 @@ class AutoSchema(SpectacularAutoSchema):
         if "format" in schema and (getattr(field, "allow_blank", False) or _blank_column(field)):
             # A field that may be blank holds "" or a value of its format.
             schema["anyOf"] = [{"format": schema.pop("format")}, {"maxLength": 0}]
+
+    def map_parsers(self):
+        """JSON bodies; form and multipart bodies too where a file is uploaded. (Forms
+        are read as well elsewhere, but they cannot carry nested objects, lists of
+        objects or nulls as the JSON schema of those bodies describes them.)"""
+        media_types = super().map_parsers()
+        if self._uploads_files():
+            return media_types
+        return [media for media in media_types if media == "application/json"] or media_types
+
+    def _uploads_files(self) -> bool:
+        serializer = self.get_request_serializer()
+        fields = getattr(force_instance(serializer), "fields", None) or {}
+        return any(
+            isinstance(field, serializers.FileField) and not field.read_only
+            for field in fields.values()
+        )
 
     def get_auth(self):
         auths = super().get_auth()

@@ -224,3 +224,13 @@ def test_a_field_that_may_be_blank_admits_the_empty_text(schema):
     email = schema["components"]["schemas"]["UserSummary"]["properties"]["email"]
     assert "format" not in email
     assert email["anyOf"] == [{"format": "email"}, {"maxLength": 0}]
+
+
+def test_bodies_are_json_and_multipart_only_where_files_are_uploaded(schema):
+    for path, methods in schema["paths"].items():
+        for method, operation in methods.items():
+            media = set(operation.get("requestBody", {}).get("content", {}))
+            if path == "/api/v1/profiles/me/" and method in ("put", "patch"):
+                assert "multipart/form-data" in media
+            elif media:
+                assert media == {"application/json"}, (method, path, media)
