@@ -17,7 +17,12 @@ from django.db.models.signals import pre_save
 from django.dispatch import receiver
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    extend_schema,
+    extend_schema_field,
+    extend_schema_view,
+)
 from rest_framework import serializers, viewsets
 from rest_framework.exceptions import ValidationError
 from taggit.managers import TaggableManager
@@ -93,9 +98,14 @@ def _addressable_slug(sender, instance, **kwargs):
         instance.slug = f"tag-{digest[:12]}"
 
 
+@extend_schema_field({"type": "string", "pattern": r"^[^\s/]+$"})
+class TagSlugField(serializers.CharField):
+    """A tag's slug: it keeps the letters of any script ("café", "日本"), as names do.
+    (JSON Schema patterns are ECMA regular expressions, whose \\w is ASCII only.)"""
+
+
 class TagSerializer(serializers.ModelSerializer):
-    # Slugs keep the letters of any script ("café", "日本"), as names do.
-    slug = serializers.SlugField(read_only=True, allow_unicode=True)
+    slug = TagSlugField(read_only=True, help_text="Letters of any script, digits, _ and -.")
     count = serializers.IntegerField(
         read_only=True, help_text="Records carrying the tag that you may view."
     )
