@@ -72,13 +72,14 @@ class IntegerFilter(django_filters.NumberFilter):
 
 
 class UTCRepresentableMixin:
-    """A date-time field refusing moments outside what UTC can express."""
+    """A date-time field giving moments in UTC, refusing those UTC cannot express."""
 
     def to_python(self, value):
         moment = super().to_python(value)
         if isinstance(moment, datetime.datetime) and moment.tzinfo is not None:
             try:
-                moment.astimezone(datetime.UTC)
+                # In UTC: PostgreSQL refuses offsets past 15:59, which Python allows.
+                return moment.astimezone(datetime.UTC)
             except OverflowError:
                 raise forms.ValidationError(
                     _("This date and time is out of range."), code="out_of_range"

@@ -108,8 +108,9 @@ def coerce_model_value(field: models.Field, value):
                     # Times without an offset are in the server's time zone, as Django
                     # reads them.
                     converted = timezone.make_aware(converted)
-                # The database is asked in UTC: 9999-12-31T23:59:59-23:59 has no UTC.
-                converted.astimezone(datetime.UTC)
+                # The database is asked in UTC (PostgreSQL refuses offsets past 15:59):
+                # 9999-12-31T23:59:59-23:59 has no UTC.
+                converted = converted.astimezone(datetime.UTC)
             return converted
         return field.to_python(value)
     except ValidationError as exc:

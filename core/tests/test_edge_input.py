@@ -216,3 +216,16 @@ def test_an_unknown_api_path_with_a_newline_is_the_json_404(jwt_client):
     response = jwt_client(UserFactory()).get("/api/v1/organization-types/a%0Ab/x/")
     assert response.status_code == 404
     assert response.json() == {"detail": "Not found.", "code": "not_found"}
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "created_after=0675-05-24T23:32:28-16:45",
+        "created_before=2026-01-01T00:00:00%2B23:59",
+        'filter={"field":"created_at","op":"gt","value":"0675-05-24T23:32:28-16:45"}',
+    ],
+)
+def test_offsets_past_what_postgresql_reads_are_compared_in_utc(jwt_client, query):
+    response = jwt_client(UserFactory(is_superuser=True)).get(f"/api/v1/audit-logs/?{query}")
+    assert response.status_code == 200, response.content
