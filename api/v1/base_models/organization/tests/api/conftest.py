@@ -56,3 +56,14 @@ def org_a(db):
 @pytest.fixture
 def org_b(db):
     return OrganizationFactory(name="Globex", code="GLOBEX")
+
+
+@pytest.fixture
+def admin_a(member, admin_role, org_a):
+    """The administrator (default role) of organization A."""
+    return member(org_a, admin_role)
+
+
+@pytest.fixture
+def client_a(jwt_client, admin_a):
+    return jwt_client(admin_a)

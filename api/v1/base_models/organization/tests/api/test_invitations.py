@@ -37,16 +37,6 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def admin_a(member, admin_role, org_a):
-    return member(org_a, admin_role)
-
-
-@pytest.fixture
-def client_a(jwt_client, admin_a):
-    return jwt_client(admin_a)
-
-
-@pytest.fixture
 def ann(db):
     """The invitee: an account whose email is written in mixed case."""
     return UserFactory(username="ann", email="Ann@Example.com")

@@ -13,16 +13,6 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def admin_a(member, admin_role, org_a):
-    return member(org_a, admin_role)
-
-
-@pytest.fixture
-def client_a(jwt_client, admin_a):
-    return jwt_client(admin_a)
-
-
-@pytest.fixture
 def own(admin_a, org_a):
     return OrganizationMembership.objects.get(user=admin_a, organization=org_a)
 

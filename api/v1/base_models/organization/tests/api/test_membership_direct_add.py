@@ -20,16 +20,6 @@ UNKNOWN_ID = 987654
 
 
 @pytest.fixture
-def admin_a(member, admin_role, org_a):
-    return member(org_a, admin_role)
-
-
-@pytest.fixture
-def client_a(jwt_client, admin_a):
-    return jwt_client(admin_a)
-
-
-@pytest.fixture
 def team(member, admin_a):
     """A third organization where the administrator of A is a member without rights."""
     organization = OrganizationFactory(name="Team", code="TEAM")
