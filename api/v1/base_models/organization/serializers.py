@@ -207,7 +207,15 @@ class ColleagueField(serializers.PrimaryKeyRelatedField):
         return colleagues_of(request.user)
 
 
-class OrganizationMembershipSerializer(FieldPermissionSerializerMixin, serializers.ModelSerializer):
+def membership_taken(user, organization, exclude=None) -> bool:
+    return exists_besides(
+        OrganizationMembership.objects.filter(user=user, organization=organization), exclude
+    )
+
+
+class OrganizationMembershipSerializer(
+    UniqueGuardMixin, FieldPermissionSerializerMixin, serializers.ModelSerializer
+):
     """A user's membership of an organization, with its role.
 
     Nobody grants more than they hold: the role given must not carry permissions the
@@ -246,13 +254,26 @@ class OrganizationMembershipSerializer(FieldPermissionSerializerMixin, serialize
             "updated_at",
         ]
         read_only_fields = ["id", "created_at", "updated_at"]
-        validators = [
-            serializers.UniqueTogetherValidator(
-                queryset=OrganizationMembership.objects.all(),
-                fields=("user", "organization"),
-                message=_("This user already has a membership in this organization."),
-            )
-        ]
+        validators = []  # one membership per user and organization: unique_errors
+
+    unique_names = ("user", "organization")
+
+    def unique_errors(self, values: dict) -> dict:
+        if membership_taken(values.get("user"), values.get("organization"), self.instance):
+            return {
+                "non_field_errors": [_("This user already has a membership in this organization.")]
+            }
+        return {}
+
+    def create(self, validated_data):
+        return self._guarded(
+            lambda: super(OrganizationMembershipSerializer, self).create(validated_data)
+        )
+
+    def update(self, instance, validated_data):
+        return self._guarded(
+            lambda: super(OrganizationMembershipSerializer, self).update(instance, validated_data)
+        )
 
     def validate_user(self, value):
         if self.instance is not None and value.pk != self.instance.user_id:
@@ -271,6 +292,7 @@ class OrganizationMembershipSerializer(FieldPermissionSerializerMixin, serialize
                 check_role_within(self.instance.role, held)
             if "role" in attrs:
                 check_role_within(attrs["role"], held)
+        self._check_unique(attrs)
         return attrs
 
 

@@ -1,6 +1,8 @@
 """/api/v1/organization-memberships/ beyond the tenancy matrix (test_membership_tenancy.py):
 validation, "nobody grants more than they hold", filters; and /profiles/me/memberships/."""
 
+from unittest import mock
+
 import pytest
 from django.urls import reverse
 
@@ -68,6 +70,24 @@ class TestValidation:
 
         assert response.status_code == 400
         assert "non_field_errors" in response.json()
+        assert OrganizationMembership.objects.filter(user=existing.user).count() == 1
+
+    def test_a_concurrent_duplicate_is_a_400_not_a_500(self, client, org_a, viewer_role):
+        # Validation found no membership; a concurrent request's row is there when this
+        # one is inserted, and the database refuses it.
+        existing = OrganizationMembershipFactory(organization=org_a, role=viewer_role)
+        with mock.patch(
+            "api.v1.base_models.organization.serializers.membership_taken",
+            side_effect=[False, True],
+        ):
+            response = client.post(
+                membership_list_url(),
+                {"user": existing.user.pk, "organization": org_a.pk, "role": viewer_role.pk},
+                format="json",
+            )
+
+        assert response.status_code == 400, response.content
+        assert list(response.json()) == ["non_field_errors"]
         assert OrganizationMembership.objects.filter(user=existing.user).count() == 1
 
     def test_the_same_user_may_join_another_organization(
