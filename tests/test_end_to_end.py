@@ -8,6 +8,10 @@ import pytest
 from django_otp.oath import TOTP
 from rest_framework.test import APIClient
 
+from api.v1.base_models.organization.tests.factories import (
+    OrganizationFactory,
+    OrganizationMembershipFactory,
+)
 from api.v1.base_models.user.tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -21,7 +25,10 @@ def _code(secret: str, steps: int = 0) -> str:
 
 def test_login_profile_two_factor_password_change_logout():
     manager = UserFactory(username="boss")
-    UserFactory(username="alice", password="first-Password-1")
+    alice = UserFactory(username="alice", password="first-Password-1")
+    team = OrganizationFactory(name="Team")
+    for colleague in (manager, alice):  # a manager is a colleague
+        OrganizationMembershipFactory(user=colleague, organization=team)
     client = APIClient()
 
     # 1. Password login yields a JWT pair.
