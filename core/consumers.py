@@ -1,5 +1,7 @@
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
+from .inputs import describe_path, json_problem
+
 # Close codes in the 4000-4999 range are application-defined (RFC 6455).
 CLOSE_UNAUTHENTICATED = 4401
 
@@ -22,6 +24,25 @@ class AuthenticatedJsonConsumer(AsyncJsonWebsocketConsumer):
             return
         await self.accept()
 
+    async def receive(self, text_data=None, bytes_data=None, **kwargs):
+        """A message that is not JSON, or holds what cannot be stored (core.inputs), is
+        answered with an error and goes no further, as a request body would."""
+        if text_data is None:
+            await self.send_json({"type": "error", "detail": "Send JSON in text frames."})
+            return
+        try:
+            content = await self.decode_json(text_data)
+        except (ValueError, RecursionError):
+            await self.send_json({"type": "error", "detail": "The message is not valid JSON."})
+            return
+        problem = json_problem(content)
+        if problem is not None:
+            path, reason = problem
+            where = f" (at {describe_path(path)})" if path else ""
+            await self.send_json({"type": "error", "detail": f"{reason[:-1]}{where}."})
+            return
+        await self.receive_json(content, **kwargs)
+
 
 class HealthConsumer(AuthenticatedJsonConsumer):
     """`ws/health/`: lets clients check that their token works over WebSocket.
@@ -34,10 +55,3 @@ class HealthConsumer(AuthenticatedJsonConsumer):
             await self.send_json({"type": "pong", "user": self.scope["user"].pk})
         else:
             await self.send_json({"type": "error", "detail": "Unknown message type."})
-
-    @classmethod
-    async def decode_json(cls, text_data):
-        try:
-            return await super().decode_json(text_data)
-        except ValueError:
-            return None

@@ -213,3 +213,42 @@ async def test_a_client_without_origin_header_still_needs_credentials():
     comm = WebsocketCommunicator(application, "/ws/health/")
 
     await assert_refused(comm)
+
+
+@pytest.mark.parametrize(
+    ("text", "detail"),
+    [
+        (
+            '{"type": "ping", "note": "a\\u0000b"}',
+            "Null characters (U+0000) are not allowed (at note).",
+        ),
+        ('{"\\ud800": 1}', "Unpaired surrogate characters (U+D800) are not allowed (at \\ud800)."),
+        ("[" * 5000 + "]" * 5000, None),
+    ],
+)
+async def test_a_message_that_cannot_be_stored_is_refused(access, text, detail):
+    comm = communicator({"token": access})
+    await comm.connect(timeout=2)
+
+    await comm.send_to(text_data=text)
+
+    response = await comm.receive_json_from(timeout=2)
+    assert response["type"] == "error"
+    if detail is not None:
+        assert response["detail"] == detail
+    await comm.send_json_to({"type": "ping"})
+    assert (await comm.receive_json_from(timeout=2))["type"] == "pong"
+    await comm.disconnect()
+
+
+async def test_a_binary_frame_is_refused(access):
+    comm = communicator({"token": access})
+    await comm.connect(timeout=2)
+
+    await comm.send_to(bytes_data=b"\x00\x01")
+
+    assert await comm.receive_json_from(timeout=2) == {
+        "type": "error",
+        "detail": "Send JSON in text frames.",
+    }
+    await comm.disconnect()
