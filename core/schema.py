@@ -4,9 +4,9 @@ can give, with their shapes, and which operations answer without credentials.
 Every operation gets the errors its view can produce, unless it documents that status
 itself:
 
-- 400 field errors (`{"field": ["message"], ...}`, or `{"detail", "code"}`) when it
-  reads a body or query parameters (every body and every query string goes through the
-  parsers and core.middleware, which refuse unstorable input);
+- 400 field errors (`{"field": ["message"], ...}`, or `{"detail", "code"}`): every body
+  and every query string goes through the parsers and core.middleware, which refuse
+  unstorable input;
 - 401 and 403 when it needs credentials or permissions;
 - 404 when its path names a record, or when it is a paginated list (a page past the end);
 - 409 for writes (a record still referenced, a workflow state that forbids it);
@@ -137,15 +137,9 @@ class AutoSchema(SpectacularAutoSchema):
         return responses
 
     def _error_codes(self) -> list[str]:
-        codes = []
+        # Any query string can be refused (core.middleware.RequestGuardMiddleware).
+        codes = ["400"]
         has_body = self.method in ("POST", "PUT", "PATCH")
-        has_query = (
-            bool(self._get_filter_parameters())
-            or self._is_list_view()
-            or bool(self.get_override_parameters())
-        )
-        if has_body or has_query:
-            codes.append("400")
         auth = self.get_auth()
         if auth and auth != [{}]:
             codes.append("401")
