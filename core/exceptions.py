@@ -4,6 +4,7 @@ from django.core.exceptions import PermissionDenied, RequestDataTooBig, Suspicio
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import ProtectedError, RestrictedError
 from django.http import Http404
+from mptt.exceptions import InvalidMove
 from rest_framework import exceptions, status
 from rest_framework.serializers import as_serializer_error
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -34,7 +35,11 @@ def exception_handler(exc, context):
     - `{"detail": ...}` errors carry their machine-readable `code` too
       (`not_authenticated`, `invalid_otp`, `throttled`, ...).
     """
-    if isinstance(exc, ProtectedError | RestrictedError):
+    if isinstance(exc, InvalidMove):
+        # django-mptt's own refusal, when the tree changed between a view's check and
+        # the move.
+        exc = exceptions.ValidationError({"parent": [str(exc)]})
+    elif isinstance(exc, ProtectedError | RestrictedError):
         exc = Conflict(_protected_message(exc))
     elif isinstance(exc, Http404):
         exc = exceptions.NotFound(*exc.args)

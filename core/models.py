@@ -117,7 +117,9 @@ class BaseTreeModel(BaseModel, MPTTModel):
     id and tangle the trees. Every save and delete therefore runs in a transaction
     holding the table's write lock: PostgreSQL's SHARE ROW EXCLUSIVE (writers of the
     table wait, readers do not); SQLite's transactions take the database's write lock
-    when they begin (IMMEDIATE, see the settings)."""
+    when they begin (IMMEDIATE, see the settings). In it the new parent's place is read
+    again, since another request's write may have moved it since it was loaded
+    (django-mptt reads the node's own place again itself)."""
 
     class Meta:
         abstract = True
@@ -125,6 +127,12 @@ class BaseTreeModel(BaseModel, MPTTModel):
     def save(self, *args, **kwargs):
         using = kwargs.get("using") or router.db_for_write(type(self), instance=self)
         with tree_write_lock(type(self), using):
+            # The parent, read before the lock, may have moved since (a root inserted
+            # before it shifts the tree ids after it); django-mptt reads the node's own
+            # place again itself.
+            parent = getattr(self, self._mptt_meta.parent_attr)
+            if parent is not None and parent.pk is not None:
+                parent._mptt_refresh()
             super().save(*args, **kwargs)
 
     save.alters_data = True

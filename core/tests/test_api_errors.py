@@ -95,3 +95,16 @@ def test_detail_errors_carry_their_code(exception, status, code):
     assert response.status_code == status
     assert response.data["code"] == code
     assert response.data["detail"]
+
+
+def test_a_move_the_tree_refuses_is_a_400_on_parent():
+    from mptt.exceptions import InvalidMove
+
+    view = RaisingView.as_view(
+        exception=InvalidMove("A node may not be made a child of any of its descendants.")
+    )
+    response = view(APIRequestFactory().get("/"))
+    assert response.status_code == 400
+    assert response.data == {
+        "parent": ["A node may not be made a child of any of its descendants."]
+    }

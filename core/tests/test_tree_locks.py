@@ -59,3 +59,27 @@ def test_children_added_at_once_keep_the_tree_consistent():
     bounds = sorted((node.lft, node.rght) for node in Category.objects.filter(tree_id=root.tree_id))
     flattened = [value for pair in bounds for value in pair]
     assert sorted(flattened) == list(range(1, 15))  # no two nodes share a bound
+
+
+@pytest.mark.django_db
+def test_nodes_loaded_before_another_write_move_where_they_are_now():
+    """A location and its new parent, read by one request while another inserts a root
+    before them (shifting the tree ids after it), still move correctly: their places
+    are read again under the lock."""
+    warehouse = WarehouseFactory()
+    zone = StockLocation.objects.create(warehouse=warehouse, name="Zone B")
+    target = StockLocation.objects.create(warehouse=warehouse, name="Zone C")
+    stale = StockLocation.objects.get(pk=zone.pk)  # read by the first request...
+    stale_target = StockLocation.objects.get(pk=target.pk)
+    StockLocation.objects.create(warehouse=warehouse, name="Zone A")  # ...then another's
+
+    stale.parent = stale_target
+    stale.save()
+
+    rows = {row.name: row for row in StockLocation.objects.all()}
+    assert rows["Zone B"].parent_id == target.pk
+    assert len({rows["Zone A"].tree_id, rows["Zone C"].tree_id}) == 2
+    parent, child = rows["Zone C"], rows["Zone B"]
+    assert (child.tree_id, child.level) == (parent.tree_id, 1)
+    assert parent.lft < child.lft < child.rght < parent.rght
+    assert (rows["Zone A"].lft, rows["Zone A"].rght) == (1, 2)
