@@ -338,19 +338,9 @@ class MyMembershipSerializer(serializers.ModelSerializer):
 INVITE_PERMISSION = "organization.add_organizationmembership"
 
 
-class OrganizationInvitationSerializer(UniqueGuardMixin, serializers.ModelSerializer):
-    """An invitation to join an organization, as its administrators see it.
+class InvitationNamesMixin(serializers.Serializer):
+    """The names and the effective status every view of an invitation shows."""
 
-    Created with `organization`, `email` and `role`: the role must be within the
-    caller's permissions there. The answer is the same whether or not the address
-    belongs to an account. The token is never shown: only the invitee's email holds it.
-    """
-
-    organization = MemberOrganizationField()
-    email = serializers.EmailField(max_length=254, help_text="Address to send the invitation to.")
-    role = serializers.PrimaryKeyRelatedField(
-        queryset=Group.objects.all(), help_text="Id of the role (a Group) offered."
-    )
     organization_name = serializers.CharField(source="organization.name", read_only=True)
     role_name = serializers.CharField(source="role.name", read_only=True)
     status = serializers.ChoiceField(
@@ -363,6 +353,22 @@ class OrganizationInvitationSerializer(UniqueGuardMixin, serializers.ModelSerial
         source="invited_by.username", read_only=True, allow_null=True
     )
 
+
+class OrganizationInvitationSerializer(
+    UniqueGuardMixin, InvitationNamesMixin, serializers.ModelSerializer
+):
+    """An invitation to join an organization, as its administrators see it.
+
+    Created with `organization`, `email` and `role`: the role must be within the
+    caller's permissions there. The answer is the same whether or not the address
+    belongs to an account. The token is never shown: only the invitee's email holds it.
+    """
+
+    organization = MemberOrganizationField()
+    email = serializers.EmailField(max_length=254, help_text="Address to send the invitation to.")
+    role = serializers.PrimaryKeyRelatedField(
+        queryset=Group.objects.all(), help_text="Id of the role (a Group) offered."
+    )
     unique_names = ("organization", "email")
 
     class Meta:
@@ -433,17 +439,8 @@ class OrganizationInvitationSerializer(UniqueGuardMixin, serializers.ModelSerial
         )
 
 
-class MyInvitationSerializer(serializers.ModelSerializer):
+class MyInvitationSerializer(InvitationNamesMixin, serializers.ModelSerializer):
     """An invitation addressed to you (matched by your account's email)."""
-
-    organization_name = serializers.CharField(source="organization.name", read_only=True)
-    role_name = serializers.CharField(source="role.name", read_only=True)
-    status = serializers.ChoiceField(
-        choices=InvitationStatus.choices, source="effective_status", read_only=True
-    )
-    invited_by_username = serializers.CharField(
-        source="invited_by.username", read_only=True, allow_null=True
-    )
 
     class Meta:
         model = OrganizationInvitation
