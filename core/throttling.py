@@ -18,6 +18,7 @@ failures per fifteen minutes.
 import hashlib
 import re
 
+from rest_framework.permissions import SAFE_METHODS
 from rest_framework.throttling import SimpleRateThrottle
 
 from .http import client_ip
@@ -33,6 +34,10 @@ def parse_rate(rate: str) -> tuple[int, int]:
     if match is None:
         raise ValueError(f"Invalid throttle rate {rate!r}.")
     return int(num), int(match["multiplier"] or 1) * _UNIT_SECONDS[match["unit"]]
+
+
+def _hashed(ident: str) -> str:
+    return hashlib.sha256(ident.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 class FailedAttemptThrottle(SimpleRateThrottle):
@@ -54,8 +59,7 @@ class FailedAttemptThrottle(SimpleRateThrottle):
         self.num_requests, self.duration = parse_rate(self.rate)
         # Hashed: idents may hold user input (a username), unfit for a cache key as is.
         # (Any text hashes, lone surrogates included: the throttle must not fail.)
-        ident = view.get_failed_attempt_ident(request, self).encode("utf-8", "surrogatepass")
-        ident = hashlib.sha256(ident).hexdigest()
+        ident = _hashed(view.get_failed_attempt_ident(request, self))
         self.key = self.cache_format % {"scope": self.scope, "ident": ident}
         self.now = self.timer()
         history = self.cache.get(self.key, [])
@@ -63,6 +67,9 @@ class FailedAttemptThrottle(SimpleRateThrottle):
         return True
 
     def allow_request(self, request, view):
+        # Reads attempt nothing: a user locked out of guessing may still look.
+        if getattr(request, "method", None) in SAFE_METHODS:
+            return True
         if self._bind(request, view) and len(self.history) >= self.num_requests:
             return self.throttle_failure()
         return True
@@ -86,3 +93,23 @@ class FailedAttemptViewMixin:
         for throttle in self.get_throttles():
             if isinstance(throttle, FailedAttemptThrottle):
                 throttle.record_failure(self.request, self)
+
+
+class RequestRateThrottle(SimpleRateThrottle):
+    """Counts every request (not only failures) per `ident_for()`, by default the client
+    address; subclasses set `scope`. Rates take the "3/15m" form too."""
+
+    def parse_rate(self, rate):
+        return (None, None) if rate is None else parse_rate(rate)
+
+    def get_ident(self, request):
+        return client_ip(request) or "unknown"
+
+    def ident_for(self, request, view) -> str:
+        return self.get_ident(request)
+
+    def get_cache_key(self, request, view):
+        return self.cache_format % {
+            "scope": self.scope,
+            "ident": _hashed(self.ident_for(request, view)),
+        }

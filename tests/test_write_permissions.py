@@ -39,7 +39,15 @@ SELF_SERVICE = {
     "/api/v1/auth/2fa/totp/setup/",  # the caller's own second factor
     "/api/v1/auth/2fa/totp/verify/",
     "/api/v1/auth/2fa/totp/disable/",
+    "/api/v1/auth/2fa/recovery-codes/",
     "/api/v1/auth/password/change/",  # the caller's own password
+    "/api/v1/auth/password/reset/",  # proving it by email
+    "/api/v1/auth/password/reset/confirm/",
+    "/api/v1/auth/sessions/{id}/",  # the caller's own logins
+    "/api/v1/auth/sessions/revoke-all/",
+    "/api/v1/auth/api-keys/",  # the caller's own keys
+    "/api/v1/auth/api-keys/{prefix}/",
+    "/api/v1/auth/api-keys/{prefix}/revoke/",
     "/api/v1/profiles/me/",  # the caller's own profile
     "/api/v1/invitations/accept/",  # invitations to the caller's own address
     "/api/v1/invitations/decline/",

@@ -57,6 +57,7 @@ THIRD_PARTY_APPS = [
     "drf_spectacular_sidecar",
     "django_otp",
     "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "phonenumber_field",
     "django_countries",
     "mptt",
@@ -236,6 +237,10 @@ SIMPLE_JWT = {
 
 # API keys are sent in the X-API-Key header (djangorestframework-api-key setting).
 API_KEY_CUSTOM_HEADER = "HTTP_X_API_KEY"
+# How many usable (unrevoked, unexpired) keys a user may hold at once; creating one more
+# at /api/v1/auth/api-keys/ is refused (400 `api_key_limit`). Staff in the Admin are not
+# bound by it.
+API_KEY_MAX_PER_USER = 50
 
 # TOTP two-factor authentication (django-otp).
 OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default="ERP Platform")
@@ -245,6 +250,16 @@ OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default="ERP Platform")
 OTP_TOTP_THROTTLE_FACTOR = 0
 # How long the challenge returned by a password login stays valid for the second step.
 TWO_FACTOR_CHALLENGE_MAX_AGE = timedelta(minutes=5)
+# Recovery codes (django-otp's static device, stored hashed): how many a user gets.
+RECOVERY_CODE_COUNT = 10
+OTP_STATIC_THROTTLE_FACTOR = 0  # failures are throttled per user, as for TOTP
+
+# Password reset: how long an emailed link works (Django's token generator), and the
+# link of the email, "{uid}" and "{token}" standing for its two parts (a page of your
+# front end that posts them to /api/v1/auth/password/reset/confirm/). Without it the
+# email gives the uid and token themselves.
+PASSWORD_RESET_TIMEOUT = env.int("PASSWORD_RESET_TIMEOUT_MINUTES", default=60) * 60
+PASSWORD_RESET_URL = env.str("PASSWORD_RESET_URL", default="")
 
 # --------------------------------------------------------------------------------------
 # Django REST framework and the OpenAPI schema
@@ -276,6 +291,10 @@ REST_FRAMEWORK = {
         "otp": env.str("THROTTLE_OTP_FAILURES", default="5/15m"),
         "totp_setup": env.str("THROTTLE_TOTP_SETUP_FAILURES", default="5/15m"),
         "password": env.str("THROTTLE_PASSWORD_FAILURES", default="5/15m"),
+        # Every reset request counts: per email address, and per client address.
+        "password_reset_address": env.str("THROTTLE_PASSWORD_RESET_ADDRESS", default="3/h"),
+        "password_reset_client": env.str("THROTTLE_PASSWORD_RESET_CLIENT", default="20/h"),
+        "password_reset_confirm": env.str("THROTTLE_PASSWORD_RESET_FAILURES", default="10/h"),
     },
     # DRF's own client address never trusts X-Forwarded-For; the project's throttles and
     # audit log read it behind TRUSTED_PROXIES only (core.http.client_ip).
@@ -291,7 +310,8 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": (
         "Versioned REST API of the ERP base platform. Authenticate with a JWT "
         "(`Authorization: Bearer <access>`, from `/api/v1/auth/token/`) or an API key "
-        "(`X-API-Key: <key>`, created by staff in the Admin)."
+        "(`X-API-Key: <key>`, created by the user at `/api/v1/auth/api-keys/` or by staff "
+        "in the Admin; shown once)."
     ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
@@ -355,6 +375,7 @@ AUDIT = {
         "otp_totp.totpdevice.throttling_failure_timestamp",
         "otp_totp.totpdevice.throttling_failure_count",
         "otp_totp.totpdevice.last_used_at",
+        "authentication.userapikey.last_used_at",
     ],
     # How to reach the organization of records that have no `organization` field.
     "ORGANIZATION_PATHS": {

@@ -1,16 +1,47 @@
-"""API key authentication: `X-API-Key: <prefix>.<secret>` authenticates as the key's user."""
+"""API key authentication: `X-API-Key: <prefix>.<secret>` authenticates as the key's user.
 
+A key acts as its user and never grants more than the user has. A read-only key
+(`UserAPIKey.read_only`) is refused on every request that is not a read (403
+`api_key_read_only`), before any view runs. A key's `last_used_at` says when it last
+authenticated a request, to the minute: it is written at most once a minute per key.
+"""
+
+from datetime import timedelta
+
+from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication
+from rest_framework.permissions import SAFE_METHODS
 
 from .models import UserAPIKey
 
 API_KEY_HEADER = "X-API-Key"
+# How stale `last_used_at` may get: a busy key writes it once a minute, not per request.
+LAST_USED_RESOLUTION = timedelta(minutes=1)
 
 
-def authenticate_api_key(key: str):
-    """Return (user, api_key) for a usable key, or raise AuthenticationFailed saying why not."""
+def mark_used(api_key: UserAPIKey) -> None:
+    """Record that the key authenticated a request now, unless that was already recorded
+    less than a minute ago (one conditional UPDATE, none at all when the row read says it
+    is recent)."""
+    now = timezone.now()
+    threshold = now - LAST_USED_RESOLUTION
+    if api_key.last_used_at is not None and api_key.last_used_at >= threshold:
+        return
+    # The condition repeated in SQL: of concurrent first uses, one writes.
+    UserAPIKey.objects.filter(pk=api_key.pk).filter(
+        Q(last_used_at__isnull=True) | Q(last_used_at__lt=threshold)
+    ).update(last_used_at=now)
+    api_key.last_used_at = now
+
+
+def authenticate_api_key(key: str, method: str | None = None):
+    """Return (user, api_key) for a usable key, or raise AuthenticationFailed saying why not.
+
+    With the request's `method`, a read-only key on a write raises PermissionDenied
+    (`api_key_read_only`). A key that gets through counts as used (`last_used_at`)."""
     prefix, _dot, _secret = key.partition(".")
     try:
         api_key = UserAPIKey.objects.select_related("user").get(prefix=prefix)
@@ -30,17 +61,26 @@ def authenticate_api_key(key: str):
         raise exceptions.AuthenticationFailed(
             _("The user of this API key is inactive."), code="user_inactive"
         )
+    if method is not None and api_key.read_only and method.upper() not in SAFE_METHODS:
+        raise exceptions.PermissionDenied(
+            _("This API key is read-only: it may only be used for GET, HEAD and OPTIONS."),
+            code="api_key_read_only",
+        )
+    mark_used(api_key)
     return api_key.user, api_key
 
 
 class APIKeyAuthentication(BaseAuthentication):
-    """Authenticates requests carrying an X-API-Key header; `request.auth` is the UserAPIKey."""
+    """Authenticates requests carrying an X-API-Key header; `request.auth` is the UserAPIKey.
+
+    A read-only key on POST, PUT, PATCH or DELETE is a 403 (`api_key_read_only`) on every
+    view: authentication runs before the view's handler, so nothing is written."""
 
     def authenticate(self, request):
         key = request.META.get("HTTP_X_API_KEY")
         if not key:
             return None
-        return authenticate_api_key(key)
+        return authenticate_api_key(key, method=request.method)
 
     def authenticate_header(self, request):
         # Makes failures 401 (with this challenge) rather than 403.

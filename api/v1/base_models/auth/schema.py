@@ -14,5 +14,9 @@ class APIKeyAuthenticationScheme(OpenApiAuthenticationExtension):
             "type": "apiKey",
             "in": "header",
             "name": API_KEY_HEADER,
-            "description": "An API key created by staff in the Admin (shown once).",
+            "description": (
+                "An API key, created by the user at /api/v1/auth/api-keys/ or by staff in "
+                "the Admin; shown once. It acts as its user; a read-only key may only "
+                "read (GET, HEAD, OPTIONS)."
+            ),
         }

@@ -7,7 +7,11 @@ the query string; servers may send headers. In order of precedence:
 - `X-API-Key: <key>` header, or `?api_key=<key>`.
 
 The connection's `scope["user"]` is the authenticated user, or AnonymousUser when no
-valid credential was given (consumers decide whether to refuse).
+valid credential was given (consumers decide whether to refuse). `scope["api_key"]` is
+the UserAPIKey that authenticated the connection, None otherwise: a consumer that lets
+clients change data must refuse those changes when `scope["api_key"].read_only` (the
+middleware cannot tell reads from writes in a socket's messages). Connecting with a
+key counts as a use of it (`last_used_at`).
 
 OriginValidator refuses browsers on pages of other sites (cross-site WebSocket
 hijacking) and lets through clients that send no Origin header: browsers always send
@@ -45,26 +49,26 @@ def _credentials(scope) -> tuple[str | None, str | None]:
 
 
 @database_sync_to_async
-def _user_for(access: str | None, api_key: str | None):
+def _authenticate(access: str | None, api_key: str | None):
+    """(user, UserAPIKey or None): AnonymousUser and None without a valid credential."""
     if access:
         authenticator = JWTAuthentication()
         try:
-            return authenticator.get_user(authenticator.get_validated_token(access))
+            return authenticator.get_user(authenticator.get_validated_token(access)), None
         except (InvalidToken, TokenError, AuthenticationFailed):
-            return AnonymousUser()
+            return AnonymousUser(), None
     if api_key:
         try:
-            user, _key = authenticate_api_key(api_key)
+            return authenticate_api_key(api_key)
         except AuthenticationFailed:
-            return AnonymousUser()
-        return user
-    return AnonymousUser()
+            return AnonymousUser(), None
+    return AnonymousUser(), None
 
 
 class TokenAuthMiddleware(BaseMiddleware):
     async def __call__(self, scope, receive, send):
         scope = dict(scope)
-        scope["user"] = await _user_for(*_credentials(scope))
+        scope["user"], scope["api_key"] = await _authenticate(*_credentials(scope))
         return await super().__call__(scope, receive, send)
 
 

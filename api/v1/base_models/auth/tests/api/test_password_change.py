@@ -2,8 +2,10 @@
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.core import mail
 
 from api.v1.base_models.user.tests.factories import UserFactory
+from audit.models import AuditLog
 
 from ..helpers import ME_URL, PASSWORD_CHANGE_URL, REFRESH_URL, bearer
 
@@ -30,6 +32,19 @@ class TestSuccess:
         assert response.status_code == 200
         assert set(response.data) == {"detail", "access", "refresh"}
         assert stored_password_matches(user, NEW_PASSWORD)
+
+    def test_audited_and_the_user_is_told(
+        self, auth_client, user, password, django_capture_on_commit_callbacks
+    ):
+        with django_capture_on_commit_callbacks(execute=True):
+            change(auth_client, password, NEW_PASSWORD)
+
+        entry = AuditLog.objects.get(action_type="PASSWORD_CHANGE")
+        assert entry.user_id == user.pk
+        assert entry.context["ip_address"] == "127.0.0.1"
+        (notice,) = mail.outbox
+        assert notice.to == [user.email]
+        assert "password of your account was changed" in notice.body
 
     def test_the_new_tokens_work(self, auth_client, api_client, user, password):
         data = change(auth_client, password, NEW_PASSWORD).data

@@ -95,6 +95,16 @@ class TestRefresh:
 
         response = api_client.post(REFRESH_URL, {"refresh": pair["refresh"]})
 
+        assert response.status_code == 401  # its session was signed out: blacklisted
+        assert response.data["detail"].code == "token_not_valid"
+
+    def test_token_issued_before_a_password_set_elsewhere(self, api_client, user, pair):
+        # Staff setting the password in the Admin: the token's fingerprint is stale.
+        user.set_password("a-brand-new-passphrase")
+        user.save()
+
+        response = api_client.post(REFRESH_URL, {"refresh": pair["refresh"]})
+
         assert response.status_code == 401
         assert response.data["detail"].code == "token_revoked"
 

@@ -24,6 +24,9 @@ OTP_RATE = 5  # "otp" rate: 5 failed codes per 15 minutes per user
 PASSWORD_RATE = 5  # "password" rate: 5 wrong passwords per 15 minutes per user
 
 
+NOTHING = {"enabled": False, "pending_setup": False, "recovery_codes_remaining": 0}
+
+
 def status(client):
     response = client.get(TOTP_STATUS_URL)
     assert response.status_code == 200
@@ -36,20 +39,36 @@ def devices(user):
 
 class TestStatus:
     def test_nothing_set_up(self, auth_client):
-        assert status(auth_client) == {"enabled": False, "pending_setup": False}
+        assert status(auth_client) == {
+            "enabled": False,
+            "pending_setup": False,
+            "recovery_codes_remaining": 0,
+        }
 
     def test_pending_setup(self, auth_client):
         auth_client.post(TOTP_SETUP_URL)
 
-        assert status(auth_client) == {"enabled": False, "pending_setup": True}
+        assert status(auth_client) == {
+            "enabled": False,
+            "pending_setup": True,
+            "recovery_codes_remaining": 0,
+        }
 
     def test_enabled(self, auth_client, totp_device):
-        assert status(auth_client) == {"enabled": True, "pending_setup": False}
+        assert status(auth_client) == {
+            "enabled": True,
+            "pending_setup": False,
+            "recovery_codes_remaining": 0,
+        }
 
     def test_another_users_device_does_not_count(self, auth_client):
         TOTPDevice.objects.create(user=UserFactory(), name="theirs", confirmed=True)
 
-        assert status(auth_client) == {"enabled": False, "pending_setup": False}
+        assert status(auth_client) == {
+            "enabled": False,
+            "pending_setup": False,
+            "recovery_codes_remaining": 0,
+        }
 
     def test_unauthenticated(self, api_client, db):
         assert api_client.get(TOTP_STATUS_URL).status_code == 401
@@ -118,7 +137,12 @@ class TestVerify:
         assert response.data["detail"]
         pending_device.refresh_from_db()
         assert pending_device.confirmed is True
-        assert status(auth_client) == {"enabled": True, "pending_setup": False}
+        assert len(set(response.data["recovery_codes"])) == 10
+        assert status(auth_client) == {
+            "enabled": True,
+            "pending_setup": False,
+            "recovery_codes_remaining": 10,
+        }
 
     def test_the_code_typed_with_spaces(self, auth_client, pending_device, totp_code):
         code = totp_code(pending_device)
@@ -194,7 +218,11 @@ class TestDisable:
         assert response.status_code == 200
         assert response.data["detail"]
         assert not devices(user).exists()
-        assert status(auth_client) == {"enabled": False, "pending_setup": False}
+        assert status(auth_client) == {
+            "enabled": False,
+            "pending_setup": False,
+            "recovery_codes_remaining": 0,
+        }
         tokens = login(user.username, password).data
         assert set(tokens) == {"access", "refresh"}
 

@@ -196,7 +196,17 @@ class TestCodeStep:
         response = api_client.post(LOGIN_2FA_URL, {})
 
         assert response.status_code == 400
-        assert set(response.data) == {"challenge", "code"}
+        assert set(response.data) == {"challenge"}
+
+    def test_a_code_or_a_recovery_code(self, api_client):
+        for body in (
+            {"challenge": "c"},
+            {"challenge": "c", "code": "123456", "recovery_code": "x"},
+        ):
+            response = api_client.post(LOGIN_2FA_URL, body)
+
+            assert response.status_code == 400
+            assert response.data["non_field_errors"][0].code == "one_factor_required"
 
 
 class TestChallenge:

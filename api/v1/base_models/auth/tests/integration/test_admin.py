@@ -8,10 +8,11 @@ from django.contrib import admin
 from django.utils import timezone
 from rest_framework_api_key.models import APIKey
 
-from api.v1.base_models.auth.models import UserAPIKey
+from api.v1.base_models.auth.models import AuthSession, UserAPIKey
+from api.v1.base_models.auth.services import tokens_for
 from api.v1.base_models.user.tests.factories import UserFactory
 
-from ..helpers import ME_URL
+from ..helpers import ME_URL, REFRESH_URL
 
 pytestmark = pytest.mark.django_db
 
@@ -120,3 +121,30 @@ def test_non_staff_cannot_reach_the_admin(client):
     assert response.status_code == 302
     assert "/admin/login/" in response["Location"]
     assert not UserAPIKey.objects.exists()
+
+
+class TestSessions:
+    URL = "/admin/authentication/authsession/"
+
+    def test_staff_see_and_sign_out_sessions(self, staff_client, user, api_client):
+        pair = tokens_for(user)
+        session = AuthSession.objects.get(user=user)
+
+        assert staff_client.get(self.URL).status_code == 200
+        assert staff_client.get(f"{self.URL}{session.pk}/change/").status_code == 200
+        response = staff_client.post(
+            self.URL, {"action": "sign_out", "_selected_action": [session.pk]}, follow=True
+        )
+
+        assert response.status_code == 200
+        session.refresh_from_db()
+        assert session.revoked_at is not None
+        assert api_client.post(REFRESH_URL, {"refresh": pair["refresh"]}).status_code == 401
+
+    def test_sessions_are_not_added_or_deleted_there(self, staff_client, user):
+        tokens_for(user)
+        session = AuthSession.objects.get(user=user)
+
+        assert staff_client.get(f"{self.URL}add/").status_code == 403
+        assert staff_client.get(f"{self.URL}{session.pk}/delete/").status_code == 403
+        assert AuthSession.objects.filter(pk=session.pk).exists()

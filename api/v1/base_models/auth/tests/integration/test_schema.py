@@ -14,7 +14,11 @@ def test_the_api_key_scheme_is_described(schema):
         "type": "apiKey",
         "in": "header",
         "name": "X-API-Key",
-        "description": "An API key created by staff in the Admin (shown once).",
+        "description": (
+            "An API key, created by the user at /api/v1/auth/api-keys/ or by staff in "
+            "the Admin; shown once. It acts as its user; a read-only key may only read "
+            "(GET, HEAD, OPTIONS)."
+        ),
     }
 
 
