@@ -6,6 +6,7 @@ from django.contrib.auth.tokens import default_token_generator
 from django.core.mail import EmailMessage
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext_lazy as _
@@ -43,7 +44,7 @@ def send_security_notice(user_id: int, action: str, details: dict) -> bool:
         "name": _name(user),
         "event": AuditAction(action).label,
         "message": NOTICES[action],
-        "when": timezone.now(),
+        "when": parse_datetime(details.get("when") or "") or timezone.now(),
         "ip_address": details.get("ip_address"),
         "user_agent": details.get("user_agent"),
         "extra": [(label, details[key]) for key, label in DETAIL_LABELS.items() if key in details],

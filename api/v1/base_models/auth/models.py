@@ -58,7 +58,7 @@ class AuthSession(models.Model):
         related_name="auth_sessions",
         verbose_name=_("User"),
     )
-    created_at = models.DateTimeField(_("Created"), auto_now_add=True)
+    created_at = models.DateTimeField(_("Created"), default=timezone.now, editable=False)
     last_used_at = models.DateTimeField(
         _("Last used"), help_text=_("The login, or the latest token refresh.")
     )

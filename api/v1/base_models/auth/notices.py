@@ -3,6 +3,7 @@ context (IP address, user agent, request id) and, where it matters to the accoun
 owner, told to them by email (sent by a Celery task once the transaction commits)."""
 
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from audit.choices import AuditAction
@@ -40,6 +41,7 @@ def record(action: str, user, *, request=None, content_object=None, context=None
     if action in NOTICES and user.email:
         where, _request_id = current_context(request)
         details.update({key: where[key] for key in ("ip_address", "user_agent") if where.get(key)})
+        details["when"] = timezone.now().isoformat()
         from .tasks import send_security_notice
 
         user_id = user.pk

@@ -30,9 +30,11 @@ def _client(request) -> dict:
 def start(user, request=None) -> RefreshToken:
     """A new session and its first refresh token (with the `sid` claim)."""
     refresh = RefreshToken.for_user(user)
+    now = timezone.now()
     session = AuthSession.objects.create(
         user=user,
-        last_used_at=timezone.now(),
+        created_at=now,
+        last_used_at=now,
         expires_at=datetime_from_epoch(refresh["exp"]),
         refresh_jti=refresh[jwt_settings.JTI_CLAIM],
         **_client(request),
