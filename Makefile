@@ -8,6 +8,8 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
+# Test processes (pytest-xdist): one per core by default; 0 runs the suite in-process.
+TEST_WORKERS ?= auto
 
 .DEFAULT_GOAL := help
 .PHONY: help run test fuzz lint format schema bench clean
@@ -38,7 +40,7 @@ run: $(BIN)/.installed
 test: $(BIN)/.installed lint
 	DJANGO_SETTINGS_MODULE=config.settings.test $(BIN)/python manage.py check
 	DJANGO_SETTINGS_MODULE=config.settings.test $(BIN)/python manage.py makemigrations --check --dry-run
-	$(BIN)/python -m pytest --cov --cov-report=term $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --cov --cov-report=term $(PYTEST_ARGS)
 
 # Property-based API testing (bin/fuzz-api): SQLite, or PostgreSQL when DATABASE_URL is set.
 fuzz: $(BIN)/.installed

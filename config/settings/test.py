@@ -1,7 +1,10 @@
 """Test settings: the embedded default, or PostgreSQL/Redis when DATABASE_URL/REDIS_URL are set."""
 
+import os
+from urllib.parse import urlsplit, urlunsplit
+
 from .base import *  # noqa: F403
-from .base import INSTALLED_APPS, VAR_DIR
+from .base import INSTALLED_APPS, REDIS_URL, VAR_DIR
 
 DEBUG = False
 
@@ -22,3 +25,13 @@ WHITENOISE_AUTOREFRESH = True
 
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 MEDIA_ROOT = VAR_DIR / "test-media"
+
+# pytest-xdist: each worker gets its own database (pytest-django suffixes its name) and
+# its own Redis database, since tests clear the cache (FLUSHDB) and use channel groups.
+_WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
+if REDIS_URL and _WORKER.startswith("gw"):
+    _parts = urlsplit(REDIS_URL)
+    _db = (int(_parts.path.strip("/") or 0) + int(_WORKER[2:])) % 16
+    _WORKER_REDIS_URL = urlunsplit(_parts._replace(path=f"/{_db}"))
+    CACHES["default"]["LOCATION"] = _WORKER_REDIS_URL  # noqa: F405
+    CHANNEL_LAYERS["default"]["CONFIG"]["hosts"] = [_WORKER_REDIS_URL]  # noqa: F405
