@@ -40,6 +40,8 @@ class AuditLog(Timestamped):
     outlives the users, organizations and records it is about.
     """
 
+    default_grants = {"administrator": ("view",), "auditor": ("view",)}
+
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("User"),

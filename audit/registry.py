@@ -13,8 +13,9 @@ Per model, the registry knows:
 - how to find the organization an object belongs to: itself for a top-level
   organization, its parent for a sub-organization (the history stays with the
   organization that owns it, even after the sub-organization is deleted), the
-  `organization` of scoped records, or the path declared in AUDIT["ORGANIZATION_PATHS"]
-  (e.g. "contact.organization" for a contact's e-mail addresses);
+  organization of scoped records, by the path the feature registry knows
+  (core.registry: "contact__organization" for a contact's e-mail addresses), or the
+  path declared in AUDIT["ORGANIZATION_PATHS"] for a model outside the registry;
 - which field identifies an object in the log (AUDIT["OBJECT_ID_FIELDS"], for models
   whose primary key must not be logged, like API keys whose id embeds the key hash).
 
@@ -30,6 +31,7 @@ from django.conf import settings
 from django.db import router, transaction
 
 from core.models import Auditable
+from core.registry import organization_path
 
 ALWAYS_IGNORED = {"created_at", "updated_at", "created_by", "updated_by"}
 MPTT_FIELDS = {"lft", "rght", "tree_id", "level"}
@@ -72,6 +74,14 @@ def audited_models() -> list[type]:
     return models
 
 
+def _registered_path(model) -> str | None:
+    """The organization path of the feature registry, as attributes ("a.b")."""
+    path = organization_path(model)
+    if path in (None, "pk", "organization"):
+        return None  # the object itself, or its `organization`: see services.organization_of
+    return path.replace("__", ".")
+
+
 def _describe(model) -> AuditedModel:
     config = _config()
     label = _label(model)
@@ -105,7 +115,8 @@ def _describe(model) -> AuditedModel:
         model=model,
         masked=masked,
         ignored=ignored,
-        organization_path=config.get("ORGANIZATION_PATHS", {}).get(label),
+        organization_path=config.get("ORGANIZATION_PATHS", {}).get(label)
+        or _registered_path(model),
         object_id_field=config.get("OBJECT_ID_FIELDS", {}).get(label),
         fields=fields,
         m2m_fields=m2m,

@@ -5,7 +5,7 @@ from rest_framework import permissions, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
 
-from rbac.access import organizations_with_perm
+from rbac.access import organizations_with_perm, visible_to
 
 from .filters import AuditLogFilter
 from .models import AuditLog
@@ -19,10 +19,7 @@ def visible_logs(user):
     """The audit rows `user` may read: all of them with the global permission (staff
     auditors, superusers); otherwise the rows of the organizations where their role
     holds audit.view_auditlog."""
-    logs = AuditLog.objects.select_related("content_type")
-    if user.has_perm(VIEW_PERMISSION):
-        return logs
-    return logs.filter(organization_id__in=organizations_with_perm(user, VIEW_PERMISSION) or [])
+    return visible_to(AuditLog.objects.select_related("content_type"), user, global_perms=True)
 
 
 class CanReadAudit(permissions.BasePermission):

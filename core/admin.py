@@ -36,6 +36,7 @@ from rest_framework.exceptions import APIException
 
 from rbac.access import has_perm_in_org, member_organization_ids, organizations_with_perm
 
+from . import registry
 from .models import CustomFieldDefinition
 from .workflows import run_transition, state_fields, transition_names
 
@@ -50,33 +51,14 @@ def _is_organization_model(model) -> bool:
     return model._meta.concrete_model._meta.label == ORGANIZATION_MODEL
 
 
-def organization_path(model, _depth: int = 2) -> str | None:
+def organization_path(model) -> str | None:
     """The queryset path from `model` to the id of the organization a row belongs to
-    ("pk" for organizations themselves), or None for shared data. Read from the model:
-    the path its scoped Admin declares (`organization_lookup`), else its foreign key to
-    Organization (`organization` first), else a foreign key to a model that has one
-    (a contact's e-mail address belongs to the contact's organization)."""
-    if _is_organization_model(model):
-        return "pk"
+    ("pk" for organizations themselves), or None for shared data: the path its scoped
+    Admin declares (`organization_lookup`), else the model's (core.registry)."""
     model_admin = admin.site._registry.get(model)
     if isinstance(model_admin, OrganizationScopedAdminMixin):
         return model_admin.organization_lookup
-    relations = [
-        field
-        for field in model._meta.concrete_fields
-        if field.is_relation and (field.many_to_one or field.one_to_one)
-    ]
-    owners = [field for field in relations if _is_organization_model(field.related_model)]
-    for field in sorted(owners, key=lambda field: field.name != "organization"):
-        return field.name
-    if _depth > 1:
-        for field in relations:
-            if field.related_model is model:
-                continue
-            path = organization_path(field.related_model, _depth - 1)
-            if path is not None:
-                return field.name if path == "pk" else f"{field.name}__{path}"
-    return None
+    return registry.organization_path(model)
 
 
 def model_perm(model, verb: str) -> str:

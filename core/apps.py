@@ -2,11 +2,23 @@ from django.apps import AppConfig
 from django.contrib.admin.apps import AdminConfig as DjangoAdminConfig
 
 
-class CoreConfig(AppConfig):
+class PlatformAppConfig(AppConfig):
+    """An app of the platform: when it is ready its models join the feature registry
+    (core.registry), which every cross-cutting feature reads. Apps that override
+    ready() call super().ready()."""
+
+    def ready(self):
+        from .registry import register_models
+
+        register_models(*self.get_models())
+
+
+class CoreConfig(PlatformAppConfig):
     name = "core"
     verbose_name = "Core"
 
     def ready(self):
+        super().ready()
         from . import (
             checks,  # noqa: F401  (registers the system checks)
             tagging,  # noqa: F401  (connects the tag slug receiver)

@@ -9,9 +9,7 @@ would show it (the caller's organizations where their role may view the model).
 
 import hashlib
 
-from django.apps import apps
 from django.contrib.contenttypes.models import ContentType
-from django.core.exceptions import FieldDoesNotExist
 from django.db.models import Count, Q
 from django.db.models.signals import pre_save
 from django.dispatch import receiver
@@ -25,34 +23,16 @@ from drf_spectacular.utils import (
 )
 from rest_framework import serializers, viewsets
 from rest_framework.exceptions import ValidationError
-from taggit.managers import TaggableManager
 from taggit.models import Tag, TaggedItem
 
-from rbac.access import organizations_with_perm
-from rbac.permissions import model_permission
+from rbac.access import visible_to
+
+from .registry import models_with
 
 
 def taggable_models() -> dict[str, type]:
-    """{"app_label.model": model} of every model with tags."""
-    return {
-        model._meta.label_lower: model
-        for model in apps.get_models()
-        if any(isinstance(field, TaggableManager) for field in model._meta.get_fields())
-    }
-
-
-def _organization_lookup(model) -> str | None:
-    """How a model's rows belong to an organization: the path to its id."""
-    if model._meta.label_lower == "organization.organization":
-        return "pk"
-    try:
-        field = model._meta.get_field("organization")
-    except FieldDoesNotExist:
-        return None
-    related = getattr(field, "related_model", None)
-    if related is not None and related._meta.label_lower == "organization.organization":
-        return "organization"
-    return None
+    """{"app_label.model": model} of every model with tags (core.registry)."""
+    return {model._meta.label_lower: model for model in models_with("taggable")}
 
 
 def visible_items(user, models) -> Q | None:
@@ -60,13 +40,9 @@ def visible_items(user, models) -> Q | None:
     (None: none at all)."""
     condition = None
     for model in models:
-        organizations = organizations_with_perm(user, model_permission(model, "view"))
-        records = model._default_manager.all()
-        if organizations is not None:
-            lookup = _organization_lookup(model)
-            if lookup is None or not organizations:
-                continue  # not organization data: superusers only
-            records = records.filter(**{f"{lookup}__in": organizations})
+        records = visible_to(model, user)
+        if records.query.is_empty():
+            continue  # none of them (shared data: superusers only)
         part = Q(
             content_type=ContentType.objects.get_for_model(model),
             object_id__in=records.values("pk"),

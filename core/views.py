@@ -17,7 +17,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from rbac.access import has_perm_in_org, organizations_with_perm
+from rbac.access import has_perm_in_org, visible_to
 from rbac.permissions import GlobalModelPermissions, HasModelPermissionInOrg, model_permission
 
 from .middleware import is_api_request, server_error_response
@@ -97,11 +97,11 @@ class OrganizationScopedViewSetMixin:
       organizations and their role there must hold the add permission. Moving a
       record to another organization needs the change permission there too.
 
-    `organization_lookup` is the queryset path to the owning organization's id.
+    Which records those are is `rbac.access.visible_to` (by the model's organization
+    path in core.registry).
     """
 
     permission_classes = [HasModelPermissionInOrg]
-    organization_lookup = "organization"
     permission_verbs: dict[str, str] = {}
 
     def get_permission_model(self):
@@ -111,12 +111,7 @@ class OrganizationScopedViewSetMixin:
         return obj.organization_id
 
     def get_queryset(self):
-        queryset = super().get_queryset()
-        perm = model_permission(self.get_permission_model(), "view")
-        organizations = organizations_with_perm(self.request.user, perm)
-        if organizations is None:
-            return queryset
-        return queryset.filter(**{f"{self.organization_lookup}__in": organizations})
+        return visible_to(super().get_queryset(), self.request.user)
 
     def check_organization_permission(self, verb: str, organization) -> None:
         model = self.get_permission_model()

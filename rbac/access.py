@@ -15,6 +15,7 @@ __all__ = [
     "organizations_with_perm",
     "permissions_in_org",
     "role_in_org",
+    "visible_to",
 ]
 
 _CACHE_ATTR = "_rbac_access"
@@ -110,3 +111,29 @@ def permissions_in_org(user, organization) -> set[str]:
             )
         }
     return set(_access(user).permissions.get(_organization_id(organization), ()))
+
+
+def visible_to(queryset, user, action: str = "view", *, global_perms: bool = False):
+    """The records of `queryset` (or of a model) that `user` may `action` ("view",
+    "change", "delete"): the one answer to "which records may this user see".
+
+    Every record for an active superuser; otherwise the records of the organizations
+    where the user's role holds the model's permission, found by the model's
+    organization path (core.registry); no shared (unscoped) records. With
+    `global_perms`, a user holding the permission globally (staff) sees every record.
+    """
+    from core.registry import organization_path
+
+    if isinstance(queryset, type):
+        queryset = queryset._default_manager.all()
+    meta = queryset.model._meta
+    perm = f"{meta.app_label}.{action}_{meta.model_name}"
+    if global_perms and user is not None and user.has_perm(perm):
+        return queryset
+    organizations = organizations_with_perm(user, perm)
+    if organizations is None:
+        return queryset
+    path = organization_path(queryset.model)
+    if path is None or not organizations:
+        return queryset.none()
+    return queryset.filter(**{f"{path}__in": organizations})

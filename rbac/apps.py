@@ -1,9 +1,10 @@
-from django.apps import AppConfig
+from core.apps import PlatformAppConfig
 
 
-class RbacConfig(AppConfig):
+class RbacConfig(PlatformAppConfig):
     name = "rbac"
     verbose_name = "Roles and permissions"
 
     def ready(self):
+        super().ready()
         from . import signals  # noqa: F401

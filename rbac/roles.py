@@ -1,63 +1,35 @@
 """The default roles, created on `migrate` when missing.
 
-Each role lists models ("app_label.model") with the permission verbs it gets on them.
-Organization administrators manage their organizations' members, contacts, products,
-warehouses and sub-organizations and read their audit log; members work with contacts
-and products (all but deleting them and taking them back to draft) and arrange stock
-locations; auditors read the audit log; viewers read. New apps add their
-models here; `manage.py sync_default_roles` gives existing roles the permissions added
-since (it never removes any).
+What each role may do is declared by the models themselves (`default_grants`, read by
+the feature registry, core.registry): a new app's models join the default roles with
+nothing written here. Organization administrators manage their organizations' members,
+contacts, products, warehouses and sub-organizations and read their audit log; members
+work with contacts and products (all but deleting them and taking them back to draft)
+and arrange stock locations; auditors read the audit log; viewers read.
+`manage.py sync_default_roles` gives existing roles the permissions added since (it
+never removes any).
 """
 
 from django.contrib.auth.models import Group, Permission
 
-ALL = ("view", "add", "change", "delete")
-PRODUCT_WORKFLOW = ("activate", "discontinue", "reset")
+from core import registry
 
-DEFAULT_ROLES = {
-    "Organization Administrator": {
-        "audit.auditlog": ("view",),
-        "organization.organization": ALL,
-        "organization.organizationmembership": ALL,
-        "contact.contact": ALL,
-        "contact.contactemailaddress": ALL,
-        "contact.contactphonenumber": ALL,
-        "contact.contactaddress": ALL,
-        "products.product": (*ALL, *PRODUCT_WORKFLOW),
-        "inventory.warehouse": ALL,
-        "inventory.stocklocation": ALL,
-    },
-    "Organization Member": {
-        "organization.organization": ("view",),
-        "organization.organizationmembership": ("view",),
-        "contact.contact": ALL,
-        "contact.contactemailaddress": ALL,
-        "contact.contactphonenumber": ALL,
-        "contact.contactaddress": ALL,
-        "products.product": ("view", "add", "change", "activate", "discontinue"),
-        "inventory.warehouse": ("view",),
-        "inventory.stocklocation": ("view", "add", "change"),
-    },
-    "Organization Auditor": {
-        "audit.auditlog": ("view",),
-        "organization.organization": ("view",),
-        "organization.organizationmembership": ("view",),
-        "contact.contact": ("view",),
-        "products.product": ("view",),
-        "inventory.warehouse": ("view",),
-        "inventory.stocklocation": ("view",),
-    },
-    "Organization Viewer": {
-        "organization.organization": ("view",),
-        "contact.contact": ("view",),
-        "contact.contactemailaddress": ("view",),
-        "contact.contactphonenumber": ("view",),
-        "contact.contactaddress": ("view",),
-        "products.product": ("view",),
-        "inventory.warehouse": ("view",),
-        "inventory.stocklocation": ("view",),
-    },
+# The default roles: registry key -> the role's (Group's) name.
+ROLE_NAMES = {
+    "administrator": "Organization Administrator",
+    "member": "Organization Member",
+    "auditor": "Organization Auditor",
+    "viewer": "Organization Viewer",
 }
+
+
+def default_roles() -> dict[str, dict[str, tuple[str, ...]]]:
+    """{role name: {"app_label.model": verbs}}, from the registered models' grants."""
+    roles = {name: {} for name in ROLE_NAMES.values()}
+    for model in registry.registered_models():
+        for key, verbs in registry.get(model).default_grants.items():
+            roles[ROLE_NAMES[key]][model._meta.label_lower] = verbs
+    return roles
 
 
 def role_permissions(spec) -> list[Permission]:
@@ -74,7 +46,7 @@ def role_permissions(spec) -> list[Permission]:
 def create_default_roles() -> list[str]:
     """Create the default roles that do not exist; returns their names."""
     created = []
-    for name, spec in DEFAULT_ROLES.items():
+    for name, spec in default_roles().items():
         role, is_new = Group.objects.get_or_create(name=name)
         if is_new:
             role.permissions.set(role_permissions(spec))
@@ -86,7 +58,7 @@ def sync_default_roles() -> dict[str, int]:
     """Give every default role the permissions of its spec it lacks; returns how many
     each one received."""
     added = {}
-    for name, spec in DEFAULT_ROLES.items():
+    for name, spec in default_roles().items():
         role, _ = Group.objects.get_or_create(name=name)
         missing = set(role_permissions(spec)) - set(role.permissions.all())
         role.permissions.add(*missing)

@@ -14,7 +14,7 @@ from api.v1.base_models.organization.tests.factories import (
 )
 from api.v1.base_models.user.tests.factories import UserFactory
 from core.views import OrganizationScopedViewSetMixin
-from rbac.roles import DEFAULT_ROLES, create_default_roles
+from rbac.roles import create_default_roles, default_roles
 
 SECRET = "Zebracorn"  # appears only in organization B's data
 
@@ -97,7 +97,7 @@ def test_nothing_of_another_organization_appears_on_any_list_endpoint():
     create_default_roles()
     from django.contrib.auth.models import Group
 
-    administrator = Group.objects.get(name=next(iter(DEFAULT_ROLES)))
+    administrator = Group.objects.get(name=next(iter(default_roles())))
     org_a = OrganizationFactory(name="Alpha", code="ALPHA")
     org_b = OrganizationFactory(name=f"{SECRET} Industries", code=f"{SECRET.upper()}-B")
     contact_b = ContactFactory(organization=org_b, last_name=SECRET, notes=SECRET)

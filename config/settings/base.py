@@ -377,12 +377,9 @@ AUDIT = {
         "otp_totp.totpdevice.last_used_at",
         "authentication.userapikey.last_used_at",
     ],
-    # How to reach the organization of records that have no `organization` field.
-    "ORGANIZATION_PATHS": {
-        "contact.contactemailaddress": "contact.organization",
-        "contact.contactphonenumber": "contact.organization",
-        "contact.contactaddress": "contact.organization",
-    },
+    # How to reach the organization of records of models outside the feature registry
+    # (core.registry) that have no `organization` field: {"app_label.model": "a.b"}.
+    "ORGANIZATION_PATHS": {},
     # API key ids embed the key's hash: they are logged by prefix.
     "OBJECT_ID_FIELDS": {"authentication.userapikey": "prefix"},
     "RETENTION_DAYS": env.int("AUDIT_RETENTION_DAYS", default=365),

@@ -9,7 +9,7 @@ from .base import INSTALLED_APPS, REDIS_URL, VAR_DIR
 DEBUG = False
 
 # Concrete models that exercise the abstract models of core (tests/testapp).
-INSTALLED_APPS = [*INSTALLED_APPS, "tests.testapp"]
+INSTALLED_APPS = [*INSTALLED_APPS, "tests.testapp.apps.TestAppConfig"]
 
 # Hashing passwords with PBKDF2 dominates the run time of an API test suite.
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

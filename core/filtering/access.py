@@ -4,6 +4,7 @@ which fields their role may not read."""
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import F, Q
 
+from core.registry import organization_path
 from rbac.access import member_organization_ids
 from rbac.fields import FieldPermissionSerializerMixin, field_restrictions
 
@@ -58,14 +59,16 @@ def hidden_field_guard(request, view):
 
 
 def _build_guard(request, view):
-    lookup = getattr(view, "organization_lookup", None)
     serializer_class = view.get_serializer_class()
-    if lookup is None or not issubclass(serializer_class, FieldPermissionSerializerMixin):
+    if not issubclass(serializer_class, FieldPermissionSerializerMixin):
+        return None
+    model = serializer_class.Meta.model
+    lookup = organization_path(model)
+    if lookup is None:  # shared data: field rules are per organization
         return None
     organizations = member_organization_ids(request.user)
     if not organizations:  # None: a superuser, who sees every field
         return None
-    model = serializer_class.Meta.model
     hidden = {}
     for organization in organizations:
         names = field_restrictions(request, model, organization)[0]

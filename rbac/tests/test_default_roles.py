@@ -7,9 +7,11 @@ import pytest
 from django.contrib.auth.models import Group, Permission
 from django.core.management import call_command
 
-from rbac.roles import DEFAULT_ROLES, create_default_roles, role_permissions, sync_default_roles
+from rbac.roles import create_default_roles, default_roles, role_permissions, sync_default_roles
 
 pytestmark = pytest.mark.django_db
+
+DEFAULT_ROLES = default_roles()
 
 ADMIN, MEMBER, VIEWER = "Organization Administrator", "Organization Member", "Organization Viewer"
 AUDITOR = "Organization Auditor"
@@ -27,6 +29,51 @@ def names(role):
 def permission(name):
     app_label, codename = name.split(".")
     return Permission.objects.get(content_type__app_label=app_label, codename=codename)
+
+
+ALL = ("view", "add", "change", "delete")
+
+
+def test_the_roles_come_from_the_models_grants():
+    contact_channels = ("contactemailaddress", "contactphonenumber", "contactaddress")
+    assert {
+        ADMIN: {
+            "organization.organization": ALL,
+            "organization.organizationmembership": ALL,
+            "contact.contact": ALL,
+            **{f"contact.{name}": ALL for name in contact_channels},
+            "products.product": (*ALL, "activate", "discontinue", "reset"),
+            "inventory.warehouse": ALL,
+            "inventory.stocklocation": ALL,
+            "audit.auditlog": ("view",),
+        },
+        MEMBER: {
+            "organization.organization": ("view",),
+            "organization.organizationmembership": ("view",),
+            "contact.contact": ALL,
+            **{f"contact.{name}": ALL for name in contact_channels},
+            "products.product": ("view", "add", "change", "activate", "discontinue"),
+            "inventory.warehouse": ("view",),
+            "inventory.stocklocation": ("view", "add", "change"),
+        },
+        AUDITOR: {
+            "audit.auditlog": ("view",),
+            "organization.organization": ("view",),
+            "organization.organizationmembership": ("view",),
+            "contact.contact": ("view",),
+            "products.product": ("view",),
+            "inventory.warehouse": ("view",),
+            "inventory.stocklocation": ("view",),
+        },
+        VIEWER: {
+            "organization.organization": ("view",),
+            "contact.contact": ("view",),
+            **{f"contact.{name}": ("view",) for name in contact_channels},
+            "products.product": ("view",),
+            "inventory.warehouse": ("view",),
+            "inventory.stocklocation": ("view",),
+        },
+    } == DEFAULT_ROLES
 
 
 def test_migrate_created_the_default_roles():

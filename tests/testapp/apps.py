@@ -1,7 +1,7 @@
-from django.apps import AppConfig
+from core.apps import PlatformAppConfig
 
 
-class TestAppConfig(AppConfig):
+class TestAppConfig(PlatformAppConfig):
     """Concrete models over core's abstract ones; installed by config.settings.test only."""
 
     name = "tests.testapp"

@@ -5,6 +5,7 @@ from phonenumber_field.modelfields import PhoneNumberField
 from taggit.managers import TaggableManager
 
 from core.models import Auditable, BaseModel, OrganizationScoped, Timestamped
+from core.registry import ALL
 
 from .choices import AddressType, ContactStatus, ContactType, EmailType, PhoneType
 
@@ -12,6 +13,13 @@ from .choices import AddressType, ContactStatus, ContactType, EmailType, PhoneTy
 class Contact(OrganizationScoped, BaseModel):
     """A person an organization deals with, with any number of e-mail addresses, phone
     numbers and postal addresses (one of each kind primary)."""
+
+    default_grants = {
+        "administrator": ALL,
+        "member": ALL,
+        "auditor": ("view",),
+        "viewer": ("view",),
+    }
 
     first_name = models.CharField(_("First Name"), max_length=100)
     last_name = models.CharField(_("Last Name"), max_length=100, blank=True, db_index=True)
@@ -65,6 +73,11 @@ class ContactChannel(Timestamped, Auditable):
     primary demotes the others, the first one saved is primary whatever it says, and
     deleting the primary one promotes the oldest remaining. A partial unique index
     backs the rule in the database."""
+
+    default_grants = {"administrator": ALL, "member": ALL, "viewer": ("view",)}
+
+    # A channel belongs to its contact's organization (core.registry).
+    organization_path = "contact__organization"
 
     contact = models.ForeignKey(Contact, on_delete=models.CASCADE)
     is_primary = models.BooleanField(_("Is Primary"), default=False)

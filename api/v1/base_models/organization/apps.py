@@ -1,7 +1,7 @@
-from django.apps import AppConfig
+from core.apps import PlatformAppConfig
 
 
-class OrganizationConfig(AppConfig):
+class OrganizationConfig(PlatformAppConfig):
     name = "api.v1.base_models.organization"
     label = "organization"
     verbose_name = "Organizations"

@@ -11,6 +11,7 @@ from taggit.managers import TaggableManager
 
 from core.fields import JSONField
 from core.models import Auditable, BaseTreeModel, Timestamped
+from core.registry import ALL
 from core.validators import validate_language, validate_timezone
 
 from .choices import InvitationStatus, OrganizationStatus
@@ -47,6 +48,13 @@ def default_timezone() -> str:
 class Organization(BaseTreeModel):
     """An organization unit: the tenant of all scoped data, and a node of a hierarchy
     (company, divisions, departments; customers and suppliers)."""
+
+    default_grants = {
+        "administrator": ALL,
+        "member": ("view",),
+        "auditor": ("view",),
+        "viewer": ("view",),
+    }
 
     name = models.CharField(_("Name"), max_length=255, db_index=True)
     code = models.CharField(
@@ -160,6 +168,8 @@ class Organization(BaseTreeModel):
 class OrganizationMembership(Timestamped, Auditable):
     """A user's membership of an organization, with the role (a Group of permissions)
     the user holds there."""
+
+    default_grants = {"administrator": ALL, "member": ("view",), "auditor": ("view",)}
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -109,7 +109,6 @@ class OrganizationViewSet(
     serializer_class = OrganizationSerializer
     tree_schema_tags = ORG_TAG
     permission_classes = [OrganizationPermission]
-    organization_lookup = "pk"
     permission_verbs = {
         "descendants": "view",
         "ancestors": "view",

@@ -1,10 +1,11 @@
-from django.apps import AppConfig
+from core.apps import PlatformAppConfig
 
 
-class UserConfig(AppConfig):
+class UserConfig(PlatformAppConfig):
     name = "api.v1.base_models.user"
     label = "users"
     verbose_name = "Users and profiles"
 
     def ready(self):
+        super().ready()
         from . import signals  # noqa: F401

@@ -1,10 +1,11 @@
-from django.apps import AppConfig
+from core.apps import PlatformAppConfig
 
 
-class InventoryConfig(AppConfig):
+class InventoryConfig(PlatformAppConfig):
     name = "api.v1.features.inventory"
     label = "inventory"
     verbose_name = "Inventory"
 
     def ready(self):
+        super().ready()
         from . import signals  # noqa: F401

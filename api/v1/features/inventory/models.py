@@ -9,6 +9,7 @@ from mptt.models import TreeForeignKey
 from taggit.managers import TaggableManager
 
 from core.models import BaseModel, BaseTreeModel, OrganizationScoped
+from core.registry import ALL
 from core.utils import exists_besides
 
 from .choices import LocationType, WarehouseType
@@ -24,6 +25,13 @@ WAREHOUSE_FIXED = _("A location cannot move to another warehouse.")
 
 class Warehouse(OrganizationScoped, BaseModel):
     """A physical or logical place where an organization keeps inventory."""
+
+    default_grants = {
+        "administrator": ALL,
+        "member": ("view",),
+        "auditor": ("view",),
+        "viewer": ("view",),
+    }
 
     name = models.CharField(_("Name"), max_length=255, db_index=True)
     code = models.CharField(
@@ -82,6 +90,13 @@ class StockLocation(OrganizationScoped, BaseTreeModel):
     Its organization is always its warehouse's, set on every save; a location never
     changes warehouse, and its parent is in the same warehouse.
     """
+
+    default_grants = {
+        "administrator": ALL,
+        "member": ("view", "add", "change"),
+        "auditor": ("view",),
+        "viewer": ("view",),
+    }
 
     name = models.CharField(
         _("Name/Identifier"),

@@ -4,8 +4,7 @@ from django.db import transaction
 from django.db.models import Q
 
 from api.v1.base_models.common.models import Address
-from rbac.access import organizations_with_perm
-from rbac.permissions import model_permission
+from rbac.access import visible_to
 
 from .models import StockLocation, Warehouse
 
@@ -13,18 +12,12 @@ from .models import StockLocation, Warehouse
 def visible_warehouses(user):
     """The warehouses `user` may see: those of the organizations where their role may
     view warehouses (all of them for superusers)."""
-    organizations = organizations_with_perm(user, model_permission(Warehouse, "view"))
-    if organizations is None:
-        return Warehouse.objects.all()
-    return Warehouse.objects.filter(organization__in=organizations)
+    return visible_to(Warehouse, user)
 
 
 def visible_locations(user):
     """The stock locations `user` may see (as the stock-location list would show them)."""
-    organizations = organizations_with_perm(user, model_permission(StockLocation, "view"))
-    if organizations is None:
-        return StockLocation.objects.all()
-    return StockLocation.objects.filter(organization__in=organizations)
+    return visible_to(StockLocation, user)
 
 
 # --------------------------------------------------------------------------- moving

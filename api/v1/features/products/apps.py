@@ -1,7 +1,7 @@
-from django.apps import AppConfig
+from core.apps import PlatformAppConfig
 
 
-class ProductsConfig(AppConfig):
+class ProductsConfig(PlatformAppConfig):
     name = "api.v1.features.products"
     label = "products"
     verbose_name = "Products"

@@ -7,6 +7,7 @@ from taggit.managers import TaggableManager
 from api.v1.base_models.common.choices import CategoryType
 from core.fields import JSONField
 from core.models import BaseModel, OrganizationScoped
+from core.registry import ALL
 from core.workflows import condition, org_permission
 
 from .choices import ProductStatus, ProductType
@@ -26,6 +27,13 @@ class Product(ConcurrentTransitionMixin, OrganizationScoped, BaseModel):
     """An item of an organization's catalog: a good, a service, a digital product or a
     subscription. Its status follows a workflow (draft -> active -> discontinued, and
     back to draft) and changes only through the transitions below."""
+
+    default_grants = {
+        "administrator": (*ALL, "activate", "discontinue", "reset"),
+        "member": ("view", "add", "change", "activate", "discontinue"),
+        "auditor": ("view",),
+        "viewer": ("view",),
+    }
 
     name = models.CharField(_("Name"), max_length=255, db_index=True)
     sku = models.CharField(

@@ -55,14 +55,14 @@ def organization_administrator(db):
         OrganizationFactory,
         OrganizationMembershipFactory,
     )
-    from rbac.roles import DEFAULT_ROLES, create_default_roles
+    from rbac.roles import create_default_roles, default_roles
 
     create_default_roles()
     administrator = UserFactory()
     OrganizationMembershipFactory(
         user=administrator,
         organization=OrganizationFactory(),
-        role=Group.objects.get(name=next(iter(DEFAULT_ROLES))),
+        role=Group.objects.get(name=next(iter(default_roles()))),
     )
     return administrator
 

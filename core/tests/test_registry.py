@@ -1,0 +1,95 @@
+"""The feature registry (core.registry): every app's models, with the features derived
+from what each model is."""
+
+import pytest
+from django.core.exceptions import ImproperlyConfigured
+from django.db import models
+
+from api.v1.base_models.common.models import Currency, TaxJurisdiction
+from api.v1.base_models.contact.models import Contact, ContactEmailAddress
+from api.v1.base_models.organization.models import Organization
+from api.v1.features.inventory.models import StockLocation, Warehouse
+from api.v1.features.products.models import Product
+from core import registry
+from tests.testapp.models import Ticket
+
+
+def features(model) -> set[str]:
+    return registry.get(model).names
+
+
+def test_every_app_registers_its_models():
+    labels = {model._meta.label_lower for model in registry.registered_models()}
+    assert {
+        "organization.organization",
+        "contact.contactaddress",
+        "products.product",
+        "inventory.stocklocation",
+        "common.currency",
+        "audit.auditlog",
+        "testapp.ticket",
+    } <= labels
+
+
+def test_features_follow_from_the_model():
+    assert features(Product) == {"scoped", "audited", "custom_fields", "taggable", "workflow"}
+    assert features(StockLocation) == {"scoped", "audited", "custom_fields", "tree"}
+    assert features(Warehouse) == {"scoped", "audited", "custom_fields", "taggable"}
+    assert features(Organization) >= {"scoped", "tree", "taggable"}
+    assert features(Currency) == {"audited", "custom_fields"}
+    assert "scoped" not in features(TaxJurisdiction)
+    assert features(Ticket) >= {"scoped", "audited", "workflow"}
+
+
+def test_organization_paths():
+    assert registry.organization_path(Organization) == "pk"
+    assert registry.organization_path(Contact) == "organization"
+    assert registry.organization_path(ContactEmailAddress) == "contact__organization"
+    assert registry.organization_path(Currency) is None
+
+
+def test_models_with_a_feature():
+    assert Product in registry.models_with("workflow")
+    assert Currency not in registry.models_with("scoped")
+    assert set(registry.models_with("taggable")) >= {Product, Contact, Warehouse, Organization}
+    with pytest.raises(ValueError, match="Unknown feature"):
+        registry.models_with("teleport")
+
+
+def _model(name, **attrs):
+    attrs.setdefault("__module__", "tests.testapp.models")
+    return type(
+        name, (models.Model,), {"Meta": type("Meta", (), {"app_label": "testapp"}), **attrs}
+    )
+
+
+def test_a_declared_path_must_lead_to_an_organization():
+    thing = _model(
+        "PathProbeThing",
+        contact=models.ForeignKey(Contact, on_delete=models.CASCADE),
+        organization_path="contact__first_name",
+    )
+    with pytest.raises(ImproperlyConfigured, match="does not lead to an Organization"):
+        registry.describe(thing)
+
+    lost = _model(
+        "PathProbeLost",
+        contact=models.ForeignKey(Contact, on_delete=models.CASCADE),
+        organization_path="contact__nowhere",
+    )
+    with pytest.raises(ImproperlyConfigured, match="no field 'nowhere'"):
+        registry.describe(lost)
+
+
+def test_default_grants_are_checked():
+    assert registry.get(Product).default_grants["member"] == (
+        "view",
+        "add",
+        "change",
+        "activate",
+        "discontinue",
+    )
+    with pytest.raises(ImproperlyConfigured, match="unknown role 'boss'"):
+        registry.describe(_model("GrantProbeRole", default_grants={"boss": ("view",)}))
+    with pytest.raises(ImproperlyConfigured, match="no permission for fly"):
+        registry.describe(_model("GrantProbeVerb", default_grants={"member": ("view", "fly")}))
