@@ -7,6 +7,6 @@ class AuditConfig(PlatformAppConfig):
 
     def ready(self):
         super().ready()
-        from . import registry, signals  # noqa: F401
+        from . import install, signals  # noqa: F401
 
-        registry.connect_all()
+        install.connect_all()

@@ -1,5 +1,6 @@
 """Field values as JSON, snapshots of loaded objects, and field-level diffs."""
 
+import copy
 import datetime
 import decimal
 import uuid
@@ -60,3 +61,16 @@ def initial_values(current: dict, spec) -> dict:
         for name, value in current.items()
         if value not in (None, "", [], {})
     }
+
+
+def take_snapshot(instance, spec, fields=None) -> None:
+    # JSON values (dicts, lists) are copied: code may change them in place.
+    values = {
+        name: copy.deepcopy(value) if isinstance(value, dict | list) else value
+        for name, value in values_of(instance, spec).items()
+        if fields is None or name in fields
+    }
+    if fields is not None:
+        instance.__dict__.setdefault("_audit_snapshot", {}).update(values)
+    else:
+        instance.__dict__["_audit_snapshot"] = values

@@ -1,6 +1,4 @@
-"""Signal receivers of audited models, connected per model by audit.registry."""
-
-import copy
+"""Signal receivers of audited models, connected per model by audit.install."""
 
 from crum import get_current_user
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_save
@@ -8,7 +6,7 @@ from django_fsm.signals import post_transition
 
 from . import registry
 from .choices import AuditAction
-from .diff import changes_since, initial_values, snapshot_of, values_of
+from .diff import changes_since, initial_values, snapshot_of, take_snapshot, values_of
 from .services import log_audit_event
 
 _HELD_ATTR = "_audit_m2m_held"
@@ -24,19 +22,6 @@ def connect(model, spec) -> None:
     for through in spec.m2m_fields:
         # Several models may share a through model (taggit's TaggedItem): one receiver.
         m2m_changed.connect(_m2m_changed, sender=through, dispatch_uid=f"audit:m2m:{through}")
-
-
-def take_snapshot(instance, spec, fields=None) -> None:
-    # JSON values (dicts, lists) are copied: code may change them in place.
-    values = {
-        name: copy.deepcopy(value) if isinstance(value, dict | list) else value
-        for name, value in values_of(instance, spec).items()
-        if fields is None or name in fields
-    }
-    if fields is not None:
-        instance.__dict__.setdefault("_audit_snapshot", {}).update(values)
-    else:
-        instance.__dict__["_audit_snapshot"] = values
 
 
 def _before_save(sender, instance, raw=False, **kwargs):

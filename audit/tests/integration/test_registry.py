@@ -23,7 +23,7 @@ from api.v1.base_models.organization.tests.factories import (
     OrganizationMembershipFactory,
 )
 from api.v1.base_models.user.models import User, UserProfile
-from audit import registry
+from audit import install, registry
 from audit.models import AuditLog
 from audit.services import object_id_of, organization_of
 from core.models import Auditable
@@ -86,8 +86,8 @@ class TestWhichModels:
 
     @pytest.mark.django_db
     def test_connecting_twice_logs_once(self, org_p):
-        registry.connect_all()
-        registry.connect_all()
+        install.connect_all()
+        install.connect_all()
         contact = ContactFactory(organization=org_p)
         marker = last_id()
         contact.title = "Once"
