@@ -44,6 +44,13 @@ def mask(spec, name, value):
     return MASK if name in spec.masked and value not in (None, "") else value
 
 
+def masked(spec, values: dict | None) -> dict | None:
+    """The values with the masked fields masked (as they may leave the audit app)."""
+    if values is None:
+        return None
+    return {name: mask(spec, name, value) for name, value in values.items()}
+
+
 def changes_since(snapshot: dict, current: dict, spec) -> dict:
     """{"field": {"old": ..., "new": ...}} for the fields whose value changed."""
     return {

@@ -1,13 +1,32 @@
 """Signal receivers of audited models, connected per model by audit.install."""
 
 from crum import get_current_user
+from django.db import router
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_save
 from django_fsm.signals import post_transition
 
+from core import events
+
 from . import registry
 from .choices import AuditAction
-from .diff import changes_since, initial_values, snapshot_of, take_snapshot, values_of
-from .services import log_audit_event
+from .context import current_context
+from .diff import (
+    changes_since,
+    initial_values,
+    masked,
+    snapshot_of,
+    take_snapshot,
+    values_of,
+)
+from .services import log_audit_event, object_id_of, organization_of
+
+# The model change event of each audit action (core.events).
+EVENT_ACTIONS = {
+    AuditAction.CREATE: events.CREATE,
+    AuditAction.UPDATE: events.UPDATE,
+    AuditAction.DELETE: events.DELETE,
+    AuditAction.TRANSITION: events.TRANSITION,
+}
 
 _HELD_ATTR = "_audit_m2m_held"
 _TRANSITIONS_ATTR = "_audit_transitions"
@@ -66,11 +85,39 @@ def _transition_context(transitions: list[dict]) -> dict:
     return context
 
 
+def _emit(
+    action, instance, spec, *, changes, before=None, after=None, organization=None, transition=None
+):
+    """The model change event of an audit row, from the same values (core.events)."""
+    if not events.has_subscribers():
+        return
+    user = get_current_user()
+    events.emit(
+        events.ModelEvent(
+            action=EVENT_ACTIONS[action],
+            model=instance._meta.label_lower,
+            pk=object_id_of(instance),
+            organization_id=organization if organization is not None else organization_of(instance),
+            actor_id=getattr(user, "pk", None)
+            if getattr(user, "is_authenticated", False)
+            else None,
+            request_id=current_context()[1],
+            before=masked(spec, before),
+            after=masked(spec, after),
+            changes=changes,
+            transition=transition,
+        ),
+        using=router.db_for_write(type(instance), instance=instance),
+    )
+
+
 def _saved(sender, instance, created, raw=False, update_fields=None, **kwargs):
     if raw:
         return
     spec = registry.get(sender)
     current = values_of(instance, spec)
+    whole = current
+    snapshot = None
     organization = None
     context = None
     transitions = instance.__dict__.pop(_TRANSITIONS_ATTR, None)
@@ -98,11 +145,23 @@ def _saved(sender, instance, created, raw=False, update_fields=None, **kwargs):
         organization=organization,
         context=context,
     )
+    _emit(
+        action,
+        instance,
+        spec,
+        changes=changes,
+        before=None if created else {**whole, **(snapshot or {})},
+        after=whole,
+        organization=organization,
+        transition=context,
+    )
     take_snapshot(instance, spec, fields=None if update_fields is None else set(current))
 
 
 def _deleted(sender, instance, **kwargs):
     log_audit_event(AuditAction.DELETE, user=get_current_user(), content_object=instance)
+    spec = registry.get(sender)
+    _emit(AuditAction.DELETE, instance, spec, changes={}, before=values_of(instance, spec))
 
 
 def _item_label(item) -> str:

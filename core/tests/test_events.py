@@ -1,0 +1,150 @@
+"""Model change events (core.events): one per created, updated, deleted or transitioned
+record, after the commit, from the audit app's snapshots."""
+
+import logging
+
+import pytest
+from django.db import transaction
+
+from api.v1.base_models.contact.models import Contact
+from api.v1.base_models.contact.tests.factories import ContactFactory
+from api.v1.base_models.organization.tests.factories import (
+    OrganizationFactory,
+    OrganizationMembershipFactory,
+    RoleFactory,
+)
+from api.v1.base_models.user.tests.factories import UserFactory
+from core import events
+from core.workflows import run_transition
+from tests.testapp.models import Ticket
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def received():
+    """The events delivered to a subscriber, for the test's duration."""
+    found = []
+    subscriber = events.subscribe(found.append)
+    yield found
+    events.unsubscribe(subscriber)
+
+
+@pytest.fixture
+def organization():
+    return OrganizationFactory()
+
+
+def test_create_update_delete(received, organization, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        contact = ContactFactory(organization=organization, first_name="Ada")
+    with django_capture_on_commit_callbacks(execute=True):
+        contact.first_name = "Grace"
+        contact.save()
+    pk = contact.pk
+    with django_capture_on_commit_callbacks(execute=True):
+        contact.delete()
+
+    created, updated, deleted = [e for e in received if e.model == "contact.contact"]
+    assert (created.action, created.pk, created.organization_id) == (
+        "create",
+        str(pk),
+        organization.pk,
+    )
+    assert created.before is None
+    assert created.after["first_name"] == "Ada"
+    assert updated.action == "update"
+    assert updated.changes == {"first_name": {"old": "Ada", "new": "Grace"}}
+    assert (updated.before["first_name"], updated.after["first_name"]) == ("Ada", "Grace")
+    assert updated.before["last_name"] == updated.after["last_name"]
+    assert (deleted.action, deleted.after) == ("delete", None)
+    assert deleted.before["first_name"] == "Grace"
+
+
+def test_only_after_the_commit(received, organization, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks() as callbacks:
+        ContactFactory(organization=organization)
+    assert received == []
+
+    for callback in callbacks:
+        callback()
+    assert [event.model for event in received] == ["contact.contact"]
+
+
+def test_nothing_for_a_rolled_back_change(received, organization):
+    def create_then_fail():
+        with transaction.atomic():
+            ContactFactory(organization=organization)
+            raise RuntimeError
+
+    with pytest.raises(RuntimeError):
+        create_then_fail()
+
+    assert not Contact.objects.exists()
+    assert received == []
+
+
+def test_a_transition(received, organization, django_capture_on_commit_callbacks):
+    ticket = Ticket.objects.create(organization=organization, title="x")
+    with django_capture_on_commit_callbacks(execute=True):
+        run_transition(ticket, "close")
+
+    (event,) = [e for e in received if e.action == "transition"]
+    assert event.model == "testapp.ticket"
+    assert event.transition["transition"] == "close"
+    assert event.changes == {"state": {"old": "open", "new": "closed"}}
+
+
+def test_masked_values_stay_masked(received, django_capture_on_commit_callbacks):
+    user = UserFactory()
+    with django_capture_on_commit_callbacks(execute=True):
+        user.set_password("a-new-secret-passphrase")
+        user.save()
+
+    (event,) = [e for e in received if e.model == "users.user"]
+    assert "a-new-secret" not in repr(event)
+    assert event.changes["password"]["new"] != user.password
+
+
+def test_the_actor_and_request_of_an_api_change(
+    received, organization, jwt_client, django_capture_on_commit_callbacks
+):
+    user = UserFactory()
+    role = RoleFactory(permissions=["contact.view_contact", "contact.change_contact"])
+    OrganizationMembershipFactory(user=user, organization=organization, role=role)
+    contact = ContactFactory(organization=organization)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = jwt_client(user).patch(
+            f"/api/v1/contacts/{contact.pk}/", {"first_name": "Changed"}
+        )
+
+    assert response.status_code == 200
+    (event,) = [e for e in received if e.model == "contact.contact"]
+    assert event.actor_id == user.pk
+    assert event.request_id == response["X-Request-ID"]
+
+
+def test_a_failing_subscriber_fails_nothing(
+    received, organization, caplog, django_capture_on_commit_callbacks
+):
+    def broken(event):
+        raise ValueError("broken subscriber")
+
+    events.subscribe(broken)
+    try:
+        with caplog.at_level(logging.ERROR), django_capture_on_commit_callbacks(execute=True):
+            contact = ContactFactory(organization=organization)
+    finally:
+        events.unsubscribe(broken)
+
+    assert Contact.objects.filter(pk=contact.pk).exists()
+    assert [event.model for event in received] == ["contact.contact"]
+    assert "broken subscriber" in caplog.text
+
+
+def test_without_subscribers_nothing_is_queued(organization, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks() as callbacks:
+        ContactFactory(organization=organization)
+
+    assert callbacks == []
