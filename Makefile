@@ -18,7 +18,7 @@ help:
 	@echo "make run     serve API, Admin, docs, WebSocket and a Celery worker (+beat) on $(HOST):$(PORT)"
 	@echo "make test    ruff, Django checks, migration check, tests with coverage (>= 90%)"
 	@echo "make fuzz    schemathesis against a served system, from the OpenAPI schema"
-	@echo "make lint    ruff check + ruff format --check"
+	@echo "make lint    ruff check + ruff format --check + lint-imports (layers)"
 	@echo "make format  ruff format + ruff check --fix"
 	@echo "make schema  write the OpenAPI schema to docs/openapi.yaml"
 	@echo "make bench   run the benchmarks in bench/ (ratios)"
@@ -49,6 +49,7 @@ fuzz: $(BIN)/.installed
 lint: $(BIN)/.installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 format: $(BIN)/.installed
 	$(BIN)/ruff format .

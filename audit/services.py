@@ -12,6 +12,8 @@ from django.db import connections, router, transaction
 from django.db.models.sql.subqueries import InsertQuery
 from django.utils import timezone
 
+from core.registry import is_organization
+
 from . import registry
 from .choices import AuditAction
 from .context import current_context
@@ -29,9 +31,7 @@ def object_repr(instance) -> str:
 
 def organization_of(instance):
     """The id of the organization an object belongs to (see audit.registry)."""
-    from api.v1.base_models.organization.models import Organization
-
-    if isinstance(instance, Organization):
+    if is_organization(instance):
         return instance.parent_id or instance.pk
     spec = registry.get(type(instance))
     if spec is not None and spec.organization_path:

@@ -67,6 +67,18 @@ def _is_organization(model) -> bool:
     return model is not None and model._meta.concrete_model._meta.label_lower == ORGANIZATION_MODEL
 
 
+def is_organization(obj) -> bool:
+    """Whether a model (or an instance of it) is the Organization, the tenant."""
+    return _is_organization(obj if isinstance(obj, type) else type(obj))
+
+
+def organization_model():
+    """The Organization model (by its label: core imports no app)."""
+    from django.apps import apps
+
+    return apps.get_model(ORGANIZATION_MODEL)
+
+
 def _check_path(model, path: str) -> None:
     """The path must lead, relation by relation, to an Organization."""
     current = model

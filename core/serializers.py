@@ -8,12 +8,12 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from taggit.serializers import TagListSerializerField
 
-from api.v1.base_models.organization.models import Organization
 from rbac.access import member_organization_ids
 from rbac.serializers import ContentTypeField
 
 from .custom_fields import plain_number
 from .models import CustomFieldDefinition
+from .registry import organization_model
 from .utils import exists_besides
 
 
@@ -29,8 +29,8 @@ class MemberOrganizationField(serializers.PrimaryKeyRelatedField):
         request = self.context.get("request")
         organizations = member_organization_ids(request.user) if request else []
         if organizations is None:
-            return Organization.objects.all()
-        return Organization.objects.filter(pk__in=organizations)
+            return organization_model().objects.all()
+        return organization_model().objects.filter(pk__in=organizations)
 
 
 MAX_TAGS = 50
@@ -138,7 +138,7 @@ class CustomFieldDefinitionSerializer(serializers.ModelSerializer):
 
     model = ContentTypeField(source="content_type", help_text='The model, e.g. "contact.contact".')
     organization = serializers.PrimaryKeyRelatedField(
-        queryset=Organization.objects.all(),
+        queryset=organization_model().objects.all(),
         required=False,
         allow_null=True,
         help_text="Id of the organization it applies to; empty for every organization.",

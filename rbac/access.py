@@ -7,6 +7,8 @@ loaded for every request, so a role change applies from the next request on).
 
 from dataclasses import dataclass, field
 
+from django.apps import apps
+
 __all__ = [
     "clear_cache",
     "has_perm_in_org",
@@ -31,7 +33,7 @@ def _access(user) -> _Access:
     cached = getattr(user, _CACHE_ATTR, None)
     if cached is not None:
         return cached
-    from api.v1.base_models.organization.models import OrganizationMembership
+    OrganizationMembership = apps.get_model("organization", "OrganizationMembership")
 
     access = _Access()
     if user is not None and user.is_authenticated and user.is_active:

@@ -5,14 +5,14 @@ contact's organization holds the permission (and `user.has_perm(perm, organizati
 for an organization itself). Permissions without an object are left to ModelBackend.
 """
 
+from core.registry import is_organization
+
 from .access import has_perm_in_org
 
 
 def organization_of(obj):
     """The organization an object belongs to: itself for an organization."""
-    from api.v1.base_models.organization.models import Organization
-
-    if isinstance(obj, Organization):
+    if is_organization(obj):
         return obj
     return getattr(obj, "organization_id", None)
 
