@@ -5,7 +5,7 @@ import re
 from dataclasses import dataclass, field
 from functools import cache
 
-from django.urls import resolve
+from django.urls import URLPattern, URLResolver, get_resolver, resolve
 from drf_spectacular.generators import SchemaGenerator
 
 _PARAMETER = re.compile(r"{([^}]+)}")
@@ -88,3 +88,37 @@ def fill(path: str) -> str | None:
     if any(value is None for value in values.values()):
         return None
     return _PARAMETER.sub(lambda found: str(values[found.group(1)]), path)
+
+
+def api_routes() -> list[tuple[str, object]]:
+    """(route, view callback) of every DRF view under /api/v1/, walking the URL tree
+    (routes as Django writes them: "api/v1/^products/(?P<pk>[^/.]+)/$")."""
+    found = []
+
+    def walk(patterns, prefix):
+        for pattern in patterns:
+            if isinstance(pattern, URLResolver):
+                walk(pattern.url_patterns, prefix + str(pattern.pattern))
+            elif isinstance(pattern, URLPattern) and getattr(pattern.callback, "cls", None):
+                found.append((prefix + str(pattern.pattern), pattern.callback))
+
+    walk(get_resolver().url_patterns, "")
+    return [(route, callback) for route, callback in found if route.startswith("api/v1/")]
+
+
+def list_routes() -> list[tuple[str, object]]:
+    """(URL, view callback) of every route whose GET is a viewset's `list` action."""
+    return [
+        ("/" + route.replace("^", "").replace("$", ""), callback)
+        for route, callback in api_routes()
+        if (getattr(callback, "actions", None) or {}).get("get") == "list"
+    ]
+
+
+def model_of(view_class):
+    """The model a view serves: its queryset's, else its serializer's."""
+    queryset = getattr(view_class, "queryset", None)
+    if queryset is not None:
+        return queryset.model
+    serializer = getattr(view_class, "serializer_class", None)
+    return getattr(getattr(serializer, "Meta", None), "model", None)

@@ -2,7 +2,6 @@
 cannot forget it."""
 
 import pytest
-from django.urls import URLPattern, URLResolver, get_resolver
 from rest_framework.test import APIClient
 
 from api.v1.base_models.auth.services import tokens_for
@@ -15,6 +14,8 @@ from api.v1.base_models.organization.tests.factories import (
 from api.v1.base_models.user.tests.factories import UserFactory
 from core.views import OrganizationScopedViewSetMixin
 from rbac.roles import create_default_roles, default_roles
+
+from .apiwalk import api_routes, model_of
 
 SECRET = "Zebracorn"  # appears only in organization B's data
 
@@ -44,35 +45,10 @@ NOT_SCOPED = {
 }
 
 
-def _api_views():
-    """(route, view class) of every DRF view under /api/v1/."""
-    found = []
-
-    def walk(patterns, prefix):
-        for pattern in patterns:
-            if isinstance(pattern, URLResolver):
-                walk(pattern.url_patterns, prefix + str(pattern.pattern))
-            elif isinstance(pattern, URLPattern):
-                view = getattr(pattern.callback, "cls", None)
-                if view is not None:
-                    found.append((prefix + str(pattern.pattern), pattern.callback))
-
-    walk(get_resolver().url_patterns, "")
-    return [(route, callback) for route, callback in found if route.startswith("api/v1/")]
-
-
-def _model_of(view_class):
-    queryset = getattr(view_class, "queryset", None)
-    if queryset is not None:
-        return queryset.model
-    serializer = getattr(view_class, "serializer_class", None)
-    return getattr(getattr(serializer, "Meta", None), "model", None)
-
-
 def test_every_endpoint_of_organization_data_is_scoped():
     unscoped = []
-    for route, callback in _api_views():
-        model = _model_of(callback.cls)
+    for route, callback in api_routes():
+        model = model_of(callback.cls)
         if model is None:
             continue
         owner = next(
@@ -112,7 +88,7 @@ def test_nothing_of_another_organization_appears_on_any_list_endpoint():
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Bearer {tokens_for(user_a)['access']}")
     checked = 0
-    for route, callback in _api_views():
+    for route, callback in api_routes():
         actions = getattr(callback, "actions", None) or {}
         if "<" in route or actions.get("get") != "list":
             continue

@@ -5,35 +5,17 @@ filter on the real database, and any other field is a 400."""
 import json
 
 import pytest
-from django.urls import URLPattern, URLResolver, get_resolver
 from rest_framework.test import APIClient
 
 from api.v1.base_models.user.tests.factories import UserFactory
 from core.filtering.backends import JSONFilterBackend, allowed_filter_fields
 from core.filtering.paths import KEY_PLACEHOLDER, AllowedFields
+from tests.apiwalk import list_routes
 
 pytestmark = pytest.mark.django_db
 
 
-def _list_routes():
-    """(url, view class) of every route under /api/v1/ whose GET is a `list` action."""
-    found = []
-
-    def walk(patterns, prefix):
-        for pattern in patterns:
-            if isinstance(pattern, URLResolver):
-                walk(pattern.url_patterns, prefix + str(pattern.pattern))
-            elif isinstance(pattern, URLPattern):
-                actions = getattr(pattern.callback, "actions", None) or {}
-                route = prefix + str(pattern.pattern)
-                if actions.get("get") == "list" and route.startswith("api/v1/"):
-                    found.append(("/" + route.replace("^", "").replace("$", ""), pattern.callback))
-
-    walk(get_resolver().url_patterns, "")
-    return found
-
-
-LIST_ROUTES = _list_routes()
+LIST_ROUTES = list_routes()
 # Routes under a parent record (".../<int:warehouse_pk>/...") are checked statically
 # only: the sweep cannot make the parent of every kind.
 PLAIN_ROUTES = [(url, callback) for url, callback in LIST_ROUTES if "<" not in url]
