@@ -69,6 +69,12 @@ def _blank_column(field) -> bool:
 
 
 class AutoSchema(SpectacularAutoSchema):
+    def get_tags(self):
+        """The view's `schema_tags`, one attribute for all its operations (an operation's
+        own extend_schema(tags=...) still wins), else the tag of its path."""
+        tags = getattr(self.view, "schema_tags", None)
+        return list(tags) if tags else super().get_tags()
+
     def _get_parameters(self):
         parameters = super()._get_parameters()
         if any(

@@ -1,4 +1,3 @@
-from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import viewsets
 
 from audit.views import AuditHistoryMixin
@@ -11,17 +10,11 @@ from .serializers import ContactSerializer
 TAGS = ["contacts"]
 
 
-@extend_schema_view(
-    list=extend_schema(tags=TAGS),
-    retrieve=extend_schema(tags=TAGS),
-    create=extend_schema(tags=TAGS),
-    update=extend_schema(tags=TAGS),
-    partial_update=extend_schema(tags=TAGS),
-    destroy=extend_schema(tags=TAGS),
-)
 class ContactViewSet(AuditHistoryMixin, OrganizationScopedViewSetMixin, viewsets.ModelViewSet):
     """Contacts of your organizations, with their channels. Your role in the contact's
     organization decides what you may do (contact.view/add/change/delete_contact)."""
+
+    schema_tags = TAGS
 
     queryset = Contact.objects.select_related("linked_organization").prefetch_related(
         "email_addresses", "phone_numbers", "addresses__address", "tags"

@@ -47,9 +47,10 @@ from .serializers import (
 ORG_TAG = ["organizations"]
 
 
-@extend_schema_view(list=extend_schema(tags=ORG_TAG), retrieve=extend_schema(tags=ORG_TAG))
 class OrganizationTypeViewSet(viewsets.ReadOnlyModelViewSet):
     """Organization types (Company, Department, Customer, ...), by name."""
+
+    schema_tags = ORG_TAG
 
     queryset = OrganizationType.objects.all()
     serializer_class = OrganizationTypeSerializer
@@ -81,14 +82,6 @@ class OrganizationPermission(HasModelPermissionInOrg):
         return super().has_permission(request, view)
 
 
-@extend_schema_view(
-    list=extend_schema(tags=ORG_TAG),
-    retrieve=extend_schema(tags=ORG_TAG),
-    create=extend_schema(tags=ORG_TAG),
-    update=extend_schema(tags=ORG_TAG),
-    partial_update=extend_schema(tags=ORG_TAG),
-    destroy=extend_schema(tags=ORG_TAG),
-)
 class OrganizationViewSet(
     TreeActionsMixin, AuditHistoryMixin, OrganizationScopedViewSetMixin, viewsets.ModelViewSet
 ):
@@ -102,6 +95,8 @@ class OrganizationViewSet(
     change and delete permissions in the organization itself. An organization with
     sub-organizations or records of its own cannot be deleted (409).
     """
+
+    schema_tags = ORG_TAG
 
     queryset = Organization.objects.select_related(
         "organization_type", "currency", "primary_contact", "primary_address", "parent"
@@ -259,18 +254,13 @@ LAST_ADMINISTRATOR = OpenApiResponse(
 
 
 @extend_schema_view(
-    list=extend_schema(tags=ORG_TAG),
-    retrieve=extend_schema(tags=ORG_TAG),
-    create=extend_schema(tags=ORG_TAG),
     update=extend_schema(
-        tags=ORG_TAG,
         responses={200: OrganizationMembershipSerializer, 409: LAST_ADMINISTRATOR},
     ),
     partial_update=extend_schema(
-        tags=ORG_TAG,
         responses={200: OrganizationMembershipSerializer, 409: LAST_ADMINISTRATOR},
     ),
-    destroy=extend_schema(tags=ORG_TAG, responses={204: None, 409: LAST_ADMINISTRATOR}),
+    destroy=extend_schema(responses={204: None, 409: LAST_ADMINISTRATOR}),
 )
 class OrganizationMembershipViewSet(
     AuditHistoryMixin, OrganizationScopedViewSetMixin, viewsets.ModelViewSet
@@ -283,6 +273,8 @@ class OrganizationMembershipViewSet(
     The last administrator of an organization cannot be removed, deactivated or demoted
     (409 `last_administrator`).
     """
+
+    schema_tags = ORG_TAG
 
     queryset = OrganizationMembership.objects.select_related("user", "organization", "role")
     serializer_class = OrganizationMembershipSerializer

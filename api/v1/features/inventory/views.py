@@ -24,16 +24,16 @@ from .serializers import (
 )
 
 TAGS = ["inventory"]
-CRUD = ("list", "retrieve", "create", "update", "partial_update", "destroy", "history")
 NEW_PARENT_NAME_TAKEN = _("The new parent already has a location with this name.")
 
 
-@extend_schema_view(**{name: extend_schema(tags=TAGS) for name in CRUD})
 class WarehouseViewSet(AuditHistoryMixin, OrganizationScopedViewSetMixin, viewsets.ModelViewSet):
     """Warehouses of your organizations. Your role in the warehouse's organization
     decides what you may do (inventory.view/add/change/delete_warehouse). A warehouse
     that still has stock locations cannot be deleted (409), nor moved to another
     organization (400)."""
+
+    schema_tags = TAGS
 
     queryset = Warehouse.objects.select_related("organization", "address").prefetch_related("tags")
     serializer_class = WarehouseSerializer
@@ -57,7 +57,6 @@ class WarehouseViewSet(AuditHistoryMixin, OrganizationScopedViewSetMixin, viewse
     )
 
 
-@extend_schema_view(**{name: extend_schema(tags=TAGS) for name in CRUD})
 class StockLocationViewSet(
     TreeActionsMixin, AuditHistoryMixin, OrganizationScopedViewSetMixin, viewsets.ModelViewSet
 ):
@@ -66,6 +65,8 @@ class StockLocationViewSet(
     what you may do (inventory.view/add/change/delete_stocklocation); the warehouse of
     a new location must be one you may see. A location with sub-locations cannot be
     deleted (409)."""
+
+    schema_tags = TAGS
 
     queryset = StockLocation.objects.select_related("warehouse", "parent")
     serializer_class = StockLocationSerializer
@@ -149,8 +150,8 @@ WAREHOUSE_PATH_PARAMETER = OpenApiParameter(
 
 
 @extend_schema_view(
-    list=extend_schema(tags=TAGS, parameters=[WAREHOUSE_PATH_PARAMETER]),
-    create=extend_schema(tags=TAGS, parameters=[WAREHOUSE_PATH_PARAMETER]),
+    list=extend_schema(parameters=[WAREHOUSE_PATH_PARAMETER]),
+    create=extend_schema(parameters=[WAREHOUSE_PATH_PARAMETER]),
 )
 class WarehouseStockLocationViewSet(StockLocationViewSet):
     """The stock locations of one warehouse (`/warehouses/{id}/stock-locations/`): the

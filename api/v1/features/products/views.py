@@ -1,4 +1,3 @@
-from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import viewsets
 
 from audit.views import AuditHistoryMixin
@@ -13,14 +12,6 @@ from .serializers import ProductSerializer
 TAGS = ["products"]
 
 
-@extend_schema_view(
-    list=extend_schema(tags=TAGS),
-    retrieve=extend_schema(tags=TAGS),
-    create=extend_schema(tags=TAGS),
-    update=extend_schema(tags=TAGS),
-    partial_update=extend_schema(tags=TAGS),
-    destroy=extend_schema(tags=TAGS),
-)
 class ProductViewSet(
     WorkflowViewSetMixin,
     AuditHistoryMixin,
@@ -35,6 +26,7 @@ class ProductViewSet(
         "organization", "category", "base_uom"
     ).prefetch_related("tags")
     serializer_class = ProductSerializer
+    schema_tags = TAGS
     filterset_class = ProductFilter
     search_fields = ["sku", "name", "description", "category__name"]
     ordering_fields = ["name", "sku", "product_type", "status", "created_at", "updated_at"]
