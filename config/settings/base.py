@@ -339,9 +339,10 @@ TAGGIT_CASE_INSENSITIVE = True
 FILTER_MAX_DEPTH = 5  # levels of and/or/not
 FILTER_MAX_CONDITIONS = 30
 FILTER_MAX_LENGTH = 4000  # characters of the parameter
-# ...and the fields it may use: each list view declares `json_filter_fields`; an entry
-# here ("app_label.modelname": ["name", "category__slug", ...]) replaces the view's
-# list for that model (a deployment override).
+# ...and the fields it may use: each list view's `json_filter_fields` (by default the
+# model's columns its serializer shows, the organization's code and name, custom_fields
+# and tags__name); an entry here ("app_label.modelname": ["name", "category__slug",
+# ...]) replaces the view's list for that model (a deployment override).
 ALLOWED_FILTER_FIELDS = {}
 
 # --------------------------------------------------------------------------------------

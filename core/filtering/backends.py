@@ -12,9 +12,11 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.exceptions import FieldError
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import models
 from rest_framework.exceptions import ValidationError
 from rest_framework.filters import BaseFilterBackend
 
+from core import registry
 from core.inputs import describe_path, json_problem
 
 from .access import CustomFieldDefinitions, hidden_field_guard
@@ -74,14 +76,42 @@ ORGANIZATION_FILTER_FIELDS = ("organization", "organization__code", "organizatio
 
 
 def allowed_filter_fields(view, model) -> tuple[str, ...]:
-    """The field paths `view` allows in filters on `model` records."""
+    """The field paths `view` allows in filters on `model` records: the deployment's
+    ALLOWED_FILTER_FIELDS entry for the model, else the view's `json_filter_fields`,
+    else the default (`default_filter_fields`)."""
     overrides = {
         label.lower(): fields
         for label, fields in getattr(settings, "ALLOWED_FILTER_FIELDS", {}).items()
     }
     if model._meta.label_lower in overrides:
         return tuple(overrides[model._meta.label_lower])
-    return tuple(getattr(view, "json_filter_fields", None) or ())
+    declared = getattr(view, "json_filter_fields", None)
+    if declared is not None:
+        return tuple(declared)
+    return default_filter_fields(view, model)
+
+
+def default_filter_fields(view, model) -> tuple[str, ...]:
+    """What a view that declares no `json_filter_fields` allows: the model's own
+    columns its serializer shows (JSON columns aside), the organization's code and name
+    for records with an `organization`, and `custom_fields` and `tags__name` when the
+    model has them (core.registry)."""
+    serializer_class = getattr(view, "serializer_class", None)
+    shown = getattr(getattr(serializer_class, "Meta", None), "fields", ())
+    columns = {
+        field.name: field
+        for field in model._meta.concrete_fields
+        if not isinstance(field, models.JSONField)
+    }
+    names = list(columns) if shown == "__all__" else [name for name in shown if name in columns]
+    features = registry.get(model) or registry.describe(model)
+    if features.organization_path == "organization":
+        names += [name for name in ORGANIZATION_FILTER_FIELDS if name not in names]
+    if features.custom_fields:
+        names.append("custom_fields")
+    if features.taggable:
+        names.append("tags__name")
+    return tuple(names)
 
 
 def filter_limits() -> dict[str, int]:

@@ -93,3 +93,32 @@ def test_default_grants_are_checked():
         registry.describe(_model("GrantProbeRole", default_grants={"boss": ("view",)}))
     with pytest.raises(ImproperlyConfigured, match="no permission for fly"):
         registry.describe(_model("GrantProbeVerb", default_grants={"member": ("view", "fly")}))
+
+
+def test_a_view_without_filter_fields_filters_on_what_it_shows():
+    from api.v1.features.products.views import ProductViewSet
+    from core.filtering.backends import allowed_filter_fields
+    from core.filtering.paths import AllowedFields
+    from tests.testapp.views import TicketViewSet
+
+    fields = allowed_filter_fields(TicketViewSet, Ticket)
+    assert fields == (
+        "id",
+        "organization",
+        "title",
+        "state",
+        "closed_by",
+        "organization__code",
+        "organization__name",
+    )
+    AllowedFields(Ticket, fields).check()  # every default leads to a field
+
+    class UntaggedView:
+        serializer_class = ProductViewSet.serializer_class
+
+    product_fields = allowed_filter_fields(UntaggedView, Product)
+    assert {"sku", "name", "status", "custom_fields", "tags__name"} <= set(product_fields)
+    assert "attributes" not in product_fields  # a JSON column
+    AllowedFields(Product, product_fields).check()
+    # A view's own list still wins.
+    assert allowed_filter_fields(ProductViewSet, Product) == ProductViewSet.json_filter_fields
