@@ -154,7 +154,6 @@ def describe(model) -> ModelFeatures:
 
     fields = model._meta.get_fields()
     return ModelFeatures(
-        default_grants=default_grants_of(model),
         model=model,
         organization_path=organization_path_of(model),
         audited=issubclass(model, Auditable),
@@ -162,6 +161,7 @@ def describe(model) -> ModelFeatures:
         custom_fields=issubclass(model, CustomFieldsModel),
         workflow=any(isinstance(each, FSMFieldMixin) for each in fields),
         tree=issubclass(model, MPTTModel),
+        default_grants=default_grants_of(model),
     )
 
 

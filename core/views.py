@@ -7,7 +7,7 @@ from django.http import JsonResponse
 from django.utils.translation import gettext_lazy as _
 from django.views import defaults
 from django.views.decorators.csrf import csrf_exempt
-from drf_spectacular.utils import extend_schema, extend_schema_view, inline_serializer
+from drf_spectacular.utils import extend_schema, inline_serializer
 from drf_spectacular.views import SpectacularAPIView
 from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
@@ -171,17 +171,13 @@ def _tree_action(viewset, relation: str):
         plural=str(viewset.queryset.model._meta.verbose_name_plural).lower()
     )
     relatives = action(detail=True, methods=["get"])(relatives)
-    return extend_schema(
-        tags=viewset.tree_schema_tags, responses=viewset.serializer_class(many=True)
-    )(relatives)
+    return extend_schema(responses=viewset.serializer_class(many=True))(relatives)
 
 
 class TreeActionsMixin:
     """`descendants/`, `ancestors/` and `children/` of a record of an MPTT tree:
     paginated lists of its relatives the caller may see, narrowed by the list's
     filters (which apply to the relatives, not to the record of the URL)."""
-
-    tree_schema_tags: list[str] | None = None
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
@@ -201,18 +197,12 @@ class TreeActionsMixin:
         return node
 
 
-@extend_schema_view(
-    list=extend_schema(tags=["custom fields"]),
-    retrieve=extend_schema(tags=["custom fields"]),
-    create=extend_schema(tags=["custom fields"]),
-    update=extend_schema(tags=["custom fields"]),
-    partial_update=extend_schema(tags=["custom fields"]),
-    destroy=extend_schema(tags=["custom fields"]),
-)
 class CustomFieldDefinitionViewSet(viewsets.ModelViewSet):
     """The keys the `custom_fields` of each model may hold, with their type, whether
     they are required, their choices and bounds; globally or for one organization.
     Platform configuration: needs the global (staff) permissions on definitions."""
+
+    schema_tags = ["custom fields"]
 
     queryset = CustomFieldDefinition.objects.select_related("content_type", "organization")
     serializer_class = CustomFieldDefinitionSerializer

@@ -58,12 +58,11 @@ class ReferenceDataViewSet(CachedReadMixin, viewsets.ReadOnlyModelViewSet):
     permission_classes = [permissions.AllowAny]
 
 
-@extend_schema_view(
-    list=extend_schema(tags=["reference data"], parameters=[ACTIVE_BY_DEFAULT]),
-    retrieve=extend_schema(tags=["reference data"]),
-)
+@extend_schema_view(list=extend_schema(parameters=[ACTIVE_BY_DEFAULT]))
 class CurrencyViewSet(ActiveByDefaultMixin, ReferenceDataViewSet):
     """ISO 4217 currencies, by code (`/currencies/EUR/`)."""
+
+    schema_tags = ["reference data"]
 
     queryset = Currency.objects.all()
     serializer_class = CurrencySerializer
@@ -81,12 +80,10 @@ class CurrencyViewSet(ActiveByDefaultMixin, ReferenceDataViewSet):
     ordering_fields = ["code", "name", "numeric_code", "decimal_places"]
 
 
-@extend_schema_view(
-    list=extend_schema(tags=["reference data"]),
-    retrieve=extend_schema(tags=["reference data"]),
-)
 class StatusViewSet(ReferenceDataViewSet):
     """Status values, by slug (`/statuses/active/`)."""
+
+    schema_tags = ["reference data"]
 
     queryset = Status.objects.all()
     serializer_class = StatusSerializer
@@ -96,12 +93,11 @@ class StatusViewSet(ReferenceDataViewSet):
     ordering_fields = ["category", "name", "slug"]
 
 
-@extend_schema_view(
-    list=extend_schema(tags=["reference data"], parameters=[ACTIVE_BY_DEFAULT]),
-    retrieve=extend_schema(tags=["reference data"]),
-)
+@extend_schema_view(list=extend_schema(parameters=[ACTIVE_BY_DEFAULT]))
 class UnitOfMeasureViewSet(ActiveByDefaultMixin, ReferenceDataViewSet):
     """Units of measure, by code (`/uoms/KG/`)."""
+
+    schema_tags = ["reference data"]
 
     queryset = UnitOfMeasure.objects.all()
     serializer_class = UnitOfMeasureSerializer
@@ -111,12 +107,11 @@ class UnitOfMeasureViewSet(ActiveByDefaultMixin, ReferenceDataViewSet):
     ordering_fields = ["uom_type", "name", "code"]
 
 
-@extend_schema_view(
-    list=extend_schema(tags=["taxes"], parameters=[ACTIVE_BY_DEFAULT]),
-    retrieve=extend_schema(tags=["taxes"]),
-)
+@extend_schema_view(list=extend_schema(parameters=[ACTIVE_BY_DEFAULT]))
 class TaxJurisdictionViewSet(ActiveByDefaultMixin, ReferenceDataViewSet):
     """Tax jurisdictions (countries, their states and provinces), by code (`/US-CA/`)."""
+
+    schema_tags = ["taxes"]
 
     queryset = TaxJurisdiction.objects.all()
     serializer_class = TaxJurisdictionSerializer
@@ -135,12 +130,11 @@ class TaxJurisdictionViewSet(ActiveByDefaultMixin, ReferenceDataViewSet):
     ordering_fields = ["code", "name", "jurisdiction_type"]
 
 
-@extend_schema_view(
-    list=extend_schema(tags=["taxes"], parameters=[ACTIVE_BY_DEFAULT]),
-    retrieve=extend_schema(tags=["taxes"]),
-)
+@extend_schema_view(list=extend_schema(parameters=[ACTIVE_BY_DEFAULT]))
 class TaxCategoryViewSet(ActiveByDefaultMixin, ReferenceDataViewSet):
     """Tax categories (standard, reduced, zero, exempt, ...), by code."""
+
+    schema_tags = ["taxes"]
 
     queryset = TaxCategory.objects.all()
     serializer_class = TaxCategorySerializer
@@ -150,12 +144,11 @@ class TaxCategoryViewSet(ActiveByDefaultMixin, ReferenceDataViewSet):
     ordering_fields = ["code", "name"]
 
 
-@extend_schema_view(
-    list=extend_schema(tags=["taxes"], parameters=[ACTIVE_BY_DEFAULT]),
-    retrieve=extend_schema(tags=["taxes"]),
-)
+@extend_schema_view(list=extend_schema(parameters=[ACTIVE_BY_DEFAULT]))
 class TaxRateViewSet(ActiveByDefaultMixin, ReferenceDataViewSet):
     """Tax rates; `?valid_on=YYYY-MM-DD` keeps those valid on that date."""
+
+    schema_tags = ["taxes"]
 
     queryset = TaxRate.objects.all()
     serializer_class = TaxRateSerializer
@@ -180,14 +173,7 @@ class TaxRateViewSet(ActiveByDefaultMixin, ReferenceDataViewSet):
     ordering_fields = ["jurisdiction", "priority", "rate", "valid_from", "valid_to", "name"]
 
 
-@extend_schema_view(
-    list=extend_schema(tags=["categories"], parameters=[ACTIVE_BY_DEFAULT]),
-    retrieve=extend_schema(tags=["categories"]),
-    create=extend_schema(tags=["categories"]),
-    update=extend_schema(tags=["categories"]),
-    partial_update=extend_schema(tags=["categories"]),
-    destroy=extend_schema(tags=["categories"]),
-)
+@extend_schema_view(list=extend_schema(parameters=[ACTIVE_BY_DEFAULT]))
 class CategoryViewSet(AuditHistoryMixin, ActiveByDefaultMixin, viewsets.ModelViewSet):
     """Hierarchical categories by slug; `tree/<category_type>/` returns a whole tree.
 
@@ -195,6 +181,8 @@ class CategoryViewSet(AuditHistoryMixin, ActiveByDefaultMixin, viewsets.ModelVie
     need the global permissions on categories (platform staff). Deleting a category
     deletes its subcategories.
     """
+
+    schema_tags = ["categories"]
 
     queryset = Category.objects.select_related("parent")
     serializer_class = CategorySerializer

@@ -102,7 +102,6 @@ class OrganizationViewSet(
         "organization_type", "currency", "primary_contact", "primary_address", "parent"
     ).prefetch_related("tags")
     serializer_class = OrganizationSerializer
-    tree_schema_tags = ORG_TAG
     permission_classes = [OrganizationPermission]
     permission_verbs = {
         "descendants": "view",

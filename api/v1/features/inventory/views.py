@@ -70,7 +70,6 @@ class StockLocationViewSet(
 
     queryset = StockLocation.objects.select_related("warehouse", "parent")
     serializer_class = StockLocationSerializer
-    tree_schema_tags = TAGS
     filterset_class = StockLocationFilter
     search_fields = ["name", "barcode", "warehouse__code", "warehouse__name"]
     ordering_fields = [
