@@ -3,23 +3,22 @@
 Administrators declare, per model and optionally per organization, which keys a
 model's `custom_fields` may hold (CustomFieldDefinition: type, required, choices,
 bounds). `validate_custom_fields` is the single validation point: serializers call it
-through CustomFieldsSerializerMixin, models through `CustomFieldsModel.clean()` (so
-the Admin validates too). A model without any definition accepts any JSON object;
-once it has definitions (global, or for the record's organization), unknown keys,
-wrong types and missing required keys are refused, each error naming its key.
+through core.serializers.CustomFieldsSerializerMixin, models through
+core.models.CustomFieldsModel.clean() (so the Admin validates too). A model without
+any definition accepts any JSON object; once it has definitions (global, or for the
+record's organization), unknown keys, wrong types and missing required keys are
+refused, each error naming its key.
 """
 
 import datetime
 from decimal import Decimal, InvalidOperation
 
+from django.apps import apps
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
-from rest_framework import serializers
-
-from .fields import JSONField
 
 
 class CustomFieldType(models.TextChoices):
@@ -34,7 +33,7 @@ class CustomFieldType(models.TextChoices):
 def definitions_for(model, organization=None):
     """Active definitions that apply to `model` records of `organization`: the global
     ones, overridden key by key by the organization's own."""
-    from .models import CustomFieldDefinition
+    CustomFieldDefinition = apps.get_model("core", "CustomFieldDefinition")
 
     scope = Q(organization__isnull=True)
     if organization is not None:
@@ -151,66 +150,9 @@ def _check_bounds(definition, number: Decimal) -> None:
         raise ValidationError(_("At most %(max)s.") % {"max": plain_number(definition.max_value)})
 
 
-class CustomFieldsModel(models.Model):
-    """Adds `custom_fields` (a JSON object, validated by validate_custom_fields)."""
-
-    custom_fields = JSONField(
-        _("Custom Fields"),
-        default=dict,
-        blank=True,
-        help_text=_("Additional fields defined per model and organization."),
-    )
-
-    class Meta:
-        abstract = True
-
-    def clean(self):
-        super().clean()
-        try:
-            self.custom_fields = validate_custom_fields(
-                self.custom_fields, model=type(self), organization=self.custom_fields_organization()
-            )
-        except ValidationError as exc:
-            raise ValidationError({"custom_fields": _messages(exc)}) from exc
-
-    def custom_fields_organization(self):
-        """The organization whose definitions apply to this record."""
-        return getattr(self, "organization", None)
-
-
-def _messages(exc: ValidationError) -> list[str]:
+def error_messages(exc: ValidationError) -> list[str]:
     if hasattr(exc, "error_dict"):
         return [
             f"{key}: {message}" for key, errors in exc.message_dict.items() for message in errors
         ]
     return exc.messages
-
-
-class CustomFieldsSerializerMixin:
-    """Validates `custom_fields` of a ModelSerializer against the definitions of its
-    model and of the record's organization (the payload's, or the instance's)."""
-
-    def validate(self, attrs):
-        attrs = super().validate(attrs)
-        sent = "custom_fields" in attrs
-        # A new record that leaves custom_fields out still needs its required keys.
-        creating = self.root.instance is None and not getattr(self.root, "partial", False)
-        if not sent and not (creating and "custom_fields" in self.fields):
-            return attrs
-        try:
-            cleaned = validate_custom_fields(
-                attrs["custom_fields"] if sent else {},
-                model=self.Meta.model,
-                organization=self.get_custom_fields_organization(attrs),
-            )
-        except ValidationError as exc:
-            detail = exc.message_dict if hasattr(exc, "error_dict") else exc.messages
-            raise serializers.ValidationError({"custom_fields": detail}) from exc
-        if sent:
-            attrs["custom_fields"] = cleaned
-        return attrs
-
-    def get_custom_fields_organization(self, attrs):
-        if "organization" in attrs:
-            return attrs["organization"]
-        return getattr(self.instance, "organization", None)

@@ -10,7 +10,12 @@ from django.db import models, router, transaction
 from django.utils.translation import gettext_lazy as _
 from mptt.models import MPTTModel
 
-from .custom_fields import CustomFieldsModel, CustomFieldType, clean_typed_value
+from .custom_fields import (
+    CustomFieldType,
+    clean_typed_value,
+    error_messages,
+    validate_custom_fields,
+)
 from .fields import JSONField
 
 
@@ -88,6 +93,33 @@ class Auditable(models.Model):
             if update_fields:
                 kwargs["update_fields"] = {*update_fields, "updated_by"}
         super().save(*args, **kwargs)
+
+
+class CustomFieldsModel(models.Model):
+    """Adds `custom_fields` (a JSON object, validated by validate_custom_fields)."""
+
+    custom_fields = JSONField(
+        _("Custom Fields"),
+        default=dict,
+        blank=True,
+        help_text=_("Additional fields defined per model and organization."),
+    )
+
+    class Meta:
+        abstract = True
+
+    def clean(self):
+        super().clean()
+        try:
+            self.custom_fields = validate_custom_fields(
+                self.custom_fields, model=type(self), organization=self.custom_fields_organization()
+            )
+        except ValidationError as exc:
+            raise ValidationError({"custom_fields": error_messages(exc)}) from exc
+
+    def custom_fields_organization(self):
+        """The organization whose definitions apply to this record."""
+        return getattr(self, "organization", None)
 
 
 class BaseModel(Timestamped, Auditable, CustomFieldsModel):

@@ -177,6 +177,11 @@ def get(model) -> ModelFeatures | None:
     return _registry.get(model) or _registry.get(model._meta.concrete_model)
 
 
+def features(model) -> ModelFeatures:
+    """The features of a model, registered or not (then derived on the spot)."""
+    return get(model) or describe(model._meta.concrete_model)
+
+
 def organization_path(model) -> str | None:
     """The organization path of a model: registered or not, read the same way."""
     features = get(model)

@@ -1,37 +1,16 @@
+"""Serializer building blocks of the platform that need nothing but core: tags,
+unique rules checked twice, plain decimals, custom fields. The scoped base serializer
+that combines them with the organization and field rules is api.base.serializers."""
+
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import IntegrityError, models, transaction
+from django.db import IntegrityError, transaction
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from taggit.serializers import TagListSerializerField
 
-from rbac.access import member_organization_ids
-from rbac.serializers import ContentTypeField
-
-from .custom_fields import plain_number
-from .models import CustomFieldDefinition
-from .registry import organization_model
-from .utils import exists_besides
-
-
-@extend_schema_field(OpenApiTypes.INT)
-class MemberOrganizationField(serializers.PrimaryKeyRelatedField):
-    """An organization the caller is an active member of (any, for superusers).
-
-    Other organizations are reported exactly like ids that do not exist: a payload
-    cannot be used to learn whether another tenant's organization exists.
-    """
-
-    def get_queryset(self):
-        request = self.context.get("request")
-        organizations = member_organization_ids(request.user) if request else []
-        if organizations is None:
-            return organization_model().objects.all()
-        return organization_model().objects.filter(pk__in=organizations)
-
+from .custom_fields import plain_number, validate_custom_fields
 
 MAX_TAGS = 50
 
@@ -105,21 +84,6 @@ class UniqueGuardMixin:
             raise
 
 
-class OrganizationScopedSerializerMixin(serializers.Serializer):
-    """The `organization` of a scoped record: required on create, one of the caller's
-    organizations (the view checks the role's permissions there)."""
-
-    organization = MemberOrganizationField(
-        help_text=_("Id of the organization the record belongs to."),
-    )
-
-    def get_fields(self):
-        fields = super().get_fields()
-        if self.instance is not None and "organization" in fields:
-            fields["organization"].required = False
-        return fields
-
-
 class PlainDecimalField(serializers.DecimalField):
     """A decimal read back as written ("10", "0.5"), not padded to the column's
     decimal places ("10.000000")."""
@@ -130,72 +94,48 @@ class PlainDecimalField(serializers.DecimalField):
         return plain_number(Decimal(value))
 
 
-class CustomFieldDefinitionSerializer(serializers.ModelSerializer):
-    serializer_field_mapping = {
-        **serializers.ModelSerializer.serializer_field_mapping,
-        models.DecimalField: PlainDecimalField,
-    }
-
-    model = ContentTypeField(source="content_type", help_text='The model, e.g. "contact.contact".')
-    organization = serializers.PrimaryKeyRelatedField(
-        queryset=organization_model().objects.all(),
-        required=False,
-        allow_null=True,
-        help_text="Id of the organization it applies to; empty for every organization.",
-    )
-
-    class Meta:
-        model = CustomFieldDefinition
-        fields = [
-            "id",
-            "model",
-            "organization",
-            "key",
-            "label",
-            "help_text",
-            "field_type",
-            "required",
-            "choices",
-            "min_value",
-            "max_value",
-            "max_length",
-            "is_active",
-            "created_at",
-            "updated_at",
-        ]
-        read_only_fields = ["id", "created_at", "updated_at"]
-        validators = []  # uniqueness checked in validate(), NULL organization included
+class CustomFieldsSerializerMixin:
+    """Validates `custom_fields` of a ModelSerializer against the definitions of its
+    model and of the record's organization (the payload's, or the instance's)."""
 
     def validate(self, attrs):
         attrs = super().validate(attrs)
-        values = {
-            name: getattr(self.instance, name)
-            for name in (
-                "content_type",
-                "organization",
-                "key",
-                "field_type",
-                "required",
-                "choices",
-                "min_value",
-                "max_value",
-                "max_length",
-            )
-            if self.instance is not None
-        }
-        values.update(attrs)
-        candidate = CustomFieldDefinition(**values)
+        sent = "custom_fields" in attrs
+        # A new record that leaves custom_fields out still needs its required keys.
+        creating = self.root.instance is None and not getattr(self.root, "partial", False)
+        if not sent and not (creating and "custom_fields" in self.fields):
+            return attrs
         try:
-            candidate.clean()
-        except DjangoValidationError as exc:
-            raise serializers.ValidationError(exc.message_dict) from exc
-        duplicates = CustomFieldDefinition.objects.filter(
-            content_type=candidate.content_type,
-            organization=candidate.organization,
-            key=candidate.key,
-        )
-        if exists_besides(duplicates, self.instance):
-            raise serializers.ValidationError(
-                {"key": [_("This key is already defined for this model and organization.")]}
+            cleaned = validate_custom_fields(
+                attrs["custom_fields"] if sent else {},
+                model=self.Meta.model,
+                organization=self.get_custom_fields_organization(attrs),
             )
+        except DjangoValidationError as exc:
+            detail = exc.message_dict if hasattr(exc, "error_dict") else exc.messages
+            raise serializers.ValidationError({"custom_fields": detail}) from exc
+        if sent:
+            attrs["custom_fields"] = cleaned
         return attrs
+
+    def get_custom_fields_organization(self, attrs):
+        if "organization" in attrs:
+            return attrs["organization"]
+        return getattr(self.instance, "organization", None)
+
+
+def missing_fields(serializer, data) -> dict:
+    """Errors for the required fields of `serializer` (nested serializers included)
+    that the validated `data` lacks: what a partial (PATCH) validation lets through
+    when a nested object is created, not updated."""
+    missing = {}
+    for name, field in serializer.fields.items():
+        if field.read_only or not field.required:
+            continue
+        if field.source not in data:
+            missing[name] = [field.error_messages["required"]]
+        elif isinstance(field, serializers.Serializer):
+            nested = missing_fields(field, data[field.source])
+            if nested:
+                missing[name] = nested
+    return missing

@@ -1,31 +1,11 @@
-"""The tags in use, as the caller may see them: `GET /api/v1/tags/`.
-
-Tags themselves are shared by every organization (django-taggit's Tag), so a tag is
-listed only when it is on a record the caller may view, and its count is the number
-of such records: a tag used only in another organization is never revealed. The
-taggable models are found by their TaggableManager; each is visible as its viewset
-would show it (the caller's organizations where their role may view the model).
-"""
+"""Tags (django-taggit) on the platform's records: which models are taggable, and tag
+slugs that can always be addressed. The tags endpoint is api.base.tags."""
 
 import hashlib
 
-from django.contrib.contenttypes.models import ContentType
-from django.db.models import Count, Q
 from django.db.models.signals import pre_save
 from django.dispatch import receiver
-from django.utils.translation import gettext_lazy as _
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import (
-    OpenApiParameter,
-    extend_schema,
-    extend_schema_field,
-    extend_schema_view,
-)
-from rest_framework import serializers, viewsets
-from rest_framework.exceptions import ValidationError
-from taggit.models import Tag, TaggedItem
-
-from rbac.access import visible_to
+from taggit.models import Tag
 
 from .registry import models_with
 
@@ -35,36 +15,6 @@ def taggable_models() -> dict[str, type]:
     return {model._meta.label_lower: model for model in models_with("taggable")}
 
 
-def visible_items(user, models) -> Q | None:
-    """The condition on TaggedItem rows of the records of `models` that `user` may view
-    (None: none at all)."""
-    condition = None
-    for model in models:
-        records = visible_to(model, user)
-        if records.query.is_empty():
-            continue  # none of them (shared data: superusers only)
-        part = Q(
-            content_type=ContentType.objects.get_for_model(model),
-            object_id__in=records.values("pk"),
-        )
-        condition = part if condition is None else condition | part
-    return condition
-
-
-def visible_tags(user, models=None):
-    """Tags on records `user` may view, each with `count`: how many such records."""
-    condition = visible_items(user, (models or taggable_models()).values())
-    if condition is None:
-        return Tag.objects.none()
-    items = TaggedItem.objects.filter(condition)
-    # Filtered before the annotation: only the visible taggings are counted.
-    return (
-        Tag.objects.filter(taggit_taggeditem_items__in=items)
-        .annotate(count=Count("taggit_taggeditem_items"))
-        .order_by("name")
-    )
-
-
 @receiver(pre_save, sender=Tag)
 def _addressable_slug(sender, instance, **kwargs):
     """A name that slugifies to nothing ("!!!") gets a slug of its own, derived from the
@@ -72,73 +22,3 @@ def _addressable_slug(sender, instance, **kwargs):
     if not instance.slug:
         digest = hashlib.sha256(instance.name.encode("utf-8", "surrogatepass")).hexdigest()
         instance.slug = f"tag-{digest[:12]}"
-
-
-@extend_schema_field({"type": "string", "pattern": r"^[^\s/]+$"})
-class TagSlugField(serializers.CharField):
-    """A tag's slug: it keeps the letters of any script ("café", "日本"), as names do.
-    (JSON Schema patterns are ECMA regular expressions, whose \\w is ASCII only.)"""
-
-
-class TagSerializer(serializers.ModelSerializer):
-    slug = TagSlugField(read_only=True, help_text="Letters of any script, digits, _ and -.")
-    count = serializers.IntegerField(
-        read_only=True, help_text="Records carrying the tag that you may view."
-    )
-
-    class Meta:
-        model = Tag
-        fields = ["name", "slug", "count"]
-        read_only_fields = fields
-
-
-MODEL_PARAMETER = OpenApiParameter(
-    "model",
-    OpenApiTypes.STR,
-    description='Only the tags of one kind of record: "products.product", or "product".',
-)
-
-
-@extend_schema_view(
-    list=extend_schema(tags=["tags"], parameters=[MODEL_PARAMETER]),
-    retrieve=extend_schema(tags=["tags"], parameters=[MODEL_PARAMETER]),
-)
-class TagViewSet(viewsets.ReadOnlyModelViewSet):
-    """The tags used on records you may view (organizations, contacts, products,
-    warehouses, ...), with how many of those records carry each. Tags are created by
-    tagging a record: send `tags` (a list of names) with it."""
-
-    serializer_class = TagSerializer
-    lookup_field = "slug"
-    search_fields = ["name"]
-    ordering_fields = ["name", "count"]
-    json_filter_fields = ("name", "slug")
-    queryset = Tag.objects.none()  # the real one is per caller (get_queryset)
-
-    def get_queryset(self):
-        if getattr(self, "swagger_fake_view", False):
-            return Tag.objects.none()
-        models = taggable_models()
-        wanted = self.request.query_params.get("model")
-        if wanted:
-            models = {wanted: self._taggable_model(models, wanted)}
-        return visible_tags(self.request.user, models)
-
-    @staticmethod
-    def _taggable_model(models: dict[str, type], wanted: str) -> type:
-        """The model named "app_label.model", or by its model name alone ("product")
-        when no other taggable model has that name."""
-        wanted = wanted.strip().lower()
-        if wanted in models:
-            return models[wanted]
-        same_name = [model for model in models.values() if model._meta.model_name == wanted]
-        if len(same_name) == 1:
-            return same_name[0]
-        raise ValidationError(
-            {
-                "model": [
-                    _("Not a taggable model: %(model)s. Choose from: %(models)s.")
-                    % {"model": wanted, "models": ", ".join(sorted(models))}
-                ]
-            }
-        )

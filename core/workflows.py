@@ -1,5 +1,6 @@
 """Workflows: state machines on model fields (django-fsm-2), run the same way from the
-API, the Admin and code.
+API, the Admin and code. This is the engine; the API of a workflow (one action per
+transition) is api.base.workflows.
 
 A model gets a workflow with a state field and decorated methods:
 
@@ -9,12 +10,12 @@ A model gets a workflow with a state field and decorated methods:
         @transition(
             field=status, source="draft", target="sent",
             conditions=[has_lines],                       # @condition("...") functions
-            permission=org_permission("billing.send_invoice"),
+            permission=org_permission("billing.send_invoice"),  # rbac.access
         )
         def send(self, reason=""):
             ...
 
-and its viewset gets the API with one line, `WorkflowViewSetMixin` in its bases:
+and its viewset (api.base.views.ScopedModelViewSet) gets the API:
 `POST {id}/send/` for each transition (`reset_to_draft` -> `reset-to-draft/`) and
 `GET {id}/available-transitions/`. `run_transition()` is what both the API and the
 Admin call: permission, then state, then conditions, then the transition and the save
@@ -27,13 +28,7 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransition, FSMFieldMixin
-from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
-from rest_framework import serializers
-from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
-from rest_framework.response import Response
-
-from rbac.access import has_perm_in_org
 
 from .exceptions import Conflict
 
@@ -49,17 +44,6 @@ def condition(message):
         return function
 
     return decorate
-
-
-def org_permission(perm: str):
-    """A transition permission held through the user's role in the record's
-    organization (rbac.has_perm_in_org), as every permission on organization data."""
-
-    def check(instance, user) -> bool:
-        return has_perm_in_org(user, perm, instance.organization_id)
-
-    check.perm = perm
-    return check
 
 
 # ---------------------------------------------------------------------------------------
@@ -165,14 +149,14 @@ def run_transition(instance, name: str, *, user=None, reason: str = ""):
     if not may_run(instance, name, user):
         raise PermissionDenied(
             _("You may not %(transition)s this %(model)s.")
-            % {"transition": _label(name).lower(), "model": instance._meta.verbose_name}
+            % {"transition": transition_label(name).lower(), "model": instance._meta.verbose_name}
         )
     state = field.get_state(instance)
     if _current_transition(instance, meta) is None:
         raise TransitionNotAllowed(
             _("Cannot %(transition)s a %(model)s whose %(field)s is %(state)s.")
             % {
-                "transition": _label(name).lower(),
+                "transition": transition_label(name).lower(),
                 "model": instance._meta.verbose_name,
                 "field": field.verbose_name.lower(),
                 "state": repr(state),
@@ -204,7 +188,7 @@ def run_transition(instance, name: str, *, user=None, reason: str = ""):
     return instance
 
 
-def _label(name: str) -> str:
+def transition_label(name: str) -> str:
     return name.replace("_", " ").capitalize()
 
 
@@ -212,142 +196,6 @@ def describe(transition) -> dict:
     return {
         "name": transition.name,
         "action": transition.name.replace("_", "-"),
-        "label": str(transition.custom.get("label") or _label(transition.name)),
+        "label": str(transition.custom.get("label") or transition_label(transition.name)),
         "target": transition.target,
     }
-
-
-# ---------------------------------------------------------------------------------------
-# Over the API
-# ---------------------------------------------------------------------------------------
-class TransitionReasonSerializer(serializers.Serializer):
-    reason = serializers.CharField(
-        required=False,
-        allow_blank=True,
-        max_length=REASON_MAX_LENGTH,
-        help_text="Why; kept in the audit log with the transition.",
-    )
-
-
-class TransitionSerializer(serializers.Serializer):
-    name = serializers.CharField(help_text="The transition, e.g. reset_to_draft.")
-    action = serializers.CharField(help_text="Its URL path, e.g. reset-to-draft.")
-    label = serializers.CharField()
-    target = serializers.CharField(help_text="The state it leads to.")
-
-
-class AvailableTransitionsSerializer(serializers.Serializer):
-    state = serializers.CharField(help_text="The current state.")
-    available_transitions = serializers.ListField(
-        child=serializers.CharField(), help_text="Names of the transitions you may run now."
-    )
-    transitions = TransitionSerializer(many=True)
-
-
-REFUSAL_CODES = [
-    ("transition_not_allowed", "transition_not_allowed"),
-    ("transition_condition_failed", "transition_condition_failed"),
-    ("concurrent_transition", "concurrent_transition"),
-]
-REFUSALS = {
-    403: OpenApiResponse(description="Your role does not allow this transition."),
-    404: OpenApiResponse(description="No such record in your organizations."),
-    409: OpenApiResponse(
-        response=inline_serializer(
-            "TransitionRefused",
-            {
-                "detail": serializers.CharField(),
-                "code": serializers.ChoiceField(choices=REFUSAL_CODES),
-                "conditions": serializers.ListField(child=serializers.DictField(), required=False),
-            },
-        ),
-        description="Not possible from the current state, or a condition is not met.",
-    ),
-}
-
-
-def _transition_action(viewset, name: str):
-    def run(self, request, *args, **kwargs):
-        instance = self.get_object()
-        body = TransitionReasonSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        run_transition(
-            instance, name, user=request.user, reason=body.validated_data.get("reason", "")
-        )
-        return Response(self.get_serializer(instance).data)
-
-    method = getattr(viewset.queryset.model, name)
-    run.__name__ = name
-    run.__doc__ = inspect.getdoc(method) or _label(name)
-    url = name.replace("_", "-")
-    run = action(detail=True, methods=["post"], url_path=url, url_name=url)(run)
-    return extend_schema(
-        request=TransitionReasonSerializer,
-        responses={200: viewset.serializer_class, **REFUSALS},
-        summary=f"Transition: {name}",
-    )(run)
-
-
-class WorkflowViewSetMixin:
-    """Gives a ModelViewSet the workflow of its model: one POST action per transition
-    and `available-transitions/`. Seeing the record (view permission in its
-    organization) is enough to ask; running a transition needs its own permission."""
-
-    def __init_subclass__(cls, **kwargs):
-        super().__init_subclass__(**kwargs)
-        queryset = getattr(cls, "queryset", None)
-        if queryset is None:
-            return
-        verbs = dict(getattr(cls, "permission_verbs", {}))
-        verbs["available_transitions"] = "view"
-        for name in transition_names(queryset.model):
-            if name not in cls.__dict__:
-                setattr(cls, name, _transition_action(cls, name))
-            verbs[name] = "view"
-        cls.permission_verbs = verbs
-
-    @extend_schema(responses={200: AvailableTransitionsSerializer, 404: REFUSALS[404]})
-    @action(detail=True, methods=["get"], url_path="available-transitions")
-    def available_transitions(self, request, *args, **kwargs):
-        """The transitions you may run on this record now: possible from its state, with
-        their conditions met, and allowed to your role."""
-        instance = self.get_object()
-        transitions = available_transitions(instance, request.user)
-        field = state_fields(type(instance))[0]
-        return Response(
-            {
-                "state": field.get_state(instance),
-                "available_transitions": [transition.name for transition in transitions],
-                "transitions": [describe(transition) for transition in transitions],
-            }
-        )
-
-
-class WorkflowSerializerMixin(serializers.ModelSerializer):
-    """State fields are written by transitions only: a create or update that would set
-    one to another value is a 400 that names the transitions to use."""
-
-    def validate(self, attrs):
-        attrs = super().validate(attrs)
-        data = self.initial_data if isinstance(self.initial_data, dict) else {}
-        model = self.Meta.model
-        for field in state_fields(model):
-            if field.name not in data:
-                continue
-            current = field.get_state(self.instance) if self.instance else field.get_default()
-            if data[field.name] != current:
-                raise serializers.ValidationError(
-                    {
-                        field.name: [
-                            _(
-                                "The %(field)s changes only through the workflow's "
-                                "transitions: %(names)s."
-                            )
-                            % {
-                                "field": field.verbose_name.lower(),
-                                "names": ", ".join(transition_names(model)),
-                            }
-                        ]
-                    }
-                )
-        return attrs

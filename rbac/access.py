@@ -77,6 +77,18 @@ def has_perm_in_org(user, perm: str, organization) -> bool:
     return perm in _access(user).permissions.get(_organization_id(organization), ())
 
 
+def org_permission(perm: str):
+    """A workflow transition's permission (django-fsm `permission=`), held through the
+    user's role in the record's organization (has_perm_in_org), as every permission on
+    organization data."""
+
+    def check(instance, user) -> bool:
+        return has_perm_in_org(user, perm, instance.organization_id)
+
+    check.perm = perm
+    return check
+
+
 def organizations_with_perm(user, perm: str) -> list[int] | None:
     """Ids of the organizations where the user holds `perm`; None means all (superuser)."""
     if _is_superuser(user):

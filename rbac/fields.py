@@ -1,10 +1,13 @@
 """Field-level permissions: which fields a role may not read or not write."""
 
 from django.contrib.contenttypes.models import ContentType
+from django.db.models import Q
 from django.utils.translation import gettext_lazy
 from rest_framework.exceptions import PermissionDenied
 
-from .access import member_role_ids, role_in_org
+from core.registry import organization_path
+
+from .access import member_organization_ids, member_role_ids, role_in_org
 
 _CACHE_ATTR = "_rbac_field_rules"
 
@@ -72,8 +75,14 @@ class FieldPermissionSerializerMixin:
     does, is allowed).
 
     Subclasses may override `get_record_organization(instance)` and
-    `get_target_organization(attrs)`.
+    `get_target_organization(attrs)`. The filters of a view using it (`?filter=`,
+    `search=`, `ordering=`, django-filter) ask `filter_guard` which conditions to keep
+    off the records where a field is hidden.
     """
+
+    @staticmethod
+    def filter_guard(request, view):
+        return hidden_field_guard(request, view)
 
     def get_record_organization(self, instance):
         return getattr(instance, "organization_id", None)
@@ -118,3 +127,43 @@ class FieldPermissionSerializerMixin:
         if forbidden:
             raise fields_denied(forbidden)
         return attrs
+
+
+def hidden_field_guard(request, view):
+    """The guard of `view`'s filters (see core.filtering.access.hidden_field_guard): a
+    condition on a field the caller's role may not read in some of their organizations
+    is kept off those organizations' records. None when nothing is hidden."""
+    model = view.get_serializer_class().Meta.model
+    lookup = organization_path(model)
+    if lookup is None:  # shared data: field rules are per organization
+        return None
+    organizations = member_organization_ids(request.user)
+    if not organizations:  # None: a superuser, who sees every field
+        return None
+    hidden = {}
+    for organization in organizations:
+        names = field_restrictions(request, model, organization)[0]
+        if names:
+            hidden[organization] = names
+    if not hidden:
+        return None
+    fields = view.get_serializer().fields
+
+    def path_of(name):
+        # A serializer field reads its `source` ("user.username" for "username").
+        field = fields.get(name)
+        if field is None or field.source == "*":
+            return name
+        return field.source.replace(".", "__")
+
+    hidden_paths = {org: {path_of(name) for name in names} for org, names in hidden.items()}
+
+    def guard(path: str) -> Q | None:
+        concerned = [
+            org
+            for org, paths in hidden_paths.items()
+            if any(path == hidden or path.startswith(f"{hidden}__") for hidden in paths)
+        ]
+        return ~Q(**{f"{lookup}__in": concerned}) if concerned else None
+
+    return guard

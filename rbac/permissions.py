@@ -46,7 +46,7 @@ class HasModelPermissionInOrg(BasePermission):
 
     Views provide `get_permission_model()` and `get_object_organization(obj)`. Lists
     are filtered to the organizations where the caller may view (see
-    core.views.OrganizationScopedViewSetMixin); a create needs the add permission in
+    api.base.views.OrganizationScopedViewSetMixin); a create needs the add permission in
     at least one organization here, and in the target organization when saved.
     """
 

@@ -1,12 +1,18 @@
 """Every operation of the API, as the OpenAPI schema lists it, with its path filled in
 with a real record: the walker the whole-API sweeps share."""
 
+import importlib
+import importlib.util
 import re
 from dataclasses import dataclass, field
 from functools import cache
 
+import factory
+from django.apps import apps
 from django.urls import URLPattern, URLResolver, get_resolver, resolve
 from drf_spectacular.generators import SchemaGenerator
+
+from core import registry
 
 _PARAMETER = re.compile(r"{([^}]+)}")
 
@@ -122,3 +128,46 @@ def model_of(view_class):
         return queryset.model
     serializer = getattr(view_class, "serializer_class", None)
     return getattr(getattr(serializer, "Meta", None), "model", None)
+
+
+def _module(name: str):
+    """The module `name`, or None when it (or its package) does not exist."""
+    try:
+        found = importlib.util.find_spec(name)
+    except ModuleNotFoundError:
+        return None
+    return importlib.import_module(name) if found else None
+
+
+@cache
+def factories() -> dict[type, type]:
+    """{model: factory_boy factory} from every installed app's `tests/factories.py`
+    (or `factories.py`): the first factory declared for each model."""
+    found = {}
+    for config in apps.get_app_configs():
+        for name in (f"{config.name}.tests.factories", f"{config.name}.factories"):
+            module = _module(name)
+            for value in vars(module).values() if module else ():
+                if (
+                    isinstance(value, type)
+                    and issubclass(value, factory.django.DjangoModelFactory)
+                    and getattr(value._meta, "model", None) is not None
+                ):
+                    found.setdefault(value._meta.model, value)
+    return found
+
+
+def seed_scoped_records(organization) -> list[type]:
+    """One record in `organization` of every registered model scoped by a foreign key
+    `organization` that has none yet, made by its factory: so that a sweep reaches
+    the endpoints of models added later without being told about them. Returns the
+    models seeded."""
+    seeded = []
+    for model in registry.models_with("scoped"):
+        if registry.organization_path(model) != "organization" or model._default_manager.exists():
+            continue
+        make = factories().get(model)
+        if make is not None:
+            make(organization=organization)
+            seeded.append(model)
+    return seeded

@@ -34,6 +34,7 @@ from django.utils import timezone
 from factory.django import DjangoModelFactory
 from taggit.managers import TaggableManager
 
+from api.base.admin import OrganizationScopedAdminMixin
 from api.v1.base_models.contact.models import Contact, ContactEmailAddress
 from api.v1.base_models.contact.tests.factories import ContactEmailAddressFactory
 from api.v1.base_models.organization.models import Organization, OrganizationMembership
@@ -43,7 +44,6 @@ from api.v1.base_models.organization.tests.factories import (
     RoleFactory,
 )
 from api.v1.base_models.user.tests.factories import UserFactory
-from core.admin import OrganizationScopedAdminMixin
 
 SECRET = "zzsecret"  # in every text of organization B's and C's records, and nowhere else
 HIDDEN_YEAR = 1999  # the dates of B's and C's records, for date hierarchies

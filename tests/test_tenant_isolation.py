@@ -4,6 +4,7 @@ cannot forget it."""
 import pytest
 from rest_framework.test import APIClient
 
+from api.base.views import OrganizationScopedViewSetMixin
 from api.v1.base_models.auth.services import tokens_for
 from api.v1.base_models.contact.tests.factories import ContactEmailAddressFactory, ContactFactory
 from api.v1.base_models.organization.models import Organization
@@ -12,7 +13,6 @@ from api.v1.base_models.organization.tests.factories import (
     OrganizationMembershipFactory,
 )
 from api.v1.base_models.user.tests.factories import UserFactory
-from core.views import OrganizationScopedViewSetMixin
 from rbac.roles import create_default_roles, default_roles
 
 from .apiwalk import api_routes, model_of

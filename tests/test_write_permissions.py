@@ -27,7 +27,7 @@ from api.v1.features.products.tests.factories import ProductFactory
 from core.models import CustomFieldDefinition
 from rbac.models import FieldPermission
 
-from .apiwalk import fill, schema_operations, view_of
+from .apiwalk import fill, schema_operations, seed_scoped_records, view_of
 
 WRITES = ("post", "put", "patch", "delete")
 # Writes any logged-in user may make, and why: they act on the caller's own things.
@@ -103,6 +103,7 @@ def test_a_user_of_no_organization_can_write_nothing():
     FieldPermission.objects.create(
         role=RoleFactory(), content_type=product_type, field_name="sku", can_read=False
     )
+    seed_scoped_records(organization)  # models added later, by their factories
     stranger = UserFactory()
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Bearer {tokens_for(stranger)['access']}")

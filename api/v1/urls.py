@@ -3,8 +3,9 @@
 from django.urls import include, path
 from rest_framework.routers import SimpleRouter
 
-from core.tagging import TagViewSet
-from core.views import CustomFieldDefinitionViewSet, HealthView
+from api.base.tags import TagViewSet
+from api.base.views import CustomFieldDefinitionViewSet
+from core.views import HealthView
 
 router = SimpleRouter()
 router.register(

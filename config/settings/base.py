@@ -78,6 +78,7 @@ LOCAL_APPS = [
     "api.v1.features.inventory.apps.InventoryConfig",
     "rbac.apps.RbacConfig",
     "audit.apps.AuditConfig",
+    "api.demo.apps.DemoConfig",
 ]
 INSTALLED_APPS = DJANGO_APPS + THIRD_PARTY_APPS + LOCAL_APPS
 
@@ -326,7 +327,7 @@ SPECTACULAR_SETTINGS = {
         "LifecycleStatusEnum": "api.v1.base_models.organization.choices.OrganizationStatus",
         "AddressStatusEnum": "api.v1.base_models.common.choices.AddressStatus",
         "HealthStatusEnum": [("ok", "ok"), ("error", "error")],
-        "TransitionRefusalCodeEnum": "core.workflows.REFUSAL_CODES",
+        "TransitionRefusalCodeEnum": "api.base.workflows.REFUSAL_CODES",
     },
 }
 

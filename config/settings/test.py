@@ -35,3 +35,6 @@ if REDIS_URL and _WORKER.startswith("gw"):
     _WORKER_REDIS_URL = urlunsplit(_parts._replace(path=f"/{_db}"))
     CACHES["default"]["LOCATION"] = _WORKER_REDIS_URL  # noqa: F405
     CHANNEL_LAYERS["default"]["CONFIG"]["hosts"] = [_WORKER_REDIS_URL]  # noqa: F405
+
+# The project's URLs and the test app's worked example (tests/urls.py).
+ROOT_URLCONF = "tests.urls"

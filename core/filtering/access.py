@@ -1,27 +1,33 @@
 """What a filter may know about the caller: which custom field definitions apply, and
-which fields their role may not read."""
+which fields their role may not read. Core knows no roles: a view says which
+organizations' definitions apply to its caller (`get_filter_organizations()`), and a
+serializer that hides fields from some callers says which conditions to guard
+(`filter_guard(request, view)`, as rbac.fields.FieldPermissionSerializerMixin does)."""
 
+from django.apps import apps
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import F, Q
-
-from core.registry import organization_path
-from rbac.access import member_organization_ids
-from rbac.fields import FieldPermissionSerializerMixin, field_restrictions
 
 
 class CustomFieldDefinitions:
     """(model, key) -> the active definitions of that key: the global ones and those of
-    the caller's organizations (all of them for a superuser), global ones first. One
-    query per model, on first use."""
+    `organizations` (None: all of them), global ones first. One query per model, on
+    first use."""
 
-    def __init__(self, user):
-        self.organizations = member_organization_ids(user)
+    def __init__(self, organizations):
+        self.organizations = organizations
         self._by_model = {}
+
+    @classmethod
+    def for_view(cls, view):
+        """The definitions for the caller of `view`: the global ones, and those of the
+        organizations the view names (the caller's own, for scoped records)."""
+        organizations = getattr(view, "get_filter_organizations", None)
+        return cls(organizations() if organizations is not None else [])
 
     def __call__(self, model, key):
         if model not in self._by_model:
-            from core.models import CustomFieldDefinition
-
+            CustomFieldDefinition = apps.get_model("core", "CustomFieldDefinition")
             scope = Q()
             if self.organizations is not None:
                 scope = Q(organization__isnull=True) | Q(organization__in=self.organizations)
@@ -47,52 +53,13 @@ def hidden_field_guard(request, view):
     "category__name") and answers the Q of the rows where a condition on it may apply,
     or None when it applies everywhere. Every way of reaching a field asks it: `?filter=`,
     `search=`, `ordering=` and the django-filter parameters. Built once per request and
-    view class."""
+    view class, by the serializer's `filter_guard`."""
     cache = getattr(request, _GUARD_CACHE, None)
     if cache is None:
         cache = {}
         setattr(request, _GUARD_CACHE, cache)
     key = type(view)
     if key not in cache:
-        cache[key] = _build_guard(request, view)
+        build = getattr(view.get_serializer_class(), "filter_guard", None)
+        cache[key] = build(request, view) if build is not None else None
     return cache[key]
-
-
-def _build_guard(request, view):
-    serializer_class = view.get_serializer_class()
-    if not issubclass(serializer_class, FieldPermissionSerializerMixin):
-        return None
-    model = serializer_class.Meta.model
-    lookup = organization_path(model)
-    if lookup is None:  # shared data: field rules are per organization
-        return None
-    organizations = member_organization_ids(request.user)
-    if not organizations:  # None: a superuser, who sees every field
-        return None
-    hidden = {}
-    for organization in organizations:
-        names = field_restrictions(request, model, organization)[0]
-        if names:
-            hidden[organization] = names
-    if not hidden:
-        return None
-    fields = view.get_serializer().fields
-
-    def path_of(name):
-        # A serializer field reads its `source` ("user.username" for "username").
-        field = fields.get(name)
-        if field is None or field.source == "*":
-            return name
-        return field.source.replace(".", "__")
-
-    hidden_paths = {org: {path_of(name) for name in names} for org, names in hidden.items()}
-
-    def guard(path: str) -> Q | None:
-        concerned = [
-            org
-            for org, paths in hidden_paths.items()
-            if any(path == hidden or path.startswith(f"{hidden}__") for hidden in paths)
-        ]
-        return ~Q(**{f"{lookup}__in": concerned}) if concerned else None
-
-    return guard

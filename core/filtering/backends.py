@@ -1,7 +1,9 @@
 """`?filter=<JSON>` on list endpoints: the DRF filter backend of the filter language.
 
-A view allows fields with `json_filter_fields = ("name", "organization__code", ...)`;
-the setting ALLOWED_FILTER_FIELDS (`{"app_label.model": [...]}`) replaces that list
+A view allows the fields of `default_filter_fields` (its model's columns its
+serializer shows, and so on), plus any it names in `extra_json_filter_fields`; or
+exactly those of its `json_filter_fields = ("name", "organization__code", ...)`. The
+setting ALLOWED_FILTER_FIELDS (`{"app_label.model": [...]}`) replaces that list
 for a model (a deployment override). The backend filters the queryset the view gives
 it, already limited to the caller's organizations: a filter only ever narrows it.
 """
@@ -10,7 +12,7 @@ import json
 from decimal import Decimal
 
 from django.conf import settings
-from django.core.exceptions import FieldError
+from django.core.exceptions import FieldDoesNotExist, FieldError
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import models
 from rest_framework.exceptions import ValidationError
@@ -78,7 +80,8 @@ ORGANIZATION_FILTER_FIELDS = ("organization", "organization__code", "organizatio
 def allowed_filter_fields(view, model) -> tuple[str, ...]:
     """The field paths `view` allows in filters on `model` records: the deployment's
     ALLOWED_FILTER_FIELDS entry for the model, else the view's `json_filter_fields`,
-    else the default (`default_filter_fields`)."""
+    else the default (`default_filter_fields`) and the view's
+    `extra_json_filter_fields`."""
     overrides = {
         label.lower(): fields
         for label, fields in getattr(settings, "ALLOWED_FILTER_FIELDS", {}).items()
@@ -88,23 +91,48 @@ def allowed_filter_fields(view, model) -> tuple[str, ...]:
     declared = getattr(view, "json_filter_fields", None)
     if declared is not None:
         return tuple(declared)
-    return default_filter_fields(view, model)
+    default = default_filter_fields(view, model)
+    extra = getattr(view, "extra_json_filter_fields", ())
+    return default + tuple(name for name in extra if name not in default)
+
+
+def _column(model, path: str):
+    """The concrete, non-JSON model field at the end of a queryset path, or None."""
+    *relations, name = path.split("__")
+    for relation in relations:
+        try:
+            model = model._meta.get_field(relation).related_model
+        except FieldDoesNotExist:
+            return None
+        if model is None:
+            return None
+    try:
+        field = model._meta.get_field(name)
+    except FieldDoesNotExist:
+        return None
+    if not field.concrete or field.many_to_many or isinstance(field, models.JSONField):
+        return None
+    return field
 
 
 def default_filter_fields(view, model) -> tuple[str, ...]:
-    """What a view that declares no `json_filter_fields` allows: the model's own
-    columns its serializer shows (JSON columns aside), the organization's code and name
-    for records with an `organization`, and `custom_fields` and `tags__name` when the
-    model has them (core.registry)."""
+    """What a view that declares no `json_filter_fields` allows: the model's columns
+    its serializer shows (JSON columns aside; a field read through a relation, such as
+    `category_name` from `category.name`, by its path `category__name`), the
+    organization's code and name for records with an `organization`, and
+    `custom_fields` and `tags__name` when the model has them (core.registry)."""
     serializer_class = getattr(view, "serializer_class", None)
     shown = getattr(getattr(serializer_class, "Meta", None), "fields", ())
-    columns = {
-        field.name: field
-        for field in model._meta.concrete_fields
-        if not isinstance(field, models.JSONField)
-    }
-    names = list(columns) if shown == "__all__" else [name for name in shown if name in columns]
-    features = registry.get(model) or registry.describe(model)
+    if shown == "__all__":
+        shown = [field.name for field in model._meta.concrete_fields]
+    declared = getattr(serializer_class, "_declared_fields", {})
+    names = []
+    for name in shown:
+        source = getattr(declared.get(name), "source", None) or name
+        path = source.replace(".", "__")
+        if path not in names and _column(model, path) is not None:
+            names.append(path)
+    features = registry.features(model)
     if features.organization_path == "organization":
         names += [name for name in ORGANIZATION_FILTER_FIELDS if name not in names]
     if features.custom_fields:
@@ -175,7 +203,7 @@ class JSONFilterBackend(BaseFilterBackend):
         parser = FilterParser(
             model,
             allowed,
-            custom_field_definitions=CustomFieldDefinitions(request.user),
+            custom_field_definitions=CustomFieldDefinitions.for_view(view),
             field_guard=hidden_field_guard(request, view),
             max_depth=limits["max_depth"],
             max_conditions=limits["max_conditions"],

@@ -113,12 +113,22 @@ def test_a_view_without_filter_fields_filters_on_what_it_shows():
     )
     AllowedFields(Ticket, fields).check()  # every default leads to a field
 
-    class UntaggedView:
-        serializer_class = ProductViewSet.serializer_class
-
-    product_fields = allowed_filter_fields(UntaggedView, Product)
+    product_fields = allowed_filter_fields(ProductViewSet, Product)
     assert {"sku", "name", "status", "custom_fields", "tags__name"} <= set(product_fields)
+    # Read through a relation by the serializer (category_name: category.name).
+    assert {"category__slug", "category__name", "base_uom__name"} <= set(product_fields)
     assert "attributes" not in product_fields  # a JSON column
+    assert "tags" not in product_fields  # the tags are filtered by name
     AllowedFields(Product, product_fields).check()
+
+    class ExtendedView(ProductViewSet):
+        extra_json_filter_fields = ("category__parent__name", "sku")
+
+    extended = allowed_filter_fields(ExtendedView, Product)
+    assert extended == (*product_fields, "category__parent__name")
+
+    class OwnListView(ProductViewSet):
+        json_filter_fields = ("sku",)
+
     # A view's own list still wins.
-    assert allowed_filter_fields(ProductViewSet, Product) == ProductViewSet.json_filter_fields
+    assert allowed_filter_fields(OwnListView, Product) == ("sku",)

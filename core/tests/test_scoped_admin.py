@@ -1,4 +1,4 @@
-"""core.admin.OrganizationScopedAdminMixin, through the Contact Admin: staff without
+"""api.base.admin.OrganizationScopedAdminMixin, through the Contact Admin: staff without
 global permissions work in the organizations where their role allows it; staff with
 the global (Django) permissions are not restricted."""
 

@@ -1,4 +1,4 @@
-"""core.admin: what a scoped Admin shows around its rows (list filters, related choices,
+"""api.base.admin: what a scoped Admin shows around its rows (list filters, related choices,
 raw-id labels, autocomplete) is limited to what the user may see; staff with global
 permissions are not restricted. The whole Admin is swept in tests/test_admin_isolation.py."""
 
@@ -6,6 +6,7 @@ import pytest
 from django.test import RequestFactory
 from django.urls import reverse
 
+from api.base.admin import organization_path, visible_organizations
 from api.v1.base_models.contact.models import Contact
 from api.v1.base_models.contact.tests.factories import ContactFactory
 from api.v1.base_models.organization.models import Organization
@@ -16,7 +17,6 @@ from api.v1.base_models.organization.tests.factories import (
 )
 from api.v1.base_models.user.tests.factories import UserFactory
 from api.v1.features.products.models import Product
-from core.admin import organization_path, visible_organizations
 
 pytestmark = pytest.mark.django_db
 

@@ -1,4 +1,4 @@
-"""core.views.OrganizationScopedViewSetMixin: edge cases beyond the tenancy matrix of
+"""api.base.views.OrganizationScopedViewSetMixin: edge cases beyond the tenancy matrix of
 tests/tenancy.py, through the real contact and organization endpoints."""
 
 import pytest

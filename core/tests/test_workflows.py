@@ -5,6 +5,7 @@ import pytest
 from django.contrib.auth.models import Permission
 from django.db import transaction
 
+from api.base.workflows import WorkflowViewSetMixin
 from api.v1.base_models.organization.tests.factories import (
     OrganizationFactory,
     OrganizationMembershipFactory,
@@ -16,7 +17,6 @@ from audit.models import AuditLog
 from core.workflows import (
     TransitionConditionFailed,
     TransitionNotAllowed,
-    WorkflowViewSetMixin,
     available_transitions,
     run_transition,
     transition_names,

@@ -46,6 +46,8 @@ def test_the_roles_come_from_the_models_grants():
             "inventory.warehouse": ALL,
             "inventory.stocklocation": ALL,
             "audit.auditlog": ("view",),
+            # The test app's worked example (installed by the test settings).
+            "testapp.gadget": ALL,
         },
         MEMBER: {
             "organization.organization": ("view",),
@@ -55,6 +57,7 @@ def test_the_roles_come_from_the_models_grants():
             "products.product": ("view", "add", "change", "activate", "discontinue"),
             "inventory.warehouse": ("view",),
             "inventory.stocklocation": ("view", "add", "change"),
+            "testapp.gadget": ("view", "add", "change"),
         },
         AUDITOR: {
             "audit.auditlog": ("view",),
@@ -64,6 +67,7 @@ def test_the_roles_come_from_the_models_grants():
             "products.product": ("view",),
             "inventory.warehouse": ("view",),
             "inventory.stocklocation": ("view",),
+            "testapp.gadget": ("view",),
         },
         VIEWER: {
             "organization.organization": ("view",),
@@ -72,6 +76,7 @@ def test_the_roles_come_from_the_models_grants():
             "products.product": ("view",),
             "inventory.warehouse": ("view",),
             "inventory.stocklocation": ("view",),
+            "testapp.gadget": ("view",),
         },
     } == DEFAULT_ROLES
 

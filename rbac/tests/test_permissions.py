@@ -9,12 +9,12 @@ from rest_framework.response import Response
 from rest_framework.test import APIClient, APIRequestFactory, force_authenticate
 from rest_framework.views import APIView
 
+from api.base.views import OrganizationScopedViewSetMixin
 from api.v1.base_models.contact.models import Contact
 from api.v1.base_models.contact.serializers import ContactSerializer
 from api.v1.base_models.contact.tests.factories import ContactFactory
 from api.v1.base_models.organization.models import Organization
 from api.v1.base_models.user.tests.factories import UserFactory
-from core.views import OrganizationScopedViewSetMixin
 from rbac.permissions import (
     ACTION_VERBS,
     GlobalModelPermissions,

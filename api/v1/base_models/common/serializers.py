@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from django_countries.serializer_fields import CountryField
 from rest_framework import serializers
 
-from core.custom_fields import CustomFieldsSerializerMixin
+from core.serializers import CustomFieldsSerializerMixin
 from core.utils import exists_besides
 
 from .models import (

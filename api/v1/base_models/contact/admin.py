@@ -1,6 +1,7 @@
 from django.contrib import admin
 
-from core.admin import AUDIT_FIELDS, AUDIT_FIELDSET, OrganizationScopedAdminMixin
+from api.base.admin import OrganizationScopedAdminMixin
+from core.admin import AUDIT_FIELDS, AUDIT_FIELDSET
 
 from .models import Contact, ContactAddress, ContactEmailAddress, ContactPhoneNumber
 

@@ -2,14 +2,12 @@ from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 from phonenumber_field.serializerfields import PhoneNumberField
 from rest_framework import serializers
-from taggit.serializers import TaggitSerializer
 
+from api.base.serializers import ScopedModelSerializer
 from api.v1.base_models.common.models import Address
 from api.v1.base_models.common.serializers import AddressSerializer
 from api.v1.base_models.organization.models import Organization
-from core.custom_fields import CustomFieldsSerializerMixin
-from core.serializers import OrganizationScopedSerializerMixin, TagListField
-from rbac.fields import FieldPermissionSerializerMixin
+from core.serializers import missing_fields
 
 from .models import Contact, ContactAddress, ContactEmailAddress, ContactPhoneNumber
 
@@ -43,22 +41,6 @@ class ContactAddressSerializer(ChannelSerializer):
         fields = ["id", "address", "address_type", "is_primary"]
 
 
-def _missing_fields(serializer, data) -> dict:
-    """Errors for the required fields of `serializer` (nested serializers included)
-    that the validated `data` lacks: what a partial validation let through."""
-    missing = {}
-    for name, field in serializer.fields.items():
-        if field.read_only or not field.required:
-            continue
-        if field.source not in data:
-            missing[name] = [field.error_messages["required"]]
-        elif isinstance(field, serializers.Serializer):
-            nested = _missing_fields(field, data[field.source])
-            if nested:
-                missing[name] = nested
-    return missing
-
-
 LINKED_ORGANIZATION_ERROR = _("Choose this contact's organization or one under it.")
 
 
@@ -80,13 +62,7 @@ CHANNELS = [
 ]
 
 
-class ContactSerializer(
-    FieldPermissionSerializerMixin,
-    OrganizationScopedSerializerMixin,
-    CustomFieldsSerializerMixin,
-    TaggitSerializer,
-    serializers.ModelSerializer,
-):
+class ContactSerializer(ScopedModelSerializer):
     """A contact with its e-mail addresses, phone numbers and postal addresses, written
     in one request. A channel list replaces the contact's channels of that kind: items
     with an `id` update that channel, items without one are added, channels left out
@@ -96,7 +72,6 @@ class ContactSerializer(
     email_addresses = ContactEmailAddressSerializer(many=True, required=False)
     phone_numbers = ContactPhoneNumberSerializer(many=True, required=False)
     addresses = ContactAddressSerializer(many=True, required=False)
-    tags = TagListField()
     linked_organization = LinkedOrganizationField(
         queryset=Organization.objects.all(),
         required=False,
@@ -171,7 +146,7 @@ class ContactSerializer(
             if channel_id is None:
                 # A PATCH is validated partially, nested items included: a new channel
                 # still needs what it needs on create.
-                missing = _missing_fields(self.fields[key].child, item)
+                missing = missing_fields(self.fields[key].child, item)
                 if missing:
                     errors[index] = missing
                     continue

@@ -1,7 +1,4 @@
-from rest_framework import viewsets
-
-from audit.views import AuditHistoryMixin
-from core.views import OrganizationScopedViewSetMixin
+from api.base.views import ScopedModelViewSet
 
 from .filters import ContactFilter
 from .models import Contact
@@ -10,7 +7,7 @@ from .serializers import ContactSerializer
 TAGS = ["contacts"]
 
 
-class ContactViewSet(AuditHistoryMixin, OrganizationScopedViewSetMixin, viewsets.ModelViewSet):
+class ContactViewSet(ScopedModelViewSet):
     """Contacts of your organizations, with their channels. Your role in the contact's
     organization decides what you may do (contact.view/add/change/delete_contact)."""
 
@@ -30,6 +27,7 @@ class ContactViewSet(AuditHistoryMixin, OrganizationScopedViewSetMixin, viewsets
         "notes",
     ]
     ordering_fields = ["last_name", "first_name", "created_at", "updated_at", "status"]
+    # Channels and the linked organization too, beyond the default fields.
     json_filter_fields = (
         "id",
         "first_name",

@@ -12,7 +12,8 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from mptt.admin import DraggableMPTTAdmin
 
-from core.admin import AUDIT_FIELDS, AUDIT_FIELDSET, OrganizationScopedAdminMixin
+from api.base.admin import OrganizationScopedAdminMixin
+from core.admin import AUDIT_FIELDS, AUDIT_FIELDSET
 from rbac.access import has_perm_in_org, permissions_in_org
 
 from . import services

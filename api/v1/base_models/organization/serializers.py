@@ -5,12 +5,11 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 from rest_framework.exceptions import PermissionDenied
-from taggit.serializers import TaggitSerializer
 
+from api.base.serializers import MemberOrganizationField, ScopedModelSerializer
 from api.v1.base_models.common.models import Address, Currency
 from api.v1.base_models.common.serializers import AddressSerializer
-from core.custom_fields import CustomFieldsSerializerMixin
-from core.serializers import MemberOrganizationField, TagListField, UniqueGuardMixin
+from core.serializers import UniqueGuardMixin
 from core.utils import exists_besides
 from rbac.access import has_perm_in_org, permissions_in_org
 from rbac.fields import FieldPermissionSerializerMixin
@@ -34,17 +33,11 @@ class OrganizationTypeSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class OrganizationSerializer(
-    FieldPermissionSerializerMixin,
-    CustomFieldsSerializerMixin,
-    TaggitSerializer,
-    serializers.ModelSerializer,
-):
+class OrganizationSerializer(ScopedModelSerializer):
     """An organization. `parent` is one of the caller's organizations (or null for a
     top-level one); `primary_address` is written nested; `primary_contact` is a contact
     of this organization."""
 
-    tags = TagListField()
     organization_type = serializers.PrimaryKeyRelatedField(
         queryset=OrganizationType.objects.all(), help_text="Name of the organization type."
     )

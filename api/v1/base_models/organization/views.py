@@ -12,9 +12,9 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
 from rest_framework.response import Response
 
+from api.base.views import OrganizationScopedViewSetMixin, ScopedModelViewSet
 from audit.views import AuditHistoryMixin
 from core.filtering.backends import ORGANIZATION_FILTER_FIELDS
-from core.views import OrganizationScopedViewSetMixin, TreeActionsMixin
 from rbac.access import (
     member_organization_ids,
     organizations_with_perm,
@@ -82,9 +82,7 @@ class OrganizationPermission(HasModelPermissionInOrg):
         return super().has_permission(request, view)
 
 
-class OrganizationViewSet(
-    TreeActionsMixin, AuditHistoryMixin, OrganizationScopedViewSetMixin, viewsets.ModelViewSet
-):
+class OrganizationViewSet(ScopedModelViewSet):
     """Organizations, in their hierarchy.
 
     You see the organizations where your role may view organizations (rights do not
@@ -103,13 +101,7 @@ class OrganizationViewSet(
     ).prefetch_related("tags")
     serializer_class = OrganizationSerializer
     permission_classes = [OrganizationPermission]
-    permission_verbs = {
-        "descendants": "view",
-        "ancestors": "view",
-        "children": "view",
-        "move": "change",
-        "my_permissions": "view",
-    }
+    permission_verbs = {"move": "change", "my_permissions": "view"}
     filterset_class = OrganizationFilter
     search_fields = ["name", "code"]
     # The parent by id only: a parent is not necessarily visible to the caller.

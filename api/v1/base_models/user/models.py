@@ -8,9 +8,8 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from phonenumber_field.modelfields import PhoneNumberField
 
-from core.custom_fields import CustomFieldsModel
 from core.fields import JSONField
-from core.models import Auditable, Timestamped
+from core.models import Auditable, CustomFieldsModel, Timestamped
 from core.validators import FileSizeValidator, validate_language, validate_timezone
 
 from .choices import DateFormat, TimeFormat

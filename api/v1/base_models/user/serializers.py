@@ -3,7 +3,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from phonenumber_field.serializerfields import PhoneNumberField
 from rest_framework import serializers
 
-from core.custom_fields import CustomFieldsSerializerMixin
+from core.serializers import CustomFieldsSerializerMixin
 from rbac.access import member_organization_ids
 
 from .models import UserProfile, validate_manager

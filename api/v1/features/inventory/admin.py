@@ -6,8 +6,9 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from mptt.admin import DraggableMPTTAdmin
 
+from api.base.admin import OrganizationScopedAdminMixin
 from api.v1.base_models.common.models import Address
-from core.admin import AUDIT_FIELDS, AUDIT_FIELDSET, OrganizationScopedAdminMixin
+from core.admin import AUDIT_FIELDS, AUDIT_FIELDSET
 
 from . import services
 from .models import NAME_TAKEN, StockLocation, Warehouse, name_taken, parent_error

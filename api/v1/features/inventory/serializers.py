@@ -1,13 +1,11 @@
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
-from taggit.serializers import TaggitSerializer
 
+from api.base.serializers import ScopedModelSerializer
 from api.v1.base_models.common.models import Address
 from api.v1.base_models.common.serializers import AddressSerializer
-from core.custom_fields import CustomFieldsSerializerMixin
-from core.serializers import OrganizationScopedSerializerMixin, TagListField, UniqueGuardMixin
-from rbac.fields import FieldPermissionSerializerMixin
+from core.serializers import UniqueGuardMixin, missing_fields
 
 from . import services
 from .models import (
@@ -25,38 +23,19 @@ from .models import (
 )
 
 
-def _missing_fields(serializer, data) -> dict:
-    """Errors for the required fields of `serializer` that `data` lacks: what a partial
-    (PATCH) validation lets through, when the nested object is created, not updated."""
-    return {
-        name: [field.error_messages["required"]]
-        for name, field in serializer.fields.items()
-        if field.required and not field.read_only and field.source not in data
-    }
-
-
 # ------------------------------------------------------------------------ warehouses
-class WarehouseSerializer(
-    UniqueGuardMixin,
-    FieldPermissionSerializerMixin,
-    OrganizationScopedSerializerMixin,
-    CustomFieldsSerializerMixin,
-    TaggitSerializer,
-    serializers.ModelSerializer,
-):
+class WarehouseSerializer(UniqueGuardMixin, ScopedModelSerializer):
     """A warehouse. `address` is written nested (an object creates or updates the
     warehouse's own address, null removes it); `code` is unique in the organization
     whatever its letter case."""
 
     unique_names = ("organization", "code")
 
-    organization_name = serializers.CharField(source="organization.name", read_only=True)
     address = AddressSerializer(
         required=False,
         allow_null=True,
         help_text="The warehouse's address, written nested; null for none (virtual warehouses).",
     )
-    tags = TagListField()
 
     class Meta:
         model = Warehouse
@@ -101,7 +80,7 @@ class WarehouseSerializer(
             raise serializers.ValidationError({"organization": [WAREHOUSE_HAS_LOCATIONS]})
         address = attrs.get("address")
         if address is not None and getattr(instance, "address_id", None) is None:
-            missing = _missing_fields(self.fields["address"], address)
+            missing = missing_fields(self.fields["address"], address)
             if missing:
                 raise serializers.ValidationError({"address": missing})
         self._check_unique(attrs)
@@ -169,12 +148,7 @@ class StockLocationField(serializers.PrimaryKeyRelatedField):
         return visible
 
 
-class StockLocationSerializer(
-    UniqueGuardMixin,
-    FieldPermissionSerializerMixin,
-    CustomFieldsSerializerMixin,
-    serializers.ModelSerializer,
-):
+class StockLocationSerializer(UniqueGuardMixin, ScopedModelSerializer):
     """A stock location. Its organization is its warehouse's (read-only here); the
     warehouse is chosen on create and never changes; the parent is a location of the
     same warehouse, or null for a top-level one."""

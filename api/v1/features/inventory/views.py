@@ -2,15 +2,12 @@ from django.db import IntegrityError
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
-from rest_framework import viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.generics import get_object_or_404
 from rest_framework.response import Response
 
-from audit.views import AuditHistoryMixin
-from core.filtering.backends import ORGANIZATION_FILTER_FIELDS
-from core.views import OrganizationScopedViewSetMixin, TreeActionsMixin
+from api.base.views import ScopedModelViewSet
 from rbac.fields import check_writable
 
 from . import services
@@ -27,7 +24,7 @@ TAGS = ["inventory"]
 NEW_PARENT_NAME_TAKEN = _("The new parent already has a location with this name.")
 
 
-class WarehouseViewSet(AuditHistoryMixin, OrganizationScopedViewSetMixin, viewsets.ModelViewSet):
+class WarehouseViewSet(ScopedModelViewSet):
     """Warehouses of your organizations. Your role in the warehouse's organization
     decides what you may do (inventory.view/add/change/delete_warehouse). A warehouse
     that still has stock locations cannot be deleted (409), nor moved to another
@@ -40,26 +37,10 @@ class WarehouseViewSet(AuditHistoryMixin, OrganizationScopedViewSetMixin, viewse
     filterset_class = WarehouseFilter
     search_fields = ["name", "code", "address__city", "address__postal_code"]
     ordering_fields = ["name", "code", "warehouse_type", "is_active", "created_at", "updated_at"]
-    # Read by the JSON `?filter=` backend.
-    json_filter_fields = (
-        "id",
-        *ORGANIZATION_FILTER_FIELDS,
-        "name",
-        "code",
-        "warehouse_type",
-        "is_active",
-        "address__country",
-        "address__city",
-        "tags__name",
-        "custom_fields",
-        "created_at",
-        "updated_at",
-    )
+    extra_json_filter_fields = ("address__country", "address__city")
 
 
-class StockLocationViewSet(
-    TreeActionsMixin, AuditHistoryMixin, OrganizationScopedViewSetMixin, viewsets.ModelViewSet
-):
+class StockLocationViewSet(ScopedModelViewSet):
     """Stock locations (zones, aisles, racks, bins, ...) of your organizations'
     warehouses, in a hierarchy per warehouse. Your role in the organization decides
     what you may do (inventory.view/add/change/delete_stocklocation); the warehouse of
@@ -85,30 +66,8 @@ class StockLocationViewSet(
     ]
     # By warehouse, then in tree order.
     ordering = ["warehouse__code", "tree_id", "lft"]
-    permission_verbs = {
-        "descendants": "view",
-        "ancestors": "view",
-        "children": "view",
-        "move": "change",
-    }
-    # Read by the JSON `?filter=` backend.
-    json_filter_fields = (
-        "id",
-        *ORGANIZATION_FILTER_FIELDS,
-        "name",
-        "barcode",
-        "location_type",
-        "is_active",
-        "warehouse",
-        "warehouse__code",
-        "warehouse__name",
-        "parent",
-        "parent__name",
-        "level",
-        "custom_fields",
-        "created_at",
-        "updated_at",
-    )
+    permission_verbs = {"move": "change"}
+    extra_json_filter_fields = ("warehouse__name",)
 
     # --------------------------------------------------------------------- hierarchy
     @extend_schema(

@@ -1,11 +1,7 @@
 from django.contrib import admin
 
-from core.admin import (
-    AUDIT_FIELDS,
-    AUDIT_FIELDSET,
-    OrganizationScopedAdminMixin,
-    WorkflowAdminMixin,
-)
+from api.base.admin import OrganizationScopedAdminMixin
+from core.admin import AUDIT_FIELDS, AUDIT_FIELDSET, WorkflowAdminMixin
 
 from .models import Product
 

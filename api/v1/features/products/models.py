@@ -8,7 +8,8 @@ from api.v1.base_models.common.choices import CategoryType
 from core.fields import JSONField
 from core.models import BaseModel, OrganizationScoped
 from core.registry import ALL
-from core.workflows import condition, org_permission
+from core.workflows import condition
+from rbac.access import org_permission
 
 from .choices import ProductStatus, ProductType
 

@@ -1,14 +1,11 @@
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
-from taggit.serializers import TaggitSerializer
 
+from api.base.serializers import ScopedModelSerializer
 from api.v1.base_models.common.choices import CategoryType
 from api.v1.base_models.common.models import Category, UnitOfMeasure
-from core.custom_fields import CustomFieldsSerializerMixin
-from core.serializers import OrganizationScopedSerializerMixin, TagListField, UniqueGuardMixin
+from core.serializers import UniqueGuardMixin
 from core.utils import exists_besides
-from core.workflows import WorkflowSerializerMixin
-from rbac.fields import FieldPermissionSerializerMixin
 
 from .models import Product
 
@@ -40,21 +37,12 @@ class ProductCategoryField(serializers.PrimaryKeyRelatedField):
         return category
 
 
-class ProductSerializer(
-    UniqueGuardMixin,
-    FieldPermissionSerializerMixin,
-    OrganizationScopedSerializerMixin,
-    CustomFieldsSerializerMixin,
-    WorkflowSerializerMixin,
-    TaggitSerializer,
-    serializers.ModelSerializer,
-):
+class ProductSerializer(UniqueGuardMixin, ScopedModelSerializer):
     """A product of your organization's catalog. `status` is read-only here: it changes
     through the workflow's transitions (activate, discontinue, reset-to-draft)."""
 
     unique_names = ("organization", "sku")
 
-    organization_name = serializers.CharField(source="organization.name", read_only=True)
     category = ProductCategoryField(
         queryset=Category.objects.all(),
         required=False,
@@ -68,7 +56,6 @@ class ProductSerializer(
         help_text='Code of an active unit of measure (e.g. "EA", "KG").',
     )
     base_uom_name = serializers.CharField(source="base_uom.name", read_only=True)
-    tags = TagListField()
 
     class Meta:
         model = Product
@@ -95,7 +82,7 @@ class ProductSerializer(
             "created_at",
             "updated_at",
         ]
-        read_only_fields = ["id", "status", "created_at", "updated_at"]
+        read_only_fields = ["id", "created_at", "updated_at"]
         # (organization, sku) is checked in validate(), case-insensitively.
         validators = []
 

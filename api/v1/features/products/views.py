@@ -1,9 +1,4 @@
-from rest_framework import viewsets
-
-from audit.views import AuditHistoryMixin
-from core.filtering.backends import ORGANIZATION_FILTER_FIELDS
-from core.views import OrganizationScopedViewSetMixin
-from core.workflows import WorkflowViewSetMixin
+from api.base.views import ScopedModelViewSet
 
 from .filters import ProductFilter
 from .models import Product
@@ -12,12 +7,7 @@ from .serializers import ProductSerializer
 TAGS = ["products"]
 
 
-class ProductViewSet(
-    WorkflowViewSetMixin,
-    AuditHistoryMixin,
-    OrganizationScopedViewSetMixin,
-    viewsets.ModelViewSet,
-):
+class ProductViewSet(ScopedModelViewSet):
     """Products of your organizations. Your role in the product's organization decides
     what you may do (products.view/add/change/delete_product, and for the workflow
     activate_product, discontinue_product, reset_product)."""
@@ -30,23 +20,3 @@ class ProductViewSet(
     filterset_class = ProductFilter
     search_fields = ["sku", "name", "description", "category__name"]
     ordering_fields = ["name", "sku", "product_type", "status", "created_at", "updated_at"]
-    json_filter_fields = (
-        "id",
-        *ORGANIZATION_FILTER_FIELDS,
-        "name",
-        "sku",
-        "description",
-        "product_type",
-        "status",
-        "category",
-        "category__slug",
-        "category__name",
-        "base_uom",
-        "is_inventory_tracked",
-        "is_purchasable",
-        "is_sellable",
-        "tags__name",
-        "custom_fields",
-        "created_at",
-        "updated_at",
-    )

@@ -1,0 +1,200 @@
+"""Serializers of organization-scoped records.
+
+`ScopedModelSerializer` is what a model's serializer starts from: it names its model
+and fields, and gets what the model's features ask for (core.registry):
+
+- scoped by a foreign key `organization`: `organization` is one of the caller's
+  organizations (required on create), `organization_name` reads its name;
+- field rules of the caller's role (rbac.fields) on every read and write;
+- custom fields validated against their definitions;
+- taggable: `tags`, a list of names written whole;
+- workflow: state fields are read-only, changed by the transitions only;
+- the record and its tags (and whatever a subclass writes with it) are saved in one
+  transaction.
+
+A field the serializer declares itself always wins over the one given here.
+"""
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import models, transaction
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+from taggit.serializers import TaggitSerializer
+
+from core import registry
+from core.models import CustomFieldDefinition
+from core.registry import organization_model
+from core.serializers import CustomFieldsSerializerMixin, PlainDecimalField, TagListField
+from core.utils import exists_besides
+from core.workflows import state_fields
+from rbac.access import member_organization_ids
+from rbac.fields import FieldPermissionSerializerMixin
+from rbac.serializers import ContentTypeField
+
+from .workflows import WorkflowSerializerMixin
+
+
+@extend_schema_field(OpenApiTypes.INT)
+class MemberOrganizationField(serializers.PrimaryKeyRelatedField):
+    """An organization the caller is an active member of (any, for superusers).
+
+    Other organizations are reported exactly like ids that do not exist: a payload
+    cannot be used to learn whether another tenant's organization exists.
+    """
+
+    def get_queryset(self):
+        request = self.context.get("request")
+        organizations = member_organization_ids(request.user) if request else []
+        if organizations is None:
+            return organization_model().objects.all()
+        return organization_model().objects.filter(pk__in=organizations)
+
+
+def organization_field():
+    return MemberOrganizationField(help_text=_("Id of the organization the record belongs to."))
+
+
+class OrganizationScopedSerializerMixin(serializers.Serializer):
+    """The `organization` of a scoped record: required on create, one of the caller's
+    organizations (the view checks the role's permissions there)."""
+
+    organization = organization_field()
+
+    def get_fields(self):
+        fields = super().get_fields()
+        if self.instance is not None and "organization" in fields:
+            fields["organization"].required = False
+        return fields
+
+
+def _feature_fields(model) -> dict:
+    """{field name: factory} of the fields the model's features give a serializer."""
+    features = registry.features(model)
+    fields = {}
+    if features.organization_path == "organization":
+        fields["organization"] = organization_field
+        fields["organization_name"] = lambda: serializers.CharField(
+            source="organization.name", read_only=True
+        )
+    if features.taggable:
+        fields["tags"] = TagListField
+    return fields
+
+
+class ScopedModelSerializer(
+    FieldPermissionSerializerMixin,
+    CustomFieldsSerializerMixin,
+    WorkflowSerializerMixin,
+    TaggitSerializer,
+    serializers.ModelSerializer,
+):
+    """The base serializer of a model's API (see the module's docstring)."""
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        model = getattr(getattr(cls, "Meta", None), "model", None)
+        names = getattr(getattr(cls, "Meta", None), "fields", None)
+        if model is None or not isinstance(names, list | tuple):
+            return
+        given = {
+            name: make()
+            for name, make in _feature_fields(model).items()
+            if name in names and name not in cls._declared_fields
+        }
+        if given:
+            cls._declared_fields = {**cls._declared_fields, **given}
+
+    def get_fields(self):
+        fields = super().get_fields()
+        if self.instance is not None and isinstance(
+            fields.get("organization"), MemberOrganizationField
+        ):
+            fields["organization"].required = False  # kept unless moved
+        return fields
+
+    def get_extra_kwargs(self):
+        extra = super().get_extra_kwargs()
+        for field in state_fields(self.Meta.model):
+            extra.setdefault(field.name, {})["read_only"] = True
+        return extra
+
+    def create(self, validated_data):
+        with transaction.atomic():
+            return super().create(validated_data)
+
+    def update(self, instance, validated_data):
+        with transaction.atomic():
+            return super().update(instance, validated_data)
+
+
+class CustomFieldDefinitionSerializer(serializers.ModelSerializer):
+    serializer_field_mapping = {
+        **serializers.ModelSerializer.serializer_field_mapping,
+        models.DecimalField: PlainDecimalField,
+    }
+
+    model = ContentTypeField(source="content_type", help_text='The model, e.g. "contact.contact".')
+    organization = serializers.PrimaryKeyRelatedField(
+        queryset=organization_model().objects.all(),
+        required=False,
+        allow_null=True,
+        help_text="Id of the organization it applies to; empty for every organization.",
+    )
+
+    class Meta:
+        model = CustomFieldDefinition
+        fields = [
+            "id",
+            "model",
+            "organization",
+            "key",
+            "label",
+            "help_text",
+            "field_type",
+            "required",
+            "choices",
+            "min_value",
+            "max_value",
+            "max_length",
+            "is_active",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["id", "created_at", "updated_at"]
+        validators = []  # uniqueness checked in validate(), NULL organization included
+
+    def validate(self, attrs):
+        attrs = super().validate(attrs)
+        values = {
+            name: getattr(self.instance, name)
+            for name in (
+                "content_type",
+                "organization",
+                "key",
+                "field_type",
+                "required",
+                "choices",
+                "min_value",
+                "max_value",
+                "max_length",
+            )
+            if self.instance is not None
+        }
+        values.update(attrs)
+        candidate = CustomFieldDefinition(**values)
+        try:
+            candidate.clean()
+        except DjangoValidationError as exc:
+            raise serializers.ValidationError(exc.message_dict) from exc
+        duplicates = CustomFieldDefinition.objects.filter(
+            content_type=candidate.content_type,
+            organization=candidate.organization,
+            key=candidate.key,
+        )
+        if exists_besides(duplicates, self.instance):
+            raise serializers.ValidationError(
+                {"key": [_("This key is already defined for this model and organization.")]}
+            )
+        return attrs
