@@ -15,6 +15,7 @@ set written later cannot miss them.
 """
 
 import datetime
+import functools
 
 import django_filters
 from django import forms
@@ -29,6 +30,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import filters as drf_filters
 from rest_framework.exceptions import ValidationError
 
+from . import registry
 from .filtering.access import hidden_field_guard
 
 TRUE_VALUES = {"true", "1", "yes", "on"}
@@ -174,9 +176,21 @@ def _query_path(model, field_name: str) -> str:
 
 
 class DjangoFilterBackend(filters.DjangoFilterBackend):
-    """django-filter's backend with the project's FilterSet and the field guard."""
+    """django-filter's backend with the project's FilterSet and the field guard. A
+    view of a taggable model that names only `filterset_fields` gets `?tags=` and
+    `?tags_all=` too (TaggedFilterSet)."""
 
     filterset_base = FilterSet
+
+    def get_filterset_class(self, view, queryset=None):
+        if (
+            getattr(view, "filterset_class", None) is None
+            and queryset is not None
+            and registry.features(queryset.model).taggable
+        ):
+            fields = tuple(getattr(view, "filterset_fields", None) or ())
+            return _tagged_filterset(queryset.model, fields)
+        return super().get_filterset_class(view, queryset)
 
     def get_filterset(self, request, queryset, view):
         filterset = super().get_filterset(request, queryset, view)
@@ -287,3 +301,10 @@ class TaggedFilterSet(FilterSet):
     tags_all = TagListFilter(
         match_all=True, help_text="Comma-separated tag names: records with all of them."
     )
+
+
+@functools.cache
+def _tagged_filterset(model, fields: tuple[str, ...]) -> type[TaggedFilterSet]:
+    """The filter set of a taggable model's view that names only `filterset_fields`."""
+    meta = type("Meta", (), {"model": model, "fields": list(fields)})
+    return type(f"{model.__name__}FilterSet", (TaggedFilterSet,), {"Meta": meta})

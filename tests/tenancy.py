@@ -1,10 +1,11 @@
 """The tenancy matrix, reusable for every organization-scoped endpoint.
 
-A test class that inherits ScopedEndpointContract and says which endpoint, model and
-factory it covers gets the whole matrix of the architecture's tenancy rules, as seen
-over HTTP by each kind of user:
+`TenancyMatrix` is the part of the API contract (tests/contract.py, whose
+`ScopedEndpointContract` every scoped endpoint's test class inherits) about tenancy:
+which records each kind of user sees, creates, changes and deletes over HTTP. The
+endpoint is described once, by the attributes and hooks of `ScopedEndpoint`:
 
-    class TestContactTenancy(ScopedEndpointContract):
+    class TestContactAPI(ScopedEndpointContract):
         basename = "contact"                     # router basename under api-v1:
         factory = ContactFactory                 # called with organization=...
         update_payload = {"first_name": "Changed"}
@@ -17,11 +18,12 @@ The users: a superuser; `user_a` and `user_b`, with a role holding all four mode
 permissions in organization A (resp. B); `user_both`, with that role in both;
 `user_none`, a member of neither; `view_only`, whose role in A may only view;
 `inactive`, whose membership of A (with the full role) is inactive. The records:
-`record_a` in A and `record_b` in B, made by the factory.
+`record_a` in A and `record_b` in B, made by `make_record`.
 """
 
 import pytest
-from django.urls import reverse
+from django.contrib.contenttypes.models import ContentType
+from django.urls import resolve, reverse
 from rest_framework.test import APIClient
 
 from api.v1.base_models.auth.services import tokens_for
@@ -32,6 +34,7 @@ from api.v1.base_models.organization.tests.factories import (
     model_permissions,
 )
 from api.v1.base_models.user.tests.factories import UserFactory
+from core import registry
 from rbac.models import FieldPermission
 
 USERS = ["superuser", "user_a", "user_b", "user_both", "user_none", "view_only", "inactive"]
@@ -94,11 +97,39 @@ class TenancyWorld:
         return client
 
 
-class ScopedEndpointContract:
-    basename: str
-    factory = None
-    update_payload: dict = {}
-    restricted_field: str | None = None
+class ScopedEndpoint:
+    """An organization-scoped endpoint as the contract's tests see it: what a test class
+    declares about it, the hooks it may override, and the plumbing the tests share.
+
+    A class of the family that declares no `factory` is abstract: it describes no
+    endpoint and none of its tests is adapted to one.
+    """
+
+    # ----------------------------------------------------------------- declared
+    basename: str  # the router basename: URLs are api-v1:<basename>-list, -detail, ...
+    factory = None  # a factory_boy factory of the endpoint's model
+    update_payload: dict = {}  # a valid PATCH of a record: the fields it changes
+    restricted_field: str | None = None  # a field of the serializer for field rules
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if cls.factory is None:
+            return
+        # A test that does not apply to this endpoint is not collected at all (rather
+        # than skipped): pytest ignores attributes that are not functions.
+        for name in cls.inapplicable_tests():
+            setattr(cls, name, None)
+
+    @classmethod
+    def inapplicable_tests(cls) -> set[str]:
+        """The names of the tests that do not apply to this endpoint (each part of the
+        family adds its own, from the model's features and the view's settings)."""
+        if cls.restricted_field is None:
+            return {
+                "test_a_hidden_field_is_left_out_for_that_role_only",
+                "test_a_read_only_field_refuses_changes_naming_the_field",
+            }
+        return set()
 
     # ------------------------------------------------------------------ to override
     def create_payload(self, world, organization) -> dict:
@@ -106,29 +137,60 @@ class ScopedEndpointContract:
         raise NotImplementedError
 
     def make_record(self, world, organization):
+        """The world's record in `organization` (`record_a`, `record_b`)."""
         return self.factory(organization=organization)
 
-    def get_model(self):
-        return self.factory._meta.model
+    @classmethod
+    def get_model(cls):
+        """The endpoint's model (the factory's)."""
+        return cls.factory._meta.model
 
     def search_term(self, record) -> str:
         """A term the endpoint's search finds `record` by."""
         return str(record)
+
+    def changed_value(self, current):
+        """Another valid value of `restricted_field` than `current`."""
+        return f"{current or ''} (changed)"
 
     # ------------------------------------------------------------------- plumbing
     @pytest.fixture
     def world(self, db):
         return TenancyWorld(self)
 
+    @classmethod
+    def view_class(cls):
+        """The viewset serving the endpoint's list route."""
+        return resolve(reverse(f"api-v1:{cls.basename}-list")).func.cls
+
+    @classmethod
+    def features(cls):
+        """The model's features in the registry (core.registry)."""
+        return registry.get(cls.get_model())
+
     def list_url(self):
         return reverse(f"api-v1:{self.basename}-list")
 
     def detail_url(self, record):
-        return reverse(f"api-v1:{self.basename}-detail", args=[record.pk])
+        return reverse(f"api-v1:{self.basename}-detail", args=[getattr(record, "pk", record)])
+
+    def action_url(self, record, action):
+        """The URL of a detail action (`history`, `available-transitions`, ...)."""
+        return reverse(f"api-v1:{self.basename}-{action}", args=[getattr(record, "pk", record)])
 
     def listed_ids(self, response):
         assert response.status_code == 200, response.content
         return {row["id"] for row in response.json()["results"]}
+
+    def organization_id_of(self, record):
+        """The id of the organization `record` belongs to, by the model's organization
+        path in the registry ("pk" for an organization itself)."""
+        path = registry.organization_path(type(record))
+        return type(record)._default_manager.filter(pk=record.pk).values_list(path, flat=True).get()
+
+
+class TenancyMatrix(ScopedEndpoint):
+    """The tenancy rules over HTTP, for each kind of user of the world."""
 
     # ---------------------------------------------------------------------- reads
     def test_anonymous_is_refused(self, world):
@@ -270,8 +332,6 @@ class ScopedEndpointContract:
 
     # --------------------------------------------------------- field-level rules
     def _rule(self, world, **access):
-        from django.contrib.contenttypes.models import ContentType
-
         return FieldPermission.objects.create(
             role=world.full_role,
             content_type=ContentType.objects.get_for_model(self.get_model()),
@@ -280,8 +340,6 @@ class ScopedEndpointContract:
         )
 
     def test_a_hidden_field_is_left_out_for_that_role_only(self, world):
-        if self.restricted_field is None:
-            pytest.skip("no restricted_field")
         self._rule(world, can_read=False, can_write=False)
         record = world.records["record_a"]
         hidden = world.client("user_a").get(self.detail_url(record)).json()
@@ -297,8 +355,6 @@ class ScopedEndpointContract:
         )
 
     def test_a_read_only_field_refuses_changes_naming_the_field(self, world):
-        if self.restricted_field is None:
-            pytest.skip("no restricted_field")
         self._rule(world, can_read=True, can_write=False)
         record = world.records["record_a"]
         client = world.client("user_a")
@@ -327,6 +383,3 @@ class ScopedEndpointContract:
             format="json",
         )
         assert response.status_code == 200, response.content
-
-    def changed_value(self, current):
-        return f"{current or ''} (changed)"

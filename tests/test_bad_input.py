@@ -160,13 +160,6 @@ def test_empty_is_active_lists_active_and_inactive(api_client):
 TENANT_ENDPOINTS = ["organization-list", "organization-membership-list", "contact-list"]
 
 
-@pytest.fixture
-def superuser_client(jwt_client):
-    from api.v1.base_models.user.tests.factories import UserFactory
-
-    return jwt_client(UserFactory(is_superuser=True, is_staff=True))
-
-
 @pytest.mark.parametrize("name", TENANT_ENDPOINTS)
 @pytest.mark.parametrize(
     "body",

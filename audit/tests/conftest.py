@@ -1,12 +1,12 @@
 """Fixtures of the audit log tests: a parent organization P with an administrator, a
-second organization Q with its own administrator, auditors and superusers."""
+second organization Q with its own administrator, auditors (`superuser` and
+`member_of`: tests/plugin.py)."""
 
 import pytest
 from django.contrib.auth.models import Group
 
 from api.v1.base_models.organization.tests.factories import (
     OrganizationFactory,
-    OrganizationMembershipFactory,
     permissions_named,
 )
 from api.v1.base_models.user.tests.factories import UserFactory
@@ -33,18 +33,6 @@ def org_q(db):
 
 
 @pytest.fixture
-def member_of(db, role):
-    """member_of(organization, role name, **user fields) -> a new user with that role."""
-
-    def make(organization, role_name, **fields):
-        user = UserFactory(**fields)
-        OrganizationMembershipFactory(user=user, organization=organization, role=role(role_name))
-        return user
-
-    return make
-
-
-@pytest.fixture
 def admin_p(member_of, org_p):
     return member_of(org_p, ADMINISTRATOR, username="admin_p")
 
@@ -52,11 +40,6 @@ def admin_p(member_of, org_p):
 @pytest.fixture
 def admin_q(member_of, org_q):
     return member_of(org_q, ADMINISTRATOR, username="admin_q")
-
-
-@pytest.fixture
-def superuser(db):
-    return UserFactory(username="root", is_superuser=True, is_staff=True)
 
 
 @pytest.fixture

@@ -1,1 +1,1 @@
-from rbac.tests.fixtures import fresh, grant_global, member, org_a, org_b  # noqa: F401
+from rbac.tests.fixtures import member  # noqa: F401

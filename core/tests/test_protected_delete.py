@@ -10,7 +10,6 @@ from api.v1.base_models.contact.models import Contact
 from api.v1.base_models.contact.tests.factories import ContactFactory
 from api.v1.base_models.organization.models import Organization, OrganizationMembership
 from api.v1.base_models.organization.tests.factories import OrganizationFactory
-from api.v1.base_models.user.tests.factories import UserFactory
 from core.exceptions import exception_handler
 
 pytestmark = pytest.mark.django_db
@@ -18,11 +17,6 @@ pytestmark = pytest.mark.django_db
 
 def organization_url(organization):
     return reverse("api-v1:organization-detail", args=[organization.pk])
-
-
-@pytest.fixture
-def superuser_client(jwt_client):
-    return jwt_client(UserFactory(is_superuser=True))
 
 
 def test_an_organization_with_contacts_is_a_409(superuser_client, member):

@@ -1,26 +1,15 @@
-"""Fixtures of the access-control tests (rbac and core): organizations, roles and members
-made from real rows. Imported by the conftest of each test package."""
+"""The `member` fixture of the access-control tests (rbac and core), imported by the
+conftest of each of these packages: a member holding a new role made of the permissions
+it is given. It takes the place there of tests/plugin.py's `member`, which is given a
+role (the other shared fixtures, `org_a`, `fresh`, `grant_global`, ...: the plugin)."""
 
 import pytest
-from django.contrib.auth import get_user_model
 
 from api.v1.base_models.organization.tests.factories import (
-    OrganizationFactory,
     OrganizationMembershipFactory,
     RoleFactory,
-    permissions_named,
 )
 from api.v1.base_models.user.tests.factories import UserFactory
-
-
-@pytest.fixture
-def org_a(db):
-    return OrganizationFactory(name="Org A")
-
-
-@pytest.fixture
-def org_b(db):
-    return OrganizationFactory(name="Org B")
 
 
 @pytest.fixture
@@ -37,20 +26,3 @@ def member(db):
         return user
 
     return make
-
-
-@pytest.fixture
-def fresh():
-    """fresh(user) -> the same user loaded anew from the database (empty caches)."""
-    return lambda user: get_user_model().objects.get(pk=user.pk)
-
-
-@pytest.fixture
-def grant_global():
-    """grant_global(user, *perms) -> the user reloaded with Django (global) permissions."""
-
-    def grant(user, *perms):
-        user.user_permissions.add(*permissions_named(*perms))
-        return get_user_model().objects.get(pk=user.pk)
-
-    return grant

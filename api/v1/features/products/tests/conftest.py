@@ -1,47 +1,17 @@
 """Fixtures of the product tests: organization A with an administrator, a member and a
 viewer (the default roles), organization B with its administrator, a product category
-and the "EA" unit."""
+and the "EA" unit (`org_a`, `org_b` and `member_of`: tests/plugin.py)."""
 
 import pytest
-from django.contrib.auth.models import Group
 
 from api.v1.base_models.common.choices import CategoryType
 from api.v1.base_models.common.tests.factories import CategoryFactory, UnitOfMeasureFactory
-from api.v1.base_models.organization.tests.factories import (
-    OrganizationFactory,
-    OrganizationMembershipFactory,
-)
-from api.v1.base_models.user.tests.factories import UserFactory
 
 PRODUCTS_URL = "/api/v1/products/"
 
 
 def product_url(pk, action=None) -> str:
     return f"{PRODUCTS_URL}{pk}/" + (f"{action}/" if action else "")
-
-
-@pytest.fixture
-def org_a(db):
-    return OrganizationFactory(name="Org A", code="A")
-
-
-@pytest.fixture
-def org_b(db):
-    return OrganizationFactory(name="Org B", code="B")
-
-
-@pytest.fixture
-def member_of(db):
-    """member_of(organization, role name) -> a new user with that default role there."""
-
-    def make(organization, role_name, **fields):
-        user = UserFactory(**fields)
-        OrganizationMembershipFactory(
-            user=user, organization=organization, role=Group.objects.get(name=role_name)
-        )
-        return user
-
-    return make
 
 
 @pytest.fixture

@@ -47,11 +47,6 @@ def existing(model):
 
 
 @pytest.fixture
-def superuser(db):
-    return UserFactory(username="root", is_staff=True, is_superuser=True)
-
-
-@pytest.fixture
 def admin_client(client, superuser):
     client.force_login(superuser)
     return client

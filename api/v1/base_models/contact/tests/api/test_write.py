@@ -573,14 +573,7 @@ class TestLinkedOrganization:
 
 
 class TestTags:
-    def test_replaced_by_a_patch(self, manager_client, org):
-        contact = ContactFactory(organization=org, tags=["old", "keep"])
-        response = manager_client.patch(
-            detail_url(contact), {"tags": ["keep", "new"]}, format="json"
-        )
-        assert response.status_code == 200, response.content
-        assert sorted(response.json()["tags"]) == ["keep", "new"]
-        assert sorted(contact.tags.names()) == ["keep", "new"]
+    """A PATCH of the tags: tests/contract.py."""
 
     def test_left_alone_when_omitted(self, manager_client, org):
         contact = ContactFactory(organization=org, tags=["stay"])

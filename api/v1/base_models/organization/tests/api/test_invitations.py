@@ -7,8 +7,6 @@ from datetime import timedelta
 import pytest
 from django.contrib.contenttypes.models import ContentType
 from django.core import mail
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from api.v1.base_models.organization.choices import InvitationStatus
@@ -20,6 +18,7 @@ from api.v1.base_models.organization.tests.factories import (
 )
 from api.v1.base_models.user.tests.factories import UserFactory
 from audit.models import AuditLog
+from tests.contract import assert_constant_queries
 
 from .helpers import (
     MEMBERSHIP_PERMS,
@@ -303,19 +302,13 @@ class TestOrganizationList:
         assert self.listed(client_a, search="b@example") == set()
 
     def test_the_list_runs_the_same_queries_for_2_and_20_rows(self, client_a, org_a, admin_a):
-        for number in range(20):
-            OrganizationInvitationFactory(
-                organization=org_a, email=f"i{number}@example.com", invited_by=admin_a
-            )
+        def make_more(count):
+            for number in range(count):
+                OrganizationInvitationFactory(
+                    organization=org_a, email=f"i{number}@example.com", invited_by=admin_a
+                )
 
-        def run(page_size):
-            with CaptureQueriesContext(connection) as queries:
-                response = client_a.get(invitation_list_url(), {"page_size": page_size})
-            assert response.status_code == 200
-            assert len(response.json()["results"]) == page_size
-            return len(queries)
-
-        assert run(2) == run(20)
+        assert_constant_queries(client_a, invitation_list_url(), make_more)
 
 
 # ------------------------------------------------------------- revoke and resend
@@ -443,16 +436,11 @@ class TestMyInvitations:
         assert response.json()["count"] == 0
 
     def test_the_list_runs_the_same_queries_for_2_and_20_rows(self, ann_client, admin_a):
-        for _ in range(20):
-            OrganizationInvitationFactory(email="ann@example.com", invited_by=admin_a)
+        def make_more(count):
+            for _ in range(count):
+                OrganizationInvitationFactory(email="ann@example.com", invited_by=admin_a)
 
-        def run(page_size):
-            with CaptureQueriesContext(connection) as queries:
-                response = ann_client.get(my_invitations_url(), {"page_size": page_size})
-            assert len(response.json()["results"]) == page_size
-            return len(queries)
-
-        assert run(2) == run(20)
+        assert_constant_queries(ann_client, my_invitations_url(), make_more)
 
     def test_anonymous_is_401(self, api_client, sent):
         invitation, token = sent

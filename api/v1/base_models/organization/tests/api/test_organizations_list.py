@@ -1,10 +1,9 @@
-"""/api/v1/organizations/: filters, search, ordering and the number of queries of a list."""
+"""/api/v1/organizations/: filters, search, the default order and the number of queries
+of a list with field rules (ordering and plain query counts: the API contract,
+test_organizations_contract.py)."""
 
 import pytest
 from django.contrib.contenttypes.models import ContentType
-from django.core.cache import cache
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 
 from api.v1.base_models.common.tests.factories import AddressFactory
 from api.v1.base_models.contact.models import Contact
@@ -14,6 +13,7 @@ from api.v1.base_models.organization.tests.factories import (
     OrganizationTypeFactory,
 )
 from rbac.models import FieldPermission
+from tests.contract import assert_constant_queries
 
 from .helpers import ids, org_list_url
 
@@ -137,20 +137,6 @@ class TestSearchAndOrdering:
             orgs["globex"].pk,
         ]
 
-    @pytest.mark.parametrize(
-        ("ordering", "expected"),
-        [
-            ("name", ["acme", "globex", "sales", "support"]),
-            ("-name", ["support", "sales", "globex", "acme"]),
-            ("code", ["acme", "sales", "support", "globex"]),
-            ("-level,name", ["sales", "support", "acme", "globex"]),
-        ],
-    )
-    def test_ordering(self, client, orgs, ordering, expected):
-        assert ids(client.get(org_list_url(), {"ordering": ordering})) == [
-            orgs[name].pk for name in expected
-        ]
-
     def test_an_unknown_ordering_field_is_ignored(self, client, orgs):
         assert ids(client.get(org_list_url(), {"ordering": "metadata"})) == ids(
             client.get(org_list_url())
@@ -158,66 +144,35 @@ class TestSearchAndOrdering:
 
 
 # -------------------------------------------------------------------- query counts
-@pytest.fixture
-def populated():
-    """A root with 21 sub-organizations, each with type, currency, primary contact,
-    primary address and two tags."""
+def test_a_members_list_with_field_rules_runs_the_same_queries(jwt_client, member, admin_role):
+    """With a field rule of the caller's role in every organization listed (the query
+    counts of plain lists: the API contract, test_organizations_contract.py)."""
     root = OrganizationFactory(name="Root", tags=["root"])
-    for n in range(21):
-        organization = OrganizationFactory(
-            name=f"Unit {n:02d}",
-            parent=root,
-            currency_id="EUR" if n % 2 else "USD",
-            primary_address=AddressFactory(),
-            organization_type=OrganizationTypeFactory(name="Department" if n % 2 else "Team"),
-            tags=[f"tag-{n}", "common"],
-        )
-        contact = Contact.objects.create(organization=organization, first_name=f"Person {n}")
-        Organization.objects.filter(pk=organization.pk).update(primary_contact=contact)
-    return root
+    user = member(root, admin_role)
+    FieldPermission.objects.create(
+        role=admin_role,
+        content_type=ContentType.objects.get_for_model(Organization),
+        field_name="metadata",
+        can_read=False,
+    )
 
+    def make_more(count):
+        for n in range(count):
+            organization = OrganizationFactory(
+                name=f"Unit {n:02d}",
+                parent=root,
+                currency_id="EUR" if n % 2 else "USD",
+                primary_address=AddressFactory(),
+                organization_type=OrganizationTypeFactory(name="Department" if n % 2 else "Team"),
+                tags=[f"tag-{n}", "common"],
+            )
+            contact = Contact.objects.create(organization=organization, first_name=f"Person {n}")
+            Organization.objects.filter(pk=organization.pk).update(primary_contact=contact)
+            member(organization, admin_role, user=user)
 
-def run_uncached(client, page_size):
-    cache.clear()
-    ContentType.objects.clear_cache()
-    with CaptureQueriesContext(connection) as queries:
-        response = client.get(org_list_url(), {"page_size": page_size, "is_root": "false"})
-    assert response.status_code == 200, response.content
-    return response.json()["results"], len(queries)
+    rows = assert_constant_queries(
+        jwt_client(user), org_list_url(), make_more, params={"is_root": "false"}
+    )
 
-
-class TestQueryCount:
-    def test_a_superusers_list_runs_the_same_queries_for_2_and_20_rows(self, client, populated):
-        small, small_queries = run_uncached(client, 2)
-        large, large_queries = run_uncached(client, 20)
-
-        assert (len(small), len(large)) == (2, 20)
-        assert small_queries == large_queries
-        row = large[0]
-        assert row["primary_contact"] is not None
-        assert row["primary_address"]["id"] is not None
-        assert row["parent"] == populated.pk
-        assert row["organization_type_name"] in ("Department", "Team")
-        assert row["currency"] in ("EUR", "USD")
-        assert sorted(row["tags"]) == ["common", "tag-0"]  # "Unit 00" comes first
-
-    def test_a_members_list_with_field_rules_runs_the_same_queries(
-        self, jwt_client, member, admin_role, populated
-    ):
-        user = None
-        for organization in Organization.objects.all():
-            user = member(organization, admin_role, user=user)
-        FieldPermission.objects.create(
-            role=admin_role,
-            content_type=ContentType.objects.get_for_model(Organization),
-            field_name="metadata",
-            can_read=False,
-        )
-        client = jwt_client(user)
-
-        small, small_queries = run_uncached(client, 2)
-        large, large_queries = run_uncached(client, 20)
-
-        assert (len(small), len(large)) == (2, 20)
-        assert small_queries == large_queries
-        assert all("metadata" not in row for row in large)
+    assert all("metadata" not in row for row in rows)
+    assert all(row["primary_contact"] and row["primary_address"] for row in rows)

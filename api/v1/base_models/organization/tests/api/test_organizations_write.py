@@ -76,30 +76,6 @@ class TestCreateAndRead:
         assert body["primary_contact"] is None
         assert body["currency"] is None
 
-    def test_retrieve_update_and_delete_by_a_superuser(self, root_client):
-        organization = OrganizationFactory(name="Old name")
-
-        detail = root_client.get(org_url(organization))
-        assert detail.status_code == 200
-        assert detail.json()["name"] == "Old name"
-
-        response = root_client.patch(
-            org_url(organization), {"name": "New name", "status": "archived"}, format="json"
-        )
-        assert response.status_code == 200, response.content
-        organization.refresh_from_db()
-        assert (organization.name, organization.status) == ("New name", "archived")
-
-        put = {**detail.json(), "name": "Put name", "tags": ["x"]}
-        response = root_client.put(org_url(organization), put, format="json")
-        assert response.status_code == 200, response.content
-        organization.refresh_from_db()
-        assert organization.name == "Put name"
-        assert list(organization.tags.names()) == ["x"]
-
-        assert root_client.delete(org_url(organization)).status_code == 204
-        assert not Organization.objects.filter(pk=organization.pk).exists()
-
     def test_the_code_is_stored_without_surrounding_spaces(self, root_client):
         response = root_client.post(org_list_url(), payload(code="  SPACED "), format="json")
 

@@ -64,16 +64,6 @@ def org_form(**fields):
 
 
 @pytest.fixture
-def org_a(db):
-    return OrganizationFactory(name="Acme", code="ACME")
-
-
-@pytest.fixture
-def org_b(db):
-    return OrganizationFactory(name="Globex", code="GLOBEX")
-
-
-@pytest.fixture
 def admin_client(client, db):
     client.force_login(UserFactory(username="root", is_staff=True, is_superuser=True))
     return client

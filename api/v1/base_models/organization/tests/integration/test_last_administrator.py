@@ -29,11 +29,6 @@ def admin_role(db):
 
 
 @pytest.fixture
-def org_a(db):
-    return OrganizationFactory(name="Acme", code="ACME")
-
-
-@pytest.fixture
 def last(org_a, admin_role):
     return OrganizationMembershipFactory(organization=org_a, role=admin_role)
 

@@ -64,11 +64,6 @@ def change_form_data(response) -> dict:
 
 
 @pytest.fixture
-def superuser(db):
-    return UserFactory(username="root", is_staff=True, is_superuser=True)
-
-
-@pytest.fixture
 def admin_logged_in(client, superuser):
     client.force_login(superuser)
     return client

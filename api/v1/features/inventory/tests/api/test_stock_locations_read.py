@@ -1,15 +1,16 @@
-"""/api/v1/stock-locations/: lists, filters, search, ordering, the hierarchy actions,
-moving, the nested route under a warehouse, query counts and history."""
+"""/api/v1/stock-locations/: lists, filters, search, the hierarchy actions, moving,
+the nested route under a warehouse and its query counts (ordering, the plain list's
+query counts and the history: the API contract, test_contract.py)."""
 
 from unittest import mock
 
 import pytest
-from django.core.cache import cache
 
 from api.v1.base_models.organization.tests.factories import RoleFactory, model_permissions
 from api.v1.features.inventory.models import StockLocation, Warehouse
 from api.v1.features.inventory.tests.factories import StockLocationFactory, WarehouseFactory
 from audit.tests.helpers import rows_of
+from tests.contract import assert_constant_queries
 
 from .helpers import (
     LOCATIONS_URL,
@@ -151,17 +152,6 @@ class TestSearchAndOrdering:
     def test_search_by_warehouse_code(self, manager_client, site):
         listed = ids(manager_client.get(LOCATIONS_URL, {"search": "A"}))
         assert site["receiving"].pk in listed
-
-    @pytest.mark.parametrize(
-        ("ordering", "expected"),
-        [
-            ("name", ["aisle_1", "aisle_2", "bin_1", "bin_2", "dock", "receiving", "zone"]),
-            ("-name,warehouse__code", ["zone", "receiving", "dock", "bin_2", "bin_1"]),
-        ],
-    )
-    def test_ordering(self, manager_client, site, ordering, expected):
-        listed = ids(manager_client.get(LOCATIONS_URL, {"ordering": ordering}))
-        assert listed[: len(expected)] == names(site, *expected)
 
 
 # --------------------------------------------------------------------- hierarchy
@@ -393,53 +383,24 @@ class TestNestedRoute:
 
 
 # ---------------------------------------------------------------------- queries
-@pytest.fixture
-def many_locations(org):
+@pytest.mark.parametrize("who", ["superuser", "manager"])
+@pytest.mark.parametrize("route", ["nested", "descendants"])
+def test_lists_under_a_record_run_a_constant_number_of_queries(
+    who, route, jwt_client, superuser, manager, org
+):
+    """The nested list and the tree actions (the plain list: the API contract)."""
     warehouse = WarehouseFactory(organization=org, code="BIG")
     zone = StockLocationFactory(warehouse=warehouse, name="Zone")
-    for n in range(30):
-        StockLocationFactory(parent=zone, name=f"Bin {n:02d}")
-    return warehouse
+    url = {"nested": nested_url(warehouse), "descendants": location_url(zone, "descendants")}[route]
 
+    def make_more(count):
+        for n in range(count):
+            StockLocationFactory(parent=zone, name=f"Bin {n:02d}")
 
-@pytest.mark.parametrize("who", ["superuser", "manager"])
-@pytest.mark.parametrize("route", ["flat", "nested", "descendants"])
-def test_lists_run_a_constant_number_of_queries(
-    who, route, jwt_client, superuser, manager, many_locations, django_assert_max_num_queries
-):
-    client = jwt_client({"superuser": superuser, "manager": manager}[who])
-    zone = StockLocation.objects.get(name="Zone")
-    url = {
-        "flat": LOCATIONS_URL,
-        "nested": nested_url(many_locations),
-        "descendants": location_url(zone, "descendants"),
-    }[route]
-    params = {"is_root": "false"}
-    cache.clear()
-    with django_assert_max_num_queries(12) as small:
-        response = client.get(url, {**params, "page_size": 2})
-    assert len(response.json()["results"]) == 2
-    cache.clear()
-    with django_assert_max_num_queries(len(small)) as large:
-        response = client.get(url, {**params, "page_size": 30})
-    rows = response.json()["results"]
-    assert len(rows) == 30
+    rows = assert_constant_queries(
+        jwt_client({"superuser": superuser, "manager": manager}[who]),
+        url,
+        make_more,
+        params={"is_root": "false"},
+    )
     assert {(row["warehouse_code"], row["parent_name"]) for row in rows} == {("BIG", "Zone")}
-    assert len(large) == len(small)
-
-
-# ---------------------------------------------------------------------------- audit
-def test_history(jwt_client, member, org, site):
-    role = RoleFactory(permissions=[*model_permissions(StockLocation), "audit.view_auditlog"])
-    client = jwt_client(member(org, role))
-    bin_1 = site["bin_1"]
-    assert client.patch(location_url(bin_1), {"barcode": "B1"}, format="json").status_code == 200
-
-    response = client.get(location_url(bin_1, "history"))
-
-    assert response.status_code == 200
-    rows = response.json()["results"]
-    assert [row["action_type"] for row in rows] == ["UPDATE", "CREATE"]
-    assert rows[0]["changes"] == {"barcode": {"old": "", "new": "B1"}}
-    assert rows[0]["organization"] == org.pk
-    assert rows[0]["content_type"] == "inventory.stocklocation"

@@ -92,32 +92,18 @@ class TestCreateAndRead:
             "updated_at",
         }
 
-    def test_retrieve_update_put_and_delete(self, manager_client, org):
-        warehouse = WarehouseFactory(organization=org, name="Old", code="OLD")
-
-        detail = manager_client.get(warehouse_url(warehouse))
-        assert detail.status_code == 200
-        assert detail.json()["name"] == "Old"
-
-        response = manager_client.patch(
-            warehouse_url(warehouse), {"name": "New", "warehouse_type": "TRANSIT"}, format="json"
-        )
-        assert response.status_code == 200, response.content
-        warehouse.refresh_from_db()
-        assert (warehouse.name, warehouse.warehouse_type) == ("New", "TRANSIT")
+    def test_a_put_keeps_the_address_and_a_delete_removes_it(self, manager_client, org):
+        warehouse = WarehouseFactory(organization=org)
+        address_id = warehouse.address_id
 
         # PUT of the read representation, one field changed.
         put = {**manager_client.get(warehouse_url(warehouse)).json(), "code": "PUT"}
         response = manager_client.put(warehouse_url(warehouse), put, format="json")
         assert response.status_code == 200, response.content
         warehouse.refresh_from_db()
-        assert warehouse.code == "PUT"
-        assert warehouse.address.city == detail.json()["address"]["city"]
+        assert (warehouse.code, warehouse.address_id) == ("PUT", address_id)
 
-        address_id = warehouse.address_id
         assert manager_client.delete(warehouse_url(warehouse)).status_code == 204
-        assert not Warehouse.objects.filter(pk=warehouse.pk).exists()
-        # Its address went with it.
         assert not Address.objects.filter(pk=address_id).exists()
 
     def test_read_only_fields_are_ignored(self, manager_client, org):
@@ -603,13 +589,6 @@ class TestPermissions:
 
         assert client.delete(warehouse_url(warehouse)).status_code == 403
         assert Warehouse.objects.filter(pk=warehouse.pk).exists()
-
-    def test_anonymous_is_401(self, api_client, org):
-        warehouse = WarehouseFactory(organization=org)
-
-        assert api_client.get(WAREHOUSES_URL).status_code == 401
-        assert api_client.post(WAREHOUSES_URL, warehouse_payload(org)).status_code == 401
-        assert api_client.delete(warehouse_url(warehouse)).status_code == 401
 
 
 class TestFieldPermissions:

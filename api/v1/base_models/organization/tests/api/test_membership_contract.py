@@ -1,14 +1,19 @@
-"""The tenancy matrix (tests/tenancy.py) applied to /api/v1/organization-memberships/."""
+"""The API contract (tests/contract.py) applied to /api/v1/organization-memberships/."""
+
+from itertools import count
 
 from api.v1.base_models.organization.tests.factories import (
     OrganizationFactory,
     OrganizationMembershipFactory,
     RoleFactory,
 )
-from tests.tenancy import ScopedEndpointContract
+from api.v1.base_models.user.tests.factories import UserFactory
+from tests.contract import ScopedEndpointContract
+
+serial = count(1)
 
 
-class TestMembershipTenancy(ScopedEndpointContract):
+class TestMembershipAPI(ScopedEndpointContract):
     basename = "organization-membership"
     factory = OrganizationMembershipFactory
     update_payload = {"is_active": False}
@@ -43,6 +48,23 @@ class TestMembershipTenancy(ScopedEndpointContract):
 
     def search_term(self, record):
         return record.user.username
+
+    def new_record(self, world, organization, **fields):
+        """A membership of a new user, with a role of its own (names of their own in
+        every searched field)."""
+        n = next(serial)
+        user = UserFactory(
+            username=f"member{n:05d}", first_name=f"First{n:05d}", last_name=f"Last{n:05d}"
+        )
+        role = RoleFactory(name=f"Contract role {n:05d}", permissions=[])
+        return OrganizationMembershipFactory(
+            user=user, organization=organization, role=role, **fields
+        )
+
+    def ordering_records(self, world):
+        return [
+            self.new_record(world, world.org_a, is_active=active) for active in (True, False, True)
+        ]
 
     def changed_value(self, current):
         return not current

@@ -1,4 +1,4 @@
-"""The tenancy matrix (tests/tenancy.py) applied to /api/v1/warehouses/ and
+"""The API contract (tests/contract.py) applied to /api/v1/warehouses/ and
 /api/v1/stock-locations/.
 
 A stock location's organization is its warehouse's: the contract's tests about the
@@ -8,21 +8,40 @@ The world's roles also hold the view permission on warehouses, which choosing a
 warehouse needs.
 """
 
+from itertools import count
+
 import pytest
 
 from api.v1.base_models.organization.tests.factories import model_permissions, permissions_named
 from api.v1.features.inventory.models import StockLocation, Warehouse
 from api.v1.features.inventory.tests.factories import StockLocationFactory, WarehouseFactory
-from tests.tenancy import SEES, USERS, ScopedEndpointContract, TenancyWorld
+from tests.contract import ScopedEndpointContract
+from tests.tenancy import SEES, USERS, TenancyWorld
 
 from .helpers import address_payload, nested_url
 
+serial = count(1)
 
-class TestWarehouseTenancy(ScopedEndpointContract):
+
+def new_warehouse(organization, **fields):
+    """A warehouse with values of its own in every searched field."""
+    n = next(serial)
+    return WarehouseFactory(
+        organization=organization,
+        name=f"Warehouse{n:05d}",
+        code=f"WH{n:05d}",
+        address__city=f"City{n:05d}",
+        address__postal_code=f"P{n:05d}",
+        **fields,
+    )
+
+
+class TestWarehouseAPI(ScopedEndpointContract):
     basename = "warehouse"
     factory = WarehouseFactory
     update_payload = {"name": "Changed"}
     restricted_field = "code"
+    unique_payload_fields = ("code",)
 
     def create_payload(self, world, organization):
         return {
@@ -37,12 +56,20 @@ class TestWarehouseTenancy(ScopedEndpointContract):
     def search_term(self, record):
         return record.code
 
+    def new_record(self, world, organization):
+        return new_warehouse(organization)
 
-class TestStockLocationTenancy(ScopedEndpointContract):
+    def ordering_records(self, world):
+        return [new_warehouse(world.org_a, is_active=active) for active in (True, False, True)]
+
+
+class TestStockLocationAPI(ScopedEndpointContract):
     basename = "stock-location"
     factory = StockLocationFactory
     update_payload = {"name": "Changed"}
     restricted_field = "barcode"
+    # Unique among the locations under one parent (here: the warehouse's top level).
+    unique_payload_fields = ("name",)
 
     @pytest.fixture
     def world(self, db):
@@ -60,6 +87,25 @@ class TestStockLocationTenancy(ScopedEndpointContract):
 
     def search_term(self, record):
         return record.name
+
+    def new_record(self, world, organization, **fields):
+        n = next(serial)
+        fields.setdefault("warehouse", new_warehouse(organization))
+        return StockLocationFactory(name=f"Location{n:05d}", barcode=f"BC{n:05d}", **fields)
+
+    def ordering_records(self, world):
+        """Two trees in two warehouses, one three levels deep: tree ids, positions and
+        levels differ."""
+        root = self.new_record(world, world.org_a)
+        child = self.new_record(world, world.org_a, parent=root, warehouse=root.warehouse)
+        grandchild = self.new_record(world, world.org_a, parent=child, warehouse=root.warehouse)
+        other_root = self.new_record(world, world.org_a)
+        return [root, child, grandchild, other_root]
+
+    def rich_record(self, world, organization):
+        """A location under a parent (the list shows the parent's name)."""
+        parent = self.new_record(world, organization)
+        return self.new_record(world, organization, parent=parent, warehouse=parent.warehouse)
 
     # --------------------------------------------------- creates: the warehouse
     @pytest.mark.parametrize("user", USERS)

@@ -1,27 +1,87 @@
-"""The tenancy matrix (tests/tenancy.py) applied to the organizations themselves.
+"""The API contract (tests/contract.py) applied to the organizations themselves.
 
 An organization is its own tenant: `record_a` is organization A, `record_b` is B. The
 contract's tests about a record's `organization` field are replaced by their
-counterparts for organizations: the `parent` of a new or moved organization.
+counterparts for organizations: the `parent` of a new or moved organization. Rights do
+not flow down the hierarchy: the other organizations a test makes get the memberships
+of the one they are made for (`new_record`).
 """
+
+from itertools import count
 
 import pytest
 
+from api.v1.base_models.common.tests.factories import AddressFactory
+from api.v1.base_models.contact.models import Contact
 from api.v1.base_models.organization.models import Organization, OrganizationMembership
-from api.v1.base_models.organization.tests.factories import OrganizationFactory
-from tests.tenancy import USERS, ScopedEndpointContract
+from api.v1.base_models.organization.tests.factories import (
+    OrganizationFactory,
+    OrganizationMembershipFactory,
+    OrganizationTypeFactory,
+)
+from tests.contract import ScopedEndpointContract
+from tests.tenancy import USERS
 
 from .helpers import org_list_url, org_url
 
+serial = count(1)
 
-class TestOrganizationTenancy(ScopedEndpointContract):
+
+class TestOrganizationAPI(ScopedEndpointContract):
     basename = "organization"
     factory = OrganizationFactory
     update_payload = {"status": "inactive"}
     restricted_field = "code"
+    # An organization has no organization of its own to show.
+    organization_key = None
+    unique_payload_fields = ("code",)
 
     def make_record(self, world, organization):
         return organization
+
+    def new_record(self, world, organization, **fields):
+        """A new top-level organization (or one under `parent=`) whose members are
+        `organization`'s, with the same roles."""
+        n = next(serial)
+        created = OrganizationFactory(name=f"Organization{n:05d}", code=f"C{n:05d}", **fields)
+        for membership in organization.memberships.all():
+            OrganizationMembershipFactory(
+                user=membership.user,
+                organization=created,
+                role=membership.role,
+                is_active=membership.is_active,
+            )
+        return created
+
+    def ordering_records(self, world):
+        """Three levels of one tree (positions and levels differ) and another root."""
+        top = self.new_record(world, world.org_a)
+        child = self.new_record(world, world.org_a, parent=top)
+        grandchild = self.new_record(world, world.org_a, parent=child)
+        return [top, child, grandchild, self.new_record(world, world.org_a)]
+
+    def rich_record(self, world, organization):
+        """With a type, a currency, a primary address and contact, and two tags."""
+        n = next(serial)
+        created = self.new_record(
+            world,
+            organization,
+            currency_id="EUR" if n % 2 else "USD",
+            primary_address=AddressFactory(),
+            organization_type=OrganizationTypeFactory(name="Department" if n % 2 else "Team"),
+            tags=[f"tag-{n}", "common"],
+        )
+        contact = Contact.objects.create(organization=created, first_name=f"Person {n}")
+        Organization.objects.filter(pk=created.pk).update(primary_contact=contact)
+        return created
+
+    def assert_created_in(self, record, organization):
+        assert record.parent_id == organization.pk
+
+    def audited_organization_id(self, record):
+        # The audit log files a sub-organization's rows under its parent, whose
+        # auditors watch it (audit.services.organization_of).
+        return record.parent_id or record.pk
 
     def create_payload(self, world, organization):
         return {
