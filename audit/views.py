@@ -5,6 +5,7 @@ from rest_framework import permissions, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
 
+from core.conditional import ConditionalReadMixin
 from rbac.access import organizations_with_perm, visible_to
 
 from .filters import AuditLogFilter
@@ -35,7 +36,7 @@ class CanReadAudit(permissions.BasePermission):
 
 
 @extend_schema_view(list=extend_schema(tags=TAGS), retrieve=extend_schema(tags=TAGS))
-class AuditLogViewSet(viewsets.ReadOnlyModelViewSet):
+class AuditLogViewSet(ConditionalReadMixin, viewsets.ReadOnlyModelViewSet):
     """The history of changes and security events, newest first. Organization auditors
     (audit.view_auditlog in their role) read their organizations' rows; staff with the
     global permission read all."""

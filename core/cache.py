@@ -15,7 +15,10 @@ import time
 
 from django.core.cache import cache
 from django.db.models.signals import post_delete, post_migrate, post_save
+from rest_framework import status
 from rest_framework.response import Response
+
+from .conditional import ETAG_HEADER, if_none_match
 
 _watched = set()
 
@@ -68,11 +71,15 @@ class CachedReadMixin:
     def _cached(self, request, handler, *args, **kwargs):
         model = self.get_queryset().model
         url = hashlib.sha256(request.build_absolute_uri().encode()).hexdigest()
-        key = f"reference-data:{model._meta.label_lower}:{data_version(model)}:{url}"
-        data = cache.get(key)
-        if data is not None:
-            return Response(data)
+        key = f"reference-data:v2:{model._meta.label_lower}:{data_version(model)}:{url}"
+        cached = cache.get(key)
+        if cached is not None:
+            data, etag = cached
+            header = request.headers.get("If-None-Match")
+            if etag and header is not None and if_none_match(header, etag):
+                return Response(status=status.HTTP_304_NOT_MODIFIED, headers={ETAG_HEADER: etag})
+            return Response(data, headers={ETAG_HEADER: etag} if etag else None)
         response = handler(request, *args, **kwargs)
         if response.status_code == 200:
-            cache.set(key, response.data, self.cache_timeout)
+            cache.set(key, (response.data, response.get(ETAG_HEADER)), self.cache_timeout)
         return response

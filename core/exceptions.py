@@ -32,6 +32,7 @@ def exception_handler(exc, context):
       service or `full_clean`) -> 400 with DRF's field-error shape;
     - deleting a record that others still reference (PROTECT/RESTRICT) -> 409, saying
       what references it;
+    - a refused conditional write (412) carries the record's current ETag;
     - `{"detail": ...}` errors carry their machine-readable `code` too
       (`not_authenticated`, `invalid_otp`, `throttled`, ...).
     """
@@ -52,6 +53,8 @@ def exception_handler(exc, context):
     elif isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(as_serializer_error(exc))
     response = drf_exception_handler(exc, context)
+    if response is not None and getattr(exc, "etag", None):
+        response["ETag"] = exc.etag  # the current version, with a 412
     if (
         response is not None
         and isinstance(response.data, dict)

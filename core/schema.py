@@ -12,13 +12,20 @@ itself:
 - 409 for writes (a record still referenced, a workflow state that forbids it);
 - 413 and 415 when it reads a body;
 - 429 when the view throttles.
+
+Conditional requests (core.conditional) are documented where a view offers them: the
+`ETag` response header, `If-None-Match` and 304 on reads of a record, `If-Match`, 412
+and 428 on its writes.
 """
 
 from django.core.exceptions import FieldDoesNotExist
 from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
 from drf_spectacular.plumbing import ResolvedComponent, force_instance
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter
 from rest_framework import permissions, serializers
 
+from .conditional import ConditionalReadMixin
 from .filtering.backends import FILTER_NODE_REF, filter_node_components
 
 ERROR = "Error"
@@ -50,8 +57,35 @@ DESCRIPTIONS = {
     "409": "Conflicts with the current state of the record.",
     "413": "The body is too large.",
     "415": "The body's media type is not supported.",
+    "412": (
+        "The record changed since it was read (If-Match no longer holds): nothing was "
+        "written; the ETag header holds the current version."
+    ),
+    "428": "This server requires If-Match on writes (REQUIRE_IF_MATCH).",
     "429": "Too many failed attempts; retry after the time in Retry-After.",
 }
+ETAG = OpenApiParameter(
+    "ETag",
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    response=[200, 201, 304, 412],
+    description="The version of the record, for If-Match and If-None-Match.",
+)
+IF_NONE_MATCH = OpenApiParameter(
+    "If-None-Match",
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    description="The ETag of the copy you hold: 304 without a body if it is still current.",
+)
+IF_MATCH = OpenApiParameter(
+    "If-Match",
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    description=(
+        "The ETag of the version you read: the change is made only if the record is "
+        "still that version (else 412). Required when the server sets REQUIRE_IF_MATCH."
+    ),
+)
 WRITES = {"POST", "PUT", "PATCH", "DELETE"}
 # Permission classes that let anonymous callers read.
 _ANONYMOUS_READERS = (permissions.AllowAny,)
@@ -134,10 +168,49 @@ class AutoSchema(SpectacularAutoSchema):
             getattr(permission, "authenticated_users_only", True) is False for permission in found
         )
 
+    def _conditional(self) -> str | None:
+        """How the operation takes part in conditional requests: "read" (a record's
+        ETag, If-None-Match), "write" (If-Match), "create" (the new record's ETag)."""
+        view = self.view
+        if not isinstance(view, ConditionalReadMixin):
+            return None
+        action = getattr(view, "action", None)
+        if action == "retrieve":
+            return "read"
+        if action in getattr(view, "conditional_actions", ()):
+            return "write"
+        if action == "create" and hasattr(view, "conditional_write"):
+            return "create"
+        return None
+
+    def get_override_parameters(self):
+        parameters = list(super().get_override_parameters())
+        kind = self._conditional()
+        if kind == "read":
+            parameters += [IF_NONE_MATCH, ETAG]
+        elif kind == "write":
+            parameters += [IF_MATCH, ETAG]
+        elif kind == "create":
+            parameters.append(ETAG)
+        return parameters
+
     def _get_response_bodies(self, direction="response"):
         responses = super()._get_response_bodies(direction)
         if direction != "response":
             return responses
+        kind = self._conditional()
+        if kind == "read":
+            responses.setdefault(
+                "304",
+                {
+                    "description": "Not modified: your copy (If-None-Match) is current; no body.",
+                    "headers": self._get_response_headers_for_code("304"),
+                },
+            )
+        elif kind == "write":
+            responses.setdefault("412", self._error_response("412"))
+            responses["412"]["headers"] = self._get_response_headers_for_code("412")
+            responses.setdefault("428", self._error_response("428"))
         for code in self._error_codes():
             responses.setdefault(code, self._error_response(code))
         return responses

@@ -2,6 +2,8 @@ from django.contrib.auth.models import Group
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import permissions, viewsets
 
+from core.conditional import ConditionalReadMixin, ConditionalRequestMixin
+
 from .access import organizations_with_perm
 from .models import FieldPermission
 from .permissions import GlobalModelPermissions
@@ -28,7 +30,7 @@ class CanListRoles(permissions.BasePermission):
 
 
 @extend_schema_view(list=extend_schema(tags=TAGS), retrieve=extend_schema(tags=TAGS))
-class RoleViewSet(viewsets.ReadOnlyModelViewSet):
+class RoleViewSet(ConditionalReadMixin, viewsets.ReadOnlyModelViewSet):
     """Roles that memberships can give, with their permissions. Roles are managed in the
     Admin (Groups)."""
 
@@ -54,7 +56,7 @@ class RoleViewSet(viewsets.ReadOnlyModelViewSet):
     partial_update=extend_schema(tags=TAGS),
     destroy=extend_schema(tags=TAGS),
 )
-class FieldPermissionViewSet(viewsets.ModelViewSet):
+class FieldPermissionViewSet(ConditionalRequestMixin, viewsets.ModelViewSet):
     """Field-level rules per role and model: `can_read: false` hides a field from the
     role, `can_write: false` makes it read-only. Platform configuration: needs the global
     (staff) permissions on field permissions."""

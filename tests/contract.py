@@ -25,6 +25,9 @@ The family, each part a class of its own (modelled on NetBox's APIViewTestCases)
   (`assert_constant_queries`).
 - `CustomFieldTests` (models with custom fields), `TagTests` (taggable models),
   `HistoryTests` (audited models), `WorkflowTests` (models with a workflow).
+- `ConditionalRequestTests`: ETags on every answer about a record, 304 while a read's
+  ETag holds, 412 (and nothing written) for a write to a version read before a
+  change, 428 without If-Match when REQUIRE_IF_MATCH is on.
 
 A test that does not apply (a feature the model lacks in core.registry, a view without
 ordering or search fields, no `restricted_field`, no `unique_payload_fields`) is set
@@ -52,6 +55,7 @@ from django_fsm import FSMFieldMixin
 from rest_framework.test import APIClient
 
 from api.v1.base_models.organization.tests.factories import permissions_named
+from audit.models import AuditLog
 
 from .tenancy import ScopedEndpoint, TenancyMatrix
 
@@ -579,6 +583,109 @@ class WorkflowTests(ContractHooks):
         assert client.get(self.action_url(record_b, "available-transitions")).status_code == 404
 
 
+class ConditionalRequestTests(ContractHooks):
+    """ETags and conditional requests (core.conditional): no lost updates."""
+
+    def test_reads_carry_an_etag_and_answer_304_while_it_holds(self, world):
+        client = world.client("user_a")
+        url = self.detail_url(world.records["record_a"])
+        first = client.get(url)
+        etag = first.headers["ETag"]
+        assert first.status_code == 200
+        assert etag.startswith('"'), first.headers
+        assert client.get(url).headers["ETag"] == etag  # nothing changed
+
+        unchanged = client.get(url, HTTP_IF_NONE_MATCH=etag)
+        assert unchanged.status_code == 304
+        assert unchanged.content == b""
+        assert unchanged.headers["ETag"] == etag
+        assert client.get(url, HTTP_IF_NONE_MATCH='"other", ' + etag).status_code == 304
+
+        changed = client.patch(url, self.update_payload, format="json")
+        assert changed.status_code == 200, changed.content
+        new_etag = changed.headers["ETag"]
+        assert new_etag != etag
+        reread = client.get(url, HTTP_IF_NONE_MATCH=etag)
+        assert reread.status_code == 200
+        assert reread.headers["ETag"] == new_etag
+        # Every answer about the record gives the ETag a read gives.
+        created = client.post(
+            self.list_url(), self.create_payload(world, world.org_a), format="json"
+        )
+        assert created.status_code == 201, created.content
+        read = client.get(self.detail_url(created.json()["id"]))
+        assert created.headers["ETag"] == read.headers["ETag"]
+
+    def test_a_write_to_a_version_read_before_a_change_is_412_and_writes_nothing(self, world):
+        client = world.client("user_a")
+        record = world.records["record_a"]
+        url = self.detail_url(record)
+        etag = client.get(url).headers["ETag"]
+        model = self.get_model()
+
+        applied = client.patch(url, self.update_payload, format="json", HTTP_IF_MATCH=etag)
+        assert applied.status_code == 200, applied.content
+        current = applied.headers["ETag"]
+        stored = model._default_manager.filter(pk=record.pk).values().get()
+        audit_rows = AuditLog.objects.count()
+
+        # A second change sent with the version read before the first one.
+        for method, body in (("patch", self.update_payload), ("delete", None)):
+            refused = getattr(client, method)(url, body, format="json", HTTP_IF_MATCH=etag)
+            assert refused.status_code == 412, (method, refused.content)
+            assert refused.json()["code"] == "precondition_failed"
+            assert refused.headers["ETag"] == current
+        assert model._default_manager.filter(pk=record.pk).values().get() == stored
+        assert AuditLog.objects.count() == audit_rows
+
+        # With the current version, or "*", the write is made.
+        assert (
+            client.patch(url, {}, format="json", HTTP_IF_MATCH=f'"x", {current}').status_code == 200
+        )
+        assert client.delete(url, HTTP_IF_MATCH="*").status_code == 204
+        assert not model._default_manager.filter(pk=record.pk).exists()
+
+    def test_another_organizations_record_is_404_whatever_the_precondition(self, world):
+        client = world.client("user_a")
+        url = self.detail_url(world.records["record_b"])
+        etag = world.client("user_b").get(url).headers["ETag"]
+        for header in (etag, "*"):
+            assert client.patch(url, {}, format="json", HTTP_IF_MATCH=header).status_code == 404
+            assert client.delete(url, HTTP_IF_MATCH=header).status_code == 404
+            assert client.get(url, HTTP_IF_NONE_MATCH=header).status_code == 404
+
+    def test_the_etag_is_a_keyed_hash_of_the_stored_record(self, world, settings):
+        client = world.client("superuser")
+        etags = {
+            name: client.get(self.detail_url(record)).headers["ETag"]
+            for name, record in world.records.items()
+        }
+        assert etags["record_a"] != etags["record_b"]
+        record = world.records["record_a"]
+        for value in client.get(self.detail_url(record)).json().values():
+            if isinstance(value, str) and len(value) > 3:
+                assert value not in etags["record_a"]
+        settings.SECRET_KEY = "another secret key of the same length for the etag tests"
+        assert client.get(self.detail_url(record)).headers["ETag"] != etags["record_a"]
+
+    def test_if_match_may_be_required(self, world, settings):
+        settings.REQUIRE_IF_MATCH = True
+        client = world.client("user_a")
+        record = world.records["record_a"]
+        url = self.detail_url(record)
+        stored = self.get_model()._default_manager.filter(pk=record.pk).values().get()
+
+        refused = client.patch(url, self.update_payload, format="json")
+
+        assert refused.status_code == 428, refused.content
+        assert refused.json()["code"] == "precondition_required"
+        assert client.delete(url).status_code == 428
+        assert self.get_model()._default_manager.filter(pk=record.pk).values().get() == stored
+        etag = client.get(url).headers["ETag"]
+        applied = client.patch(url, self.update_payload, format="json", HTTP_IF_MATCH=etag)
+        assert applied.status_code == 200, applied.content
+
+
 class ScopedEndpointContract(
     TenancyMatrix,
     AuthenticationTests,
@@ -590,6 +697,7 @@ class ScopedEndpointContract(
     TagTests,
     HistoryTests,
     WorkflowTests,
+    ConditionalRequestTests,
 ):
     """The whole contract of an organization-scoped endpoint (see the module's
     docstring): inherit it, declare the endpoint, override the hooks it needs."""

@@ -173,7 +173,10 @@ def test_transitions_document_their_body_and_refusals(schema):
     operation = schema["paths"]["/api/v1/products/{id}/activate/"]["post"]
     body = operation["requestBody"]["content"]["application/json"]["schema"]["$ref"]
     assert body.endswith("/TransitionReasonRequest")
-    assert set(operation["responses"]) == {"200", "400", "401", "403", "404", "409", "413", "415"}
+    assert set(operation["responses"]) == {
+        *("200", "400", "401", "403", "404", "409", "412", "413", "415", "428"),
+    }
+    assert [p["name"] for p in operation["parameters"] if p["in"] == "header"] == ["If-Match"]
     assert operation["responses"]["200"]["content"]["application/json"]["schema"]["$ref"].endswith(
         "/Product"
     )
@@ -234,3 +237,27 @@ def test_bodies_are_json_and_multipart_only_where_files_are_uploaded(schema):
                 assert "multipart/form-data" in media
             elif media:
                 assert media == {"application/json"}, (method, path, media)
+
+
+def test_conditional_requests_are_documented_where_they_are_offered(schema):
+    """core.conditional: ETag on a record's answers, If-None-Match and 304 on its reads,
+    If-Match, 412 and 428 on its writes; lists have none of them."""
+    paths = schema["paths"]
+
+    def headers_in(operation):
+        return [p["name"] for p in operation.get("parameters", []) if p["in"] == "header"]
+
+    read = paths["/api/v1/products/{id}/"]["get"]
+    assert headers_in(read) == ["If-None-Match"]
+    assert "304" in read["responses"]
+    assert "ETag" in read["responses"]["200"]["headers"]
+    for method in ("put", "patch", "delete"):
+        write = paths["/api/v1/products/{id}/"][method]
+        assert headers_in(write) == ["If-Match"], method
+        assert {"412", "428"} <= set(write["responses"]), method
+        assert "ETag" in write["responses"]["412"]["headers"]
+    created = paths["/api/v1/products/"]["post"]["responses"]["201"]
+    assert "ETag" in created["headers"]
+    assert headers_in(paths["/api/v1/products/"]["get"]) == []
+    assert "304" in paths["/api/v1/currencies/{code}/"]["get"]["responses"]
+    assert "412" not in paths["/api/v1/audit-logs/{id}/"]["get"]["responses"]

@@ -10,6 +10,8 @@ serializer and filters, and gets what the model's features ask for (core.registr
 - workflow: one `POST {id}/<transition>/` per transition and
   `GET {id}/available-transitions/`;
 - tree: `GET {id}/descendants/`, `ancestors/` and `children/`;
+- ETags on every record it answers, `If-Match` on writes and transitions (412 when the
+  record changed since), `If-None-Match` on reads (304): core.conditional;
 - `?filter=` on the model columns its serializer shows, the organization's code and
   name, `custom_fields` and `tags__name` (unless it lists `json_filter_fields`).
 
@@ -28,6 +30,7 @@ from rest_framework.generics import get_object_or_404
 
 from audit.views import AuditHistoryMixin
 from core import registry
+from core.conditional import ConditionalRequestMixin
 from core.models import CustomFieldDefinition
 from rbac.access import has_perm_in_org, member_organization_ids, visible_to
 from rbac.permissions import GlobalModelPermissions, HasModelPermissionInOrg, model_permission
@@ -140,7 +143,7 @@ class TreeActionsMixin:
         return node
 
 
-class CustomFieldDefinitionViewSet(viewsets.ModelViewSet):
+class CustomFieldDefinitionViewSet(ConditionalRequestMixin, viewsets.ModelViewSet):
     """The keys the `custom_fields` of each model may hold, with their type, whether
     they are required, their choices and bounds; globally or for one organization.
     Platform configuration: needs the global (staff) permissions on definitions."""
@@ -167,6 +170,7 @@ class CustomFieldDefinitionViewSet(viewsets.ModelViewSet):
 
 
 class ScopedModelViewSet(
+    ConditionalRequestMixin,
     WorkflowViewSetMixin,
     AuditHistoryMixin,
     TreeActionsMixin,

@@ -4,6 +4,7 @@ a serializer rule that keeps state fields out of plain writes. ScopedModelViewSe
 ScopedModelSerializer bring them to every model with a workflow."""
 
 import inspect
+from contextlib import nullcontext
 
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
@@ -73,9 +74,11 @@ def _transition_action(viewset, name: str):
         instance = self.get_object()
         body = TransitionReasonSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        run_transition(
-            instance, name, user=request.user, reason=body.validated_data.get("reason", "")
-        )
+        conditional = getattr(self, "conditional_write", None)
+        with conditional(instance) if conditional else nullcontext():
+            run_transition(
+                instance, name, user=request.user, reason=body.validated_data.get("reason", "")
+            )
         return Response(self.get_serializer(instance).data)
 
     method = getattr(viewset.queryset.model, name)
@@ -107,6 +110,10 @@ class WorkflowViewSetMixin:
                 setattr(cls, name, _transition_action(cls, name))
             verbs[name] = "view"
         cls.permission_verbs = verbs
+        if hasattr(cls, "conditional_actions"):  # If-Match applies to transitions too
+            cls.conditional_actions = frozenset(
+                {*cls.conditional_actions, *transition_names(queryset.model)}
+            )
 
     @extend_schema(responses={200: AvailableTransitionsSerializer, 404: REFUSALS[404]})
     @action(detail=True, methods=["get"], url_path="available-transitions")

@@ -408,6 +408,13 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=2_6
 PROFILE_PICTURE_MAX_SIZE = env.int("PROFILE_PICTURE_MAX_SIZE", default=5 * 1024 * 1024)
 
 # --------------------------------------------------------------------------------------
+# Conditional requests (core.conditional)
+# --------------------------------------------------------------------------------------
+# Every record answers with an ETag; a write with If-Match is made only to the version
+# read (else 412). With this on, writes of a record without If-Match are refused (428).
+REQUIRE_IF_MATCH = env.bool("REQUIRE_IF_MATCH", default=False)
+
+# --------------------------------------------------------------------------------------
 # Internationalisation
 # --------------------------------------------------------------------------------------
 LANGUAGE_CODE = "en"

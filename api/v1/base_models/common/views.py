@@ -9,6 +9,7 @@ from rest_framework.response import Response
 
 from audit.views import AuditHistoryMixin
 from core.cache import CachedReadMixin
+from core.conditional import ConditionalReadMixin, ConditionalRequestMixin
 from rbac.permissions import ReferenceDataPermissions
 
 from .choices import CategoryType
@@ -52,7 +53,7 @@ class ActiveByDefaultMixin:
         return queryset
 
 
-class ReferenceDataViewSet(CachedReadMixin, viewsets.ReadOnlyModelViewSet):
+class ReferenceDataViewSet(CachedReadMixin, ConditionalReadMixin, viewsets.ReadOnlyModelViewSet):
     """Read-only reference data: public, cached (core.cache), managed in the Admin."""
 
     permission_classes = [permissions.AllowAny]
@@ -174,7 +175,9 @@ class TaxRateViewSet(ActiveByDefaultMixin, ReferenceDataViewSet):
 
 
 @extend_schema_view(list=extend_schema(parameters=[ACTIVE_BY_DEFAULT]))
-class CategoryViewSet(AuditHistoryMixin, ActiveByDefaultMixin, viewsets.ModelViewSet):
+class CategoryViewSet(
+    ConditionalRequestMixin, AuditHistoryMixin, ActiveByDefaultMixin, viewsets.ModelViewSet
+):
     """Hierarchical categories by slug; `tree/<category_type>/` returns a whole tree.
 
     Shared by every organization: reading is public; creating, changing and deleting

@@ -14,6 +14,7 @@ from rest_framework.response import Response
 
 from api.base.views import OrganizationScopedViewSetMixin, ScopedModelViewSet
 from audit.views import AuditHistoryMixin
+from core.conditional import ConditionalReadMixin
 from core.filtering.backends import ORGANIZATION_FILTER_FIELDS
 from rbac.access import (
     member_organization_ids,
@@ -47,7 +48,7 @@ from .serializers import (
 ORG_TAG = ["organizations"]
 
 
-class OrganizationTypeViewSet(viewsets.ReadOnlyModelViewSet):
+class OrganizationTypeViewSet(ConditionalReadMixin, viewsets.ReadOnlyModelViewSet):
     """Organization types (Company, Department, Customer, ...), by name."""
 
     schema_tags = ORG_TAG
@@ -253,9 +254,7 @@ LAST_ADMINISTRATOR = OpenApiResponse(
     ),
     destroy=extend_schema(responses={204: None, 409: LAST_ADMINISTRATOR}),
 )
-class OrganizationMembershipViewSet(
-    AuditHistoryMixin, OrganizationScopedViewSetMixin, viewsets.ModelViewSet
-):
+class OrganizationMembershipViewSet(ScopedModelViewSet):
     """Who belongs to which organization, with which role. For organization
     administrators: the membership permissions of the organization's role apply.
 
@@ -352,6 +351,7 @@ EXPIRED = OpenApiResponse(InvitationExpired, description="The invitation has exp
     create=extend_schema(tags=INVITATION_TAG),
 )
 class OrganizationInvitationViewSet(
+    ConditionalReadMixin,
     AuditHistoryMixin,
     OrganizationScopedViewSetMixin,
     mixins.CreateModelMixin,

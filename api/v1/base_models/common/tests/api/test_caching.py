@@ -200,3 +200,25 @@ def test_errors_are_not_cached(api_client, django_assert_num_queries):
     response = api_client.get(list_url("tax-rate"), {"tax_type": "BAD"})
     assert response.status_code == 400
     assert "tax_type" in response.data
+
+
+def test_a_cached_record_keeps_its_etag_and_answers_304(api_client, django_assert_num_queries):
+    url = detail_url("currency", "JPY")
+    first = api_client.get(url)
+    etag = first.headers["ETag"]
+
+    with django_assert_num_queries(0):
+        cached = api_client.get(url)
+        unchanged = api_client.get(url, HTTP_IF_NONE_MATCH=etag)
+    assert cached.headers["ETag"] == etag
+    assert cached.data == first.data
+    assert unchanged.status_code == 304
+    assert unchanged.content == b""
+
+    currency = Currency.objects.get(code="JPY")
+    currency.name = "Yen (renamed)"
+    currency.save()
+    changed = api_client.get(url, HTTP_IF_NONE_MATCH=etag)
+    assert changed.status_code == 200
+    assert changed.headers["ETag"] != etag
+    assert changed.data["name"] == "Yen (renamed)"

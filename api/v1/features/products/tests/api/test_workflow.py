@@ -172,3 +172,24 @@ def test_concurrent_transitions_one_wins(jwt_client, admin_a, org_a):
     with pytest.raises(ConcurrentTransitionConflict):
         run_transition(second, "activate", user=admin_a)
     assert transition_rows(product).count() == 1
+
+
+def test_a_transition_from_a_version_read_before_a_change_is_412(jwt_client, admin_a, org_a):
+    product = ProductFactory(organization=org_a)
+    client = jwt_client(admin_a)
+    read = client.get(product_url(product.pk)).headers["ETag"]
+    renamed = client.patch(product_url(product.pk), {"name": "Renamed"}, format="json")
+    current = renamed.headers["ETag"]
+
+    refused = client.post(product_url(product.pk, "activate"), HTTP_IF_MATCH=read)
+
+    assert refused.status_code == 412, refused.content
+    assert refused.headers["ETag"] == current
+    product.refresh_from_db()
+    assert product.status == "draft"
+    assert not transition_rows(product).exists()
+    done = client.post(product_url(product.pk, "activate"), HTTP_IF_MATCH=current)
+    assert done.status_code == 200, done.content
+    assert done.json()["status"] == "active"
+    assert done.headers["ETag"] not in (read, current)
+    assert done.headers["ETag"] == client.get(product_url(product.pk)).headers["ETag"]

@@ -1,6 +1,8 @@
 """The Django Admin of products: pages, the read-only status and its transition
 buttons, checked when pressed."""
 
+import re
+
 import pytest
 from django.urls import reverse
 
@@ -138,3 +140,66 @@ def test_scoped_staff_see_their_organization_only(client, org_a, org_b):
     assert b"Theirs" not in page.content
     assert client.get(change_url(theirs)).status_code in (302, 404)
     assert client.get(change_url(mine)).status_code == 200
+
+
+def opened_version(client, product) -> str:
+    """The record version a change form carries when it is opened."""
+    page = client.get(change_url(product)).content.decode()
+    match = re.search(r'name="_record_version" value="&quot;([0-9a-f]+)&quot;"', page)
+    assert match, "the change form carries no record version"
+    return f'"{match.group(1)}"'
+
+
+def test_a_form_opened_before_someone_elses_change_does_not_save_over_it(superuser_client, org_a):
+    product = ProductFactory(organization=org_a, name="Before")
+    version = opened_version(superuser_client, product)
+    # Meanwhile, someone else renames it (through the API or another Admin page).
+    product.name = "Their change"
+    product.save()
+    audit_rows = AuditLog.objects.count()
+
+    response = superuser_client.post(
+        change_url(product), form_data(product, name="My change", _record_version=version)
+    )
+
+    assert response.status_code == 200  # the form again, with the error
+    assert b"Someone else changed this record since you opened this page" in response.content
+    product.refresh_from_db()
+    assert product.name == "Their change"
+    assert AuditLog.objects.count() == audit_rows
+    # Opened again, the form saves.
+    fresh = opened_version(superuser_client, product)
+    response = superuser_client.post(
+        change_url(product), form_data(product, name="My change", _record_version=fresh)
+    )
+    assert response.status_code == 302
+    product.refresh_from_db()
+    assert product.name == "My change"
+
+
+def test_a_tag_change_counts_as_a_change_and_transitions_are_guarded_too(superuser_client, org_a):
+    product = ProductFactory(organization=org_a)
+    version = opened_version(superuser_client, product)
+    product.tags.add("added-elsewhere")
+
+    response = superuser_client.post(
+        change_url(product),
+        form_data(product, _fsm_transition_to="activate", _record_version=version),
+    )
+
+    assert response.status_code == 200
+    product.refresh_from_db()
+    assert product.status == "draft"
+
+
+def test_every_admin_of_the_site_guards_its_change_forms():
+    from django.contrib import admin
+
+    from core.admin_site import ConcurrentEditAdminMixin
+
+    unguarded = [
+        model._meta.label
+        for model, model_admin in admin.site._registry.items()
+        if not isinstance(model_admin, ConcurrentEditAdminMixin)
+    ]
+    assert unguarded == []

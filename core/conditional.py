@@ -1,0 +1,185 @@
+"""No lost updates: ETags, conditional writes and conditional reads of a record.
+
+Every detail response of a record (a read, and the answer of a create, update or
+workflow transition) carries an `ETag` computed from the record as stored: its columns
+(custom fields included) and its tags. It changes whenever the stored record changes,
+and only then; it is a keyed hash (the SECRET_KEY's), so it tells nothing about the
+record's content.
+
+- `If-Match: <etag>` on PUT, PATCH, DELETE and transitions: the write happens only if
+  the record is unchanged since; otherwise 412 Precondition Failed, with the current
+  ETag, and nothing is written. The record's row is locked while its ETag is compared
+  and the write is made, in one transaction: of two requests sent with the same ETag,
+  exactly one succeeds. With the setting REQUIRE_IF_MATCH, a write without `If-Match`
+  is a 428 Precondition Required.
+- `If-None-Match: <etag>` on a read: 304 Not Modified, without a body, when the record
+  is unchanged.
+
+Finding the record comes first: a record the caller may not see is a 404 whatever the
+headers say.
+"""
+
+import datetime
+import decimal
+import json
+import uuid
+from contextlib import contextmanager
+
+from django.conf import settings
+from django.db import transaction
+from django.utils.crypto import salted_hmac
+from django.utils.translation import gettext_lazy as _
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+
+from . import registry
+
+ETAG_HEADER = "ETag"
+
+
+class PreconditionFailed(exceptions.APIException):
+    status_code = status.HTTP_412_PRECONDITION_FAILED
+    default_detail = _(
+        "The record changed since you read it (its ETag is no longer the one of "
+        "If-Match). Read it again, then retry your change."
+    )
+    default_code = "precondition_failed"
+
+    def __init__(self, etag: str):
+        super().__init__()
+        self.etag = etag  # the current one, sent back in the ETag header
+
+
+class PreconditionRequired(exceptions.APIException):
+    status_code = status.HTTP_428_PRECONDITION_REQUIRED
+    default_detail = _(
+        "Send the record's ETag in an If-Match header: changes are accepted only to the "
+        "version you read."
+    )
+    default_code = "precondition_required"
+
+
+def _plain(value):
+    """Column values as text, exactly (microseconds, decimal places, ids)."""
+    if isinstance(value, datetime.date | datetime.time):
+        return value.isoformat()
+    if isinstance(value, decimal.Decimal | uuid.UUID):
+        return str(value)
+    if isinstance(value, bytes | memoryview):
+        return bytes(value).hex()
+    return str(value)
+
+
+def record_etag(instance) -> str:
+    """The ETag of `instance` as loaded: a keyed hash of its model, its columns and its
+    tags (sorted names)."""
+    model = type(instance)._meta.concrete_model
+    state = {
+        field.attname: getattr(instance, field.attname) for field in model._meta.concrete_fields
+    }
+    if registry.features(model).taggable:
+        state["tags"] = sorted(tag.name for tag in instance.tags.all())
+    payload = json.dumps(
+        [model._meta.label_lower, state], sort_keys=True, default=_plain, ensure_ascii=False
+    )
+    digest = salted_hmac("core.conditional.etag", payload, algorithm="sha256").hexdigest()
+    return f'"{digest[:40]}"'
+
+
+def stored_etag(model, pk, *, lock: bool = False) -> str | None:
+    """The ETag of the record `pk` of `model` as the database holds it now (None: it
+    is gone); `lock` keeps its row locked until the transaction ends."""
+    records = model._default_manager.filter(pk=pk)
+    if lock:
+        records = records.select_for_update()
+    if registry.features(model).taggable:
+        records = records.prefetch_related("tags")
+    record = records.first()
+    return record_etag(record) if record is not None else None
+
+
+def _tags(header: str) -> list[str]:
+    return [tag.strip() for tag in header.split(",") if tag.strip()]
+
+
+def if_match(header: str, etag: str) -> bool:
+    """`If-Match` holds: "*" (any current version) or one of its ETags, strongly
+    compared (a weak W/ tag never matches)."""
+    tags = _tags(header)
+    return "*" in tags or etag in tags
+
+
+def if_none_match(header: str, etag: str) -> bool:
+    """`If-None-Match` lists the current version: "*" or one of its ETags, weakly
+    compared."""
+    tags = [tag.removeprefix("W/") for tag in _tags(header)]
+    return "*" in tags or etag in tags
+
+
+class ConditionalReadMixin:
+    """ETags and `If-None-Match` on the reads of a record (`retrieve`)."""
+
+    def retrieve(self, request, *args, **kwargs):
+        instance = self.get_object()
+        etag = record_etag(instance)
+        header = request.headers.get("If-None-Match")
+        if header is not None and if_none_match(header, etag):
+            return Response(status=status.HTTP_304_NOT_MODIFIED, headers={ETAG_HEADER: etag})
+        response = Response(self.get_serializer(instance).data)
+        response[ETAG_HEADER] = etag
+        return response
+
+
+class ConditionalRequestMixin(ConditionalReadMixin):
+    """ETags and conditional requests for a ModelViewSet (see the module's docstring).
+    A custom action that changes a record runs its write inside
+    `self.conditional_write(instance)` and names itself in `conditional_actions` (the
+    workflow's transitions do)."""
+
+    conditional_actions: frozenset[str] = frozenset({"update", "partial_update", "destroy"})
+
+    def update(self, request, *args, **kwargs):
+        with self.conditional_write(self.get_object()):
+            return super().update(request, *args, **kwargs)
+
+    def destroy(self, request, *args, **kwargs):
+        with self.conditional_write(self.get_object(), etag_after=False):
+            return super().destroy(request, *args, **kwargs)
+
+    def create(self, request, *args, **kwargs):
+        response = super().create(request, *args, **kwargs)
+        model = self.get_queryset().model
+        pk = response.data.get(model._meta.pk.name) if isinstance(response.data, dict) else None
+        if pk is not None:
+            self._etag_record = (model, pk)
+        return response
+
+    @contextmanager
+    def conditional_write(self, instance, *, etag_after: bool = True):
+        """Runs the write of the block only if `If-Match` (when sent) holds for the
+        record as stored, its row locked until the write is committed; the response
+        then carries the record's new ETag."""
+        header = self.request.headers.get("If-Match")
+        model = type(instance)
+        with transaction.atomic():
+            if header is None:
+                if getattr(settings, "REQUIRE_IF_MATCH", False):
+                    raise PreconditionRequired()
+            else:
+                current = stored_etag(model, instance.pk, lock=True)
+                if current is None:
+                    raise exceptions.NotFound()  # deleted in the meantime
+                if not if_match(header, current):
+                    raise PreconditionFailed(etag=current)
+            yield
+        if etag_after:
+            self._etag_record = (model, instance.pk)
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        written = getattr(self, "_etag_record", None)
+        if written is not None and status.is_success(response.status_code):
+            etag = stored_etag(*written)
+            if etag is not None:
+                response[ETAG_HEADER] = etag
+        return response
