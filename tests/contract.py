@@ -162,11 +162,6 @@ class ContractHooks(ScopedEndpoint):
             record.tags.add("common", f"own-{next(_serial)}")
         return record
 
-    def assert_created_in(self, record, organization) -> None:
-        """Assert that `record`, made by a POST of `create_payload(world, organization)`,
-        belongs to `organization` (organizations override: they are created under it)."""
-        assert self.organization_id_of(record) == organization.pk
-
     def put_payload(self, world, record, current: dict) -> dict:
         """The body of a PUT of `record`, whose read representation is `current`: by
         default that representation with `update_payload` applied."""

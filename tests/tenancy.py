@@ -109,6 +109,9 @@ class ScopedEndpoint:
     basename: str  # the router basename: URLs are api-v1:<basename>-list, -detail, ...
     factory = None  # a factory_boy factory of the endpoint's model
     update_payload: dict = {}  # a valid PATCH of a record: the fields it changes
+    # The payload field naming where a new record goes: its organization, or what
+    # leads to it (a stock location's warehouse, an organization's parent).
+    target_field: str = "organization"
     restricted_field: str | None = None  # a field of the serializer for field rules
 
     def __init_subclass__(cls, **kwargs):
@@ -182,6 +185,14 @@ class ScopedEndpoint:
         assert response.status_code == 200, response.content
         return {row["id"] for row in response.json()["results"]}
 
+    def assert_created_in(self, record, organization) -> None:
+        """Assert that `record`, made by a POST of `create_payload(world, organization)`,
+        belongs to `organization` (organizations override: they are created under it)."""
+        assert self.organization_id_of(record) == organization.pk
+
+    def assert_created_by(self, record, user, world) -> None:
+        """What else a create by `user` leaves (organizations: the creator's membership)."""
+
     def organization_id_of(self, record):
         """The id of the organization `record` belongs to, by the model's organization
         path in the registry ("pk" for an organization itself)."""
@@ -238,14 +249,15 @@ class TenancyMatrix(ScopedEndpoint):
             assert response.status_code == 201, response.content
             assert model.objects.count() == before + 1
             created = model.objects.get(pk=response.json()["id"])
-            assert created.organization_id == organization.pk
+            self.assert_created_in(created, organization)
             assert created.created_by == world.users[user]
+            self.assert_created_by(created, world.users[user], world)
             return
         if user in {"user_a", "user_b"}:
-            # May add in their own organization; the other one is reported like an
-            # organization that does not exist.
+            # May add in their own organization; the other one is reported like one
+            # that does not exist.
             assert response.status_code == 400, response.content
-            assert "organization" in response.json()
+            assert self.target_field in response.json()
         else:
             # May add nowhere.
             assert response.status_code == 403, response.content
@@ -253,10 +265,10 @@ class TenancyMatrix(ScopedEndpoint):
 
     def test_create_without_organization_is_refused(self, world):
         payload = self.create_payload(world, world.org_a)
-        payload.pop("organization")
+        payload.pop(self.target_field)
         response = world.client("user_a").post(self.list_url(), payload, format="json")
         assert response.status_code == 400
-        assert "organization" in response.json()
+        assert self.target_field in response.json()
 
     @pytest.mark.parametrize("user", USERS)
     @pytest.mark.parametrize("record", ["record_a", "record_b"])

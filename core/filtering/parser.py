@@ -33,6 +33,7 @@ from decimal import Decimal
 from django.db.models import BooleanField, Case, DecimalField, Func, Q, Value, When
 from django.db.models import lookups as django_lookups
 from django.db.models.fields.json import KeyTextTransform
+from taggit.models import TagBase
 
 from .paths import AllowedFields, FieldPath
 from .values import (
@@ -354,6 +355,11 @@ class FilterParser:
         lookup = OPERATORS[op]
         if field_path.is_custom_field:
             q = self._custom_field_condition(field_path, lookup, value)
+        elif lookup in ("exact", "in") and _is_tag_name(field_path.field):
+            # Tag names match in any letter case, as `?tags=` and taggit store them.
+            q = Q()
+            for name in value if lookup == "in" else [value]:
+                q |= Q(**{f"{field_path.lookup}__iexact": name})
         else:
             q = Q(**{f"{field_path.lookup}__{lookup}": value})
         if field_path.multi_valued:
@@ -401,6 +407,10 @@ def parse_filter(definition, *, model, allowed_fields, **options) -> Q:
     """Q of a parsed JSON filter `definition` on `model`; InvalidFilterError when it is
     not a valid filter on the `allowed_fields`. `options`: see FilterParser."""
     return FilterParser(model, allowed_fields, **options).parse(definition)
+
+
+def _is_tag_name(field) -> bool:
+    return field is not None and field.name == "name" and issubclass(field.model, TagBase)
 
 
 def _join(location: str, step: str) -> str:

@@ -464,3 +464,15 @@ def test_a_filtered_list_runs_a_constant_number_of_queries(world, django_assert_
     assert counts[2] == counts[12]
     with django_assert_max_num_queries(counts[2]):
         get_filtered(world.client, URL, definition, page_size=12)
+
+
+def test_tag_names_match_in_any_letter_case_as_the_tags_parameter_does(world):
+    assert found(world, cond("tags__name", "eq", "VIP")) == found(
+        world, cond("tags__name", "eq", "vip")
+    )
+    assert found(world, cond("tags__name", "eq", "Vip")) == names(world, "ada", "grace")
+    assert found(world, cond("tags__name", "in", ["ENGINE", "nothing"])) == found(
+        world, cond("tags__name", "eq", "engine")
+    )
+    assert found(world, cond("tags__name", "notin", ["VIP"])) == names(world, "alan")
+    assert found(world, cond("tags__name", "neq", "Engine")) == names(world, "grace", "alan")
