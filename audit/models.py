@@ -99,6 +99,8 @@ class AuditLog(Timestamped):
         verbose_name_plural = _("Audit Log Entries")
         ordering = ["-created_at", "-id"]
         indexes = [
+            # The order of every list (staff's, and members' of several organizations).
+            models.Index(fields=["-created_at", "-id"], name="audit_time_idx"),
             models.Index(fields=["content_type", "object_id"], name="audit_object_idx"),
             models.Index(fields=["organization", "created_at"], name="audit_org_time_idx"),
             models.Index(fields=["user", "created_at"], name="audit_user_time_idx"),

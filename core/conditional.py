@@ -16,7 +16,8 @@ record's content.
   is unchanged.
 
 Finding the record comes first: a record the caller may not see is a 404 whatever the
-headers say.
+headers say; then the body is read and validated (a 400 whatever the version), then
+the precondition is checked.
 """
 
 import datetime
@@ -139,8 +140,17 @@ class ConditionalRequestMixin(ConditionalReadMixin):
     conditional_actions: frozenset[str] = frozenset({"update", "partial_update", "destroy"})
 
     def update(self, request, *args, **kwargs):
-        with self.conditional_write(self.get_object()):
-            return super().update(request, *args, **kwargs)
+        # DRF's update, with the write made under the precondition: the body is read
+        # and validated first (a malformed body is a 400 whatever the version).
+        partial = kwargs.pop("partial", False)
+        instance = self.get_object()
+        serializer = self.get_serializer(instance, data=request.data, partial=partial)
+        serializer.is_valid(raise_exception=True)
+        with self.conditional_write(instance):
+            self.perform_update(serializer)
+        if getattr(instance, "_prefetched_objects_cache", None):
+            instance._prefetched_objects_cache = {}
+        return Response(serializer.data)
 
     def destroy(self, request, *args, **kwargs):
         with self.conditional_write(self.get_object(), etag_after=False):

@@ -630,6 +630,11 @@ class ConditionalRequestTests(ContractHooks):
             assert refused.status_code == 412, (method, refused.content)
             assert refused.json()["code"] == "precondition_failed"
             assert refused.headers["ETag"] == current
+        # A malformed body is a 400 whatever the version it names.
+        malformed = client.generic(
+            "PATCH", url, "{not json", content_type="application/json", HTTP_IF_MATCH=etag
+        )
+        assert malformed.status_code == 400, malformed.content
         assert model._default_manager.filter(pk=record.pk).values().get() == stored
         assert AuditLog.objects.count() == audit_rows
 
