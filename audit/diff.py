@@ -1,12 +1,12 @@
-"""Field values as JSON, snapshots of loaded objects, and field-level diffs."""
+"""Field values as JSON, the stored values a save starts from, and field-level diffs."""
 
-import copy
 import datetime
 import decimal
 import uuid
 
 MASK = "********"
-_SNAPSHOT_ATTR = "_audit_snapshot"
+# The stored values of an instance being saved (audit.receivers._before_save).
+SNAPSHOT_ATTR = "_audit_snapshot"
 
 
 def to_json(value):
@@ -36,8 +36,17 @@ def values_of(instance, spec) -> dict:
     return {name: to_json(loaded[attname]) for name, attname in spec.fields if attname in loaded}
 
 
+# Values pinned as the "old" side of an instance's next save (services.diff_from_now).
+PINNED_ATTR = "_audit_pinned"
+
+
+def pin_values(instance, spec) -> None:
+    """See audit.services.diff_from_now."""
+    instance.__dict__[PINNED_ATTR] = values_of(instance, spec)
+
+
 def snapshot_of(instance) -> dict | None:
-    return instance.__dict__.get(_SNAPSHOT_ATTR)
+    return instance.__dict__.get(SNAPSHOT_ATTR)
 
 
 def mask(spec, name, value):
@@ -68,16 +77,3 @@ def initial_values(current: dict, spec) -> dict:
         for name, value in current.items()
         if value not in (None, "", [], {})
     }
-
-
-def take_snapshot(instance, spec, fields=None) -> None:
-    # JSON values (dicts, lists) are copied: code may change them in place.
-    values = {
-        name: copy.deepcopy(value) if isinstance(value, dict | list) else value
-        for name, value in values_of(instance, spec).items()
-        if fields is None or name in fields
-    }
-    if fields is not None:
-        instance.__dict__.setdefault("_audit_snapshot", {}).update(values)
-    else:
-        instance.__dict__["_audit_snapshot"] = values

@@ -2,8 +2,8 @@
 
 - their saves run in a transaction, so that the change and its audit row (written by
   post_save) commit or roll back together;
-- loaded instances remember the values they were loaded with (the "old" side of the
-  next diff);
+- nothing is done when an instance is only read: the "old" side of a diff is read from
+  the database when a save begins, in the save's transaction (audit.receivers);
 - django-taggit's tag writes are atomic too;
 - the signal receivers of audit.receivers are connected.
 """
@@ -13,7 +13,6 @@ import functools
 from django.db import router, transaction
 
 from . import receivers, registry
-from .diff import take_snapshot
 
 
 def _atomic_save_base(save_base):
@@ -28,43 +27,6 @@ def _atomic_save_base(save_base):
             return save_base(self, *args, **kwargs)
 
     wrapper._audit_atomic = True
-    return wrapper
-
-
-def _snapshotting_from_db(model):
-    """Model.from_db that remembers the values an instance was loaded with (the "old"
-    side of its next diff). Only loaded instances pay for it, not new ones."""
-    from_db = model.from_db.__func__
-
-    @functools.wraps(from_db)
-    def wrapper(cls, db, field_names, values):
-        instance = from_db(cls, db, field_names, values)
-        spec = registry.get(cls)
-        if spec is not None:
-            take_snapshot(instance, spec)
-        return instance
-
-    wrapper._audit_snapshot = True
-    return classmethod(wrapper)
-
-
-def _snapshotting_refresh_from_db(refresh_from_db):
-    """Model.refresh_from_db that takes the values it reloads as the "old" side of the
-    next diff: they are what the database holds (changed elsewhere meanwhile, or a
-    deferred field read for the first time)."""
-
-    @functools.wraps(refresh_from_db)
-    def wrapper(self, using=None, fields=None, from_queryset=None):
-        fields = None if fields is None else set(fields)
-        refresh_from_db(self, using=using, fields=fields, from_queryset=from_queryset)
-        spec = registry.get(type(self))
-        if spec is not None:
-            reloaded = None
-            if fields is not None:
-                reloaded = {name for name, attname in spec.fields if {name, attname} & fields}
-            take_snapshot(self, spec, fields=reloaded)
-
-    wrapper._audit_snapshot = True
     return wrapper
 
 
@@ -97,8 +59,4 @@ def connect_all() -> None:
         spec = registry.register(model)
         if not getattr(model.save_base, "_audit_atomic", False):
             model.save_base = _atomic_save_base(model.save_base)
-        if not getattr(model.from_db.__func__, "_audit_snapshot", False):
-            model.from_db = _snapshotting_from_db(model)
-        if not getattr(model.refresh_from_db, "_audit_snapshot", False):
-            model.refresh_from_db = _snapshotting_refresh_from_db(model.refresh_from_db)
         receivers.connect(model, spec)

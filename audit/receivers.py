@@ -11,11 +11,13 @@ from . import registry
 from .choices import AuditAction
 from .context import current_context
 from .diff import (
+    PINNED_ATTR,
+    SNAPSHOT_ATTR,
     changes_since,
     initial_values,
     masked,
     snapshot_of,
-    take_snapshot,
+    to_json,
     values_of,
 )
 from .services import log_audit_event, object_id_of, organization_of
@@ -44,25 +46,33 @@ def connect(model, spec) -> None:
 
 
 def _before_save(sender, instance, raw=False, **kwargs):
-    """Fields saved without having been loaded (an instance built with an existing
-    primary key, a deferred field assigned without being read): their old values are
-    read now, the diff needs them."""
+    """The "old" side of the diff: the stored values of the fields being saved, read
+    when the save begins, in its transaction (Model.save_base is atomic, see
+    audit.install). Reads cost nothing: an instance that is only loaded is never
+    copied, and a change made elsewhere since it was loaded is not taken for its own."""
+    instance.__dict__.pop(SNAPSHOT_ATTR, None)
     if raw or instance.pk is None:
+        return
+    pinned = instance.__dict__.pop(PINNED_ATTR, None)
+    if pinned is not None:
+        instance.__dict__[SNAPSHOT_ATTR] = pinned
         return
     pk = sender._meta.pk
     if instance._state.adding and (pk.has_default() or pk.has_db_default()):
         return  # a new instance: Django inserts it without looking for an existing row
-    snapshot = snapshot_of(instance) or {}
-    unknown = [
-        name
+    fields = [
+        (name, attname)
         for name, attname in registry.get(sender).fields
-        if attname in instance.__dict__ and name not in snapshot
+        if attname in instance.__dict__
     ]
-    if not unknown:
+    if not fields:
         return
-    stored = sender._default_manager.filter(pk=instance.pk).only(*unknown).first()
+    found = sender._default_manager.filter(pk=instance.pk).order_by()
+    stored = next(iter(found.values(*(attname for _name, attname in fields))[:1]), None)
     if stored is not None:
-        instance.__dict__.setdefault("_audit_snapshot", {}).update(snapshot_of(stored))
+        instance.__dict__[SNAPSHOT_ATTR] = {
+            name: to_json(stored[attname]) for name, attname in fields
+        }
 
 
 def _transitioned(sender, instance, name, source, target, field, exception=None, **kwargs):
@@ -155,7 +165,7 @@ def _saved(sender, instance, created, raw=False, update_fields=None, **kwargs):
         organization=organization,
         transition=context,
     )
-    take_snapshot(instance, spec, fields=None if update_fields is None else set(current))
+    instance.__dict__.pop(SNAPSHOT_ATTR, None)
 
 
 def _deleted(sender, instance, **kwargs):

@@ -17,6 +17,7 @@ from core.registry import is_organization
 from . import registry
 from .choices import AuditAction
 from .context import current_context
+from .diff import pin_values
 from .models import AuditLog
 
 logger = logging.getLogger(__name__)
@@ -185,3 +186,13 @@ def _append(path: Path, rows: list[dict]) -> None:
     with path.open("a", encoding="utf-8") as handle:
         for row in rows:
             handle.write(json.dumps(row, cls=DjangoJSONEncoder) + "\n")
+
+
+def diff_from_now(instance) -> None:
+    """Diff `instance`'s next save against its values now, not against what the
+    database holds when the save begins (the default): for a write made in several
+    steps (bulk updates first, then the save) whose audit row should show the change
+    as a whole. Nothing for a model that is not audited."""
+    spec = registry.get(type(instance))
+    if spec is not None:
+        pin_values(instance, spec)

@@ -127,24 +127,55 @@ def permissions_in_org(user, organization) -> set[str]:
     return set(_access(user).permissions.get(_organization_id(organization), ()))
 
 
+def visible_organization_ids(
+    user,
+    model,
+    actions: tuple[str, ...] = ("view",),
+    *,
+    global_perms: bool = False,
+    members_see_organizations: bool = False,
+) -> set[int] | None:
+    """Ids of the organizations whose records of `model` the user may `actions` (any of
+    them): where their role holds the model's permission. None means every one: an
+    active superuser, or, with `global_perms`, a user holding the permission globally
+    (staff). With `members_see_organizations`, the organizations themselves are the
+    user's own (active memberships), whatever their role (the Admin's choices)."""
+    meta = model._meta
+    perms = [f"{meta.app_label}.{action}_{meta.model_name}" for action in actions]
+    if global_perms and user is not None and any(user.has_perm(perm) for perm in perms):
+        return None
+    if members_see_organizations:
+        from core.registry import is_organization
+
+        if is_organization(model):
+            ids = member_organization_ids(user)
+            return None if ids is None else set(ids)
+    found = set()
+    for perm in perms:
+        ids = organizations_with_perm(user, perm)
+        if ids is None:
+            return None
+        found.update(ids)
+    return found
+
+
 def visible_to(queryset, user, action: str = "view", *, global_perms: bool = False):
     """The records of `queryset` (or of a model) that `user` may `action` ("view",
     "change", "delete"): the one answer to "which records may this user see".
 
     Every record for an active superuser; otherwise the records of the organizations
-    where the user's role holds the model's permission, found by the model's
-    organization path (core.registry); no shared (unscoped) records. With
-    `global_perms`, a user holding the permission globally (staff) sees every record.
+    where the user's role holds the model's permission (visible_organization_ids),
+    found by the model's organization path (core.registry); no shared (unscoped)
+    records. With `global_perms`, a user holding the permission globally (staff) sees
+    every record.
     """
     from core.registry import organization_path
 
     if isinstance(queryset, type):
         queryset = queryset._default_manager.all()
-    meta = queryset.model._meta
-    perm = f"{meta.app_label}.{action}_{meta.model_name}"
-    if global_perms and user is not None and user.has_perm(perm):
-        return queryset
-    organizations = organizations_with_perm(user, perm)
+    organizations = visible_organization_ids(
+        user, queryset.model, (action,), global_perms=global_perms
+    )
     if organizations is None:
         return queryset
     path = organization_path(queryset.model)

@@ -30,7 +30,7 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
 from core import registry
-from rbac.access import has_perm_in_org, member_organization_ids, organizations_with_perm
+from rbac.access import has_perm_in_org, organizations_with_perm, visible_organization_ids
 
 
 # ------------------------------------------------------------------ who sees what
@@ -49,25 +49,18 @@ def model_perm(model, verb: str) -> str:
 
 
 def visible_organizations(user, *models) -> set[int] | None:
-    """Ids of the organizations whose records of `models` the user may see (None: all,
-    for superusers and staff with a model's global view or change permission). Records
-    of a model: where the role may view or change that model; organizations
-    themselves: the user's own (active memberships)."""
+    """Ids of the organizations whose records of `models` the user may see in the
+    Admin (None: all): where the role may view or change the model, every one with a
+    model's global view or change permission, and organizations themselves by
+    membership (rbac.access.visible_organization_ids)."""
     found = set()
     for model in models:
-        if any(user.has_perm(model_perm(model, verb)) for verb in ("view", "change")):
+        ids = visible_organization_ids(
+            user, model, ("view", "change"), global_perms=True, members_see_organizations=True
+        )
+        if ids is None:
             return None
-        if registry.is_organization(model):
-            ids = member_organization_ids(user)
-            if ids is None:
-                return None
-            found.update(ids)
-            continue
-        for verb in ("view", "change"):
-            ids = organizations_with_perm(user, model_perm(model, verb))
-            if ids is None:
-                return None
-            found.update(ids)
+        found |= ids
     return found
 
 

@@ -359,11 +359,20 @@ class TestReloadedAndDeferredFields:
         assert changes_of_last_save(contact, marker) == {"title": {"old": "A", "new": "Y"}}
         assert since(marker).get().organization_id == org_p.pk
 
-    def test_a_loaded_instance_needs_no_extra_query(self, org_p):
-        contact = reloaded(ContactFactory(organization=org_p))
+    def test_reads_cost_nothing_a_save_reads_the_stored_values_once(self, org_p):
+        pk = ContactFactory(organization=org_p, title="Stored").pk
+        # Loading copies nothing for the audit...
+        contact = Contact.objects.get(pk=pk)
+        assert "_audit_snapshot" not in contact.__dict__
+        # ...a change made elsewhere since is not taken for this save's...
+        Contact.objects.filter(pk=pk).update(title="Elsewhere")
         contact.title = "Quick"
-        # The old values are known: the save runs its UPDATE and the audit INSERT only.
+        # ...and the save reads the stored values once, in its transaction.
+        marker = last_id()
         with CaptureQueriesContext(connection) as queries:
             contact.save()
         selects = [q["sql"] for q in queries if q["sql"].lstrip().upper().startswith("SELECT")]
-        assert selects == []
+        assert len(selects) == 1, selects
+        assert changes_of_last_save(contact, marker) == {
+            "title": {"old": "Elsewhere", "new": "Quick"}
+        }

@@ -7,6 +7,7 @@ from api.base.serializers import ScopedModelSerializer
 from api.v1.base_models.common.models import Address
 from api.v1.base_models.common.serializers import AddressSerializer
 from api.v1.base_models.organization.models import Organization
+from audit.services import diff_from_now
 from core.serializers import missing_fields
 
 from .models import Contact, ContactAddress, ContactEmailAddress, ContactPhoneNumber
@@ -193,6 +194,8 @@ class ContactSerializer(ScopedModelSerializer):
             # Loaded first: each channel's diff in the audit log starts from its values
             # before this request, whatever the bulk steps below do in between.
             current = {channel.pk: channel for channel in model.objects.filter(contact=contact)}
+            for channel in current.values():
+                diff_from_now(channel)
             kept = {item["id"] for item in items if item.get("id")}
             # Removed first (their addresses go with them, see signals); then the primary
             # one is written before the others, which keep is_primary false.
