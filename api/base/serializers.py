@@ -56,19 +56,6 @@ def organization_field():
     return MemberOrganizationField(help_text=_("Id of the organization the record belongs to."))
 
 
-class OrganizationScopedSerializerMixin(serializers.Serializer):
-    """The `organization` of a scoped record: required on create, one of the caller's
-    organizations (the view checks the role's permissions there)."""
-
-    organization = organization_field()
-
-    def get_fields(self):
-        fields = super().get_fields()
-        if self.instance is not None and "organization" in fields:
-            fields["organization"].required = False
-        return fields
-
-
 def _feature_fields(model) -> dict:
     """{field name: factory} of the fields the model's features give a serializer."""
     features = registry.features(model)
