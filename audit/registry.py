@@ -2,9 +2,11 @@
 
 Every concrete model of the project that inherits core.models.Auditable is audited,
 unless listed in AUDIT["EXCLUDE"]; AUDIT["INCLUDE"] adds models that are not Auditable
-(users, API keys, TOTP devices, roles). `audit.install.connect_all()` (from
-AuditConfig.ready) connects the signal receivers of every audited model: nothing is
-connected by hand. This module only describes the models; it imports no receiver.
+(users, API keys, TOTP devices, roles). The feature registry decides it
+(core.registry.is_audited_model), so that its `audited` feature and this app agree.
+`audit.install.connect_all()` (from AuditConfig.ready) connects the signal receivers of
+every audited model: nothing is connected by hand. This module only describes the
+models; it imports no receiver.
 
 Per model, the registry knows:
 - the fields whose values are masked (AUDIT["MASKED_FIELDS"]: a name for every model,
@@ -29,8 +31,7 @@ from dataclasses import dataclass, field
 from django.apps import apps
 from django.conf import settings
 
-from core.models import Auditable
-from core.registry import organization_path
+from core.registry import is_audited_model, organization_path
 
 ALWAYS_IGNORED = {"created_at", "updated_at", "created_by", "updated_by"}
 MPTT_FIELDS = {"lft", "rght", "tree_id", "level"}
@@ -60,17 +61,8 @@ def _label(model) -> str:
 
 
 def audited_models() -> list[type]:
-    config = _config()
-    excluded = {label.lower() for label in config.get("EXCLUDE", [])}
-    included = {label.lower() for label in config.get("INCLUDE", [])}
-    models = []
-    for model in apps.get_models():
-        label = _label(model)
-        if label in excluded:
-            continue
-        if (issubclass(model, Auditable) and not model._meta.abstract) or label in included:
-            models.append(model)
-    return models
+    """The installed models that are audited (core.registry.is_audited_model)."""
+    return [model for model in apps.get_models() if is_audited_model(model)]
 
 
 def _registered_path(model) -> str | None:

@@ -1,10 +1,13 @@
 """Model change events: one event per created, updated, deleted or transitioned record,
 delivered to subscribers after the transaction commits.
 
-The audit app emits them from the same snapshots it writes its rows from (so every
-audited model emits them), with field values masked as in the audit log. Features that
-react to changes (notifications, automation, search indexing, webhooks) subscribe here
-instead of connecting signals of their own:
+The audit app emits them from the same snapshots it writes its rows from, with field
+values masked as in the audit log: every audited model emits them (the registry's
+`audited` feature, core.registry.is_audited_model). Two registered models do not, by
+design: the audit log itself, and login sessions (authentication.AuthSession, rewritten by
+every token refresh; a login, a logout and a revocation are audit events of their own).
+Features that react to changes (notifications, automation, search indexing, webhooks)
+subscribe here instead of connecting signals of their own:
 
     from core import events
 

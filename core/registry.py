@@ -13,7 +13,9 @@ feature needs an opt-in of its own and none can be forgotten:
   path such as "contact__organization"), else "organization" for a foreign key of that
   name to Organization, else "pk" for Organization itself. Unscoped models are shared
   data.
-- audited: it inherits core.models.Auditable;
+- audited: it inherits core.models.Auditable, or settings.AUDIT["INCLUDE"] names it, and
+  AUDIT["EXCLUDE"] does not (`is_audited_model`, which the audit app reads too). An
+  audited model's changes are logged and emit model change events (core.events);
 - taggable: it has a TaggableManager (django-taggit);
 - custom_fields: it inherits core.models.CustomFieldsModel;
 - workflow: it has a django-fsm state field;
@@ -31,6 +33,7 @@ nothing of the project but core.
 
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.core.exceptions import FieldDoesNotExist, ImproperlyConfigured
 
 ORGANIZATION_MODEL = "organization.organization"
@@ -144,19 +147,34 @@ def default_grants_of(model) -> dict[str, tuple[str, ...]]:
     return {role: tuple(granted) for role, granted in grants.items()}
 
 
+def is_audited_model(model) -> bool:
+    """Whether the model's changes are audited (and emit change events): it inherits
+    core.models.Auditable or settings.AUDIT["INCLUDE"] names it, and AUDIT["EXCLUDE"]
+    does not. Read from the settings on each call (models outside the registry too)."""
+    from .models import Auditable
+
+    config = getattr(settings, "AUDIT", {})
+    label = model._meta.label_lower
+    if model._meta.abstract or label in {each.lower() for each in config.get("EXCLUDE", [])}:
+        return False
+    return issubclass(model, Auditable) or label in {
+        each.lower() for each in config.get("INCLUDE", [])
+    }
+
+
 def describe(model) -> ModelFeatures:
     """The features of a model, derived from its base classes and fields."""
     from django_fsm import FSMFieldMixin
     from mptt.models import MPTTModel
     from taggit.managers import TaggableManager
 
-    from .models import Auditable, CustomFieldsModel
+    from .models import CustomFieldsModel
 
     fields = model._meta.get_fields()
     return ModelFeatures(
         model=model,
         organization_path=organization_path_of(model),
-        audited=issubclass(model, Auditable),
+        audited=is_audited_model(model),
         taggable=any(isinstance(each, TaggableManager) for each in fields),
         custom_fields=issubclass(model, CustomFieldsModel),
         workflow=any(isinstance(each, FSMFieldMixin) for each in fields),

@@ -148,3 +148,31 @@ def test_without_subscribers_nothing_is_queued(organization, django_capture_on_c
         ContactFactory(organization=organization)
 
     assert callbacks == []
+
+
+def test_every_registered_model_emits_them_but_the_log_and_login_sessions():
+    from audit import registry as audit_registry
+    from core import registry
+
+    silent = {
+        model._meta.label_lower
+        for model in registry.registered_models()
+        if model._meta.app_label != "testapp" and not registry.get(model).audited
+    }
+    assert silent == {"audit.auditlog", "authentication.authsession"}
+    for model in registry.models_with("audited"):
+        assert audit_registry.is_audited(model), model  # its receivers emit the events
+
+
+def test_an_api_key_is_named_by_its_prefix_and_its_hash_masked(
+    received, django_capture_on_commit_callbacks
+):
+    from api.v1.base_models.auth.models import UserAPIKey
+
+    with django_capture_on_commit_callbacks(execute=True):
+        key, secret = UserAPIKey.objects.create_key(name="ci", user=UserFactory())
+
+    (event,) = [e for e in received if e.model == "authentication.userapikey"]
+    assert (event.action, event.pk) == ("create", key.prefix)
+    assert key.hashed_key not in repr(event)
+    assert secret not in repr(event)
