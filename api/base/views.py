@@ -32,6 +32,7 @@ from audit.views import AuditHistoryMixin
 from core import registry
 from core.conditional import ConditionalRequestMixin
 from core.models import CustomFieldDefinition
+from core.tagging import prefetch_tags
 from rbac.access import has_perm_in_org, member_organization_ids, visible_to
 from rbac.permissions import GlobalModelPermissions, HasModelPermissionInOrg, model_permission
 
@@ -197,3 +198,17 @@ class ScopedModelViewSet(
         queryset = super().get_queryset()
         # Pages need a stable order, whatever the model's Meta says.
         return queryset if queryset.ordered else queryset.order_by("pk")
+
+    # Tags are loaded in one query per page or record (core.tagging.prefetch_tags): a
+    # viewset's queryset does not prefetch them.
+    def paginate_queryset(self, queryset):
+        page = super().paginate_queryset(queryset)
+        if page is not None and registry.features(queryset.model).taggable:
+            prefetch_tags(page)
+        return page
+
+    def get_object(self):
+        instance = super().get_object()
+        if registry.features(type(instance)).taggable:
+            prefetch_tags([instance])
+        return instance

@@ -24,6 +24,6 @@ class GadgetSerializer(ScopedModelSerializer):
 
 
 class GadgetViewSet(ScopedModelViewSet):
-    queryset = Gadget.objects.select_related("organization").prefetch_related("tags")
+    queryset = Gadget.objects.select_related("organization")
     serializer_class = GadgetSerializer
     filterset_fields = ["name"]

@@ -14,7 +14,7 @@ class ContactViewSet(ScopedModelViewSet):
     schema_tags = TAGS
 
     queryset = Contact.objects.select_related("linked_organization").prefetch_related(
-        "email_addresses", "phone_numbers", "addresses__address", "tags"
+        "email_addresses", "phone_numbers", "addresses__address"
     )
     serializer_class = ContactSerializer
     filterset_class = ContactFilter

@@ -99,7 +99,7 @@ class OrganizationViewSet(ScopedModelViewSet):
 
     queryset = Organization.objects.select_related(
         "organization_type", "currency", "primary_contact", "primary_address", "parent"
-    ).prefetch_related("tags")
+    )
     serializer_class = OrganizationSerializer
     permission_classes = [OrganizationPermission]
     permission_verbs = {"move": "change", "my_permissions": "view"}

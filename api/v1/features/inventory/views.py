@@ -32,7 +32,7 @@ class WarehouseViewSet(ScopedModelViewSet):
 
     schema_tags = TAGS
 
-    queryset = Warehouse.objects.select_related("organization", "address").prefetch_related("tags")
+    queryset = Warehouse.objects.select_related("organization", "address")
     serializer_class = WarehouseSerializer
     filterset_class = WarehouseFilter
     search_fields = ["name", "code", "address__city", "address__postal_code"]

@@ -12,9 +12,7 @@ class ProductViewSet(ScopedModelViewSet):
     what you may do (products.view/add/change/delete_product, and for the workflow
     activate_product, discontinue_product, reset_product)."""
 
-    queryset = Product.objects.select_related(
-        "organization", "category", "base_uom"
-    ).prefetch_related("tags")
+    queryset = Product.objects.select_related("organization", "category", "base_uom")
     serializer_class = ProductSerializer
     schema_tags = TAGS
     filterset_class = ProductFilter

@@ -1,0 +1,369 @@
+"""Lists and details through the API against a hand-written query of the same rows.
+
+For each endpoint, the time of a request through the whole stack (JWT authentication,
+permissions, filters, pagination, serializer, JSON) and the time of a hand-written
+query of the same page of rows, scoped to the caller's organizations by hand: the
+same columns with `.values()` (joined names included), the tag names in one more
+query, and `json.dumps`. Requests and baselines are interleaved, the medians compared;
+printed per endpoint, as an organization member (of three organizations) and as a
+superuser, with the SQL queries of the request.
+
+The data: 50 organizations with 200 products each (10,000: category, unit, two tags
+of a pool of 20, custom fields), 100 contacts each with an e-mail address, 5
+warehouses each with 4 stock locations.
+
+Runs on a fresh SQLite file (WAL, as the embedded default), or with DATABASE_URL set
+on a test database created on that server (`test_<name>`) and dropped afterwards.
+
+    .venv/bin/python bench/list_speed.py [--rounds 15] [--page-size 100]
+"""
+
+import argparse
+import json
+import os
+import statistics
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+_parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+_parser.add_argument("--rounds", type=int, default=15, help="interleaved runs per endpoint")
+_parser.add_argument("--page-size", type=int, default=100)
+ARGS = _parser.parse_args()
+
+_workdir = tempfile.mkdtemp(prefix="bench-")
+os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings.test"
+os.environ.setdefault("DATABASE_URL", f"sqlite:///{_workdir}/bench.sqlite3")
+os.environ.pop("REDIS_URL", None)
+os.environ["DJANGO_VAR_DIR"] = _workdir
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.contrib.auth import get_user_model  # noqa: E402
+from django.contrib.auth.models import Group  # noqa: E402
+from django.contrib.contenttypes.models import ContentType  # noqa: E402
+from django.core.serializers.json import DjangoJSONEncoder  # noqa: E402
+from django.db import connection  # noqa: E402
+from django.test.utils import CaptureQueriesContext, setup_test_environment  # noqa: E402
+from rest_framework.test import APIClient  # noqa: E402
+from rest_framework_simplejwt.tokens import AccessToken  # noqa: E402
+from taggit.models import Tag, TaggedItem  # noqa: E402
+
+from api.v1.base_models.common.models import Category, UnitOfMeasure  # noqa: E402
+from api.v1.base_models.contact.models import (  # noqa: E402
+    Contact,
+    ContactAddress,
+    ContactEmailAddress,
+    ContactPhoneNumber,
+)
+from api.v1.base_models.organization.models import (  # noqa: E402
+    Organization,
+    OrganizationMembership,
+)
+from api.v1.features.inventory.models import StockLocation, Warehouse  # noqa: E402
+from api.v1.features.products.models import Product  # noqa: E402
+from rbac.roles import ROLE_NAMES  # noqa: E402
+
+ORGANIZATIONS, PRODUCTS, CONTACTS, WAREHOUSES, LOCATIONS = 50, 200, 100, 5, 4
+
+
+def build_data():
+    """The organizations, their records and tags, written in bulk (no audit rows: the
+    audit log is not what is measured)."""
+    organizations = [
+        Organization.objects.create(
+            name=f"Org {i:02}", code=f"ORG{i:02}", organization_type_id="Company"
+        )
+        for i in range(ORGANIZATIONS)
+    ]
+    category = Category.objects.create(name="Bench products", category_type="PRODUCT")
+    unit = UnitOfMeasure.objects.get(code="EA")
+    tags = Tag.objects.bulk_create([Tag(name=f"tag-{i}", slug=f"tag-{i}") for i in range(20)])
+    products, contacts, warehouses = [], [], []
+    for o, organization in enumerate(organizations):
+        products += [
+            Product(
+                organization=organization,
+                name=f"Product {o}-{i}",
+                sku=f"SKU-{o}-{i}",
+                description="A product of the benchmark.",
+                category=category,
+                base_uom=unit,
+                custom_fields={"color": "red", "weight": i},
+                attributes={"size": "M"},
+            )
+            for i in range(PRODUCTS)
+        ]
+        contacts += [
+            Contact(organization=organization, first_name=f"First {i}", last_name=f"Last {o}")
+            for i in range(CONTACTS)
+        ]
+        warehouses += [
+            Warehouse(organization=organization, name=f"Warehouse {o}-{i}", code=f"W{o}-{i}")
+            for i in range(WAREHOUSES)
+        ]
+    Product.objects.bulk_create(products, batch_size=1000)
+    Contact.objects.bulk_create(contacts, batch_size=1000)
+    Warehouse.objects.bulk_create(warehouses, batch_size=1000)
+    ContactEmailAddress.objects.bulk_create(
+        [
+            ContactEmailAddress(
+                contact=contact, email=f"c{contact.pk}@example.com", is_primary=True
+            )
+            for contact in Contact.objects.all()
+        ],
+        batch_size=1000,
+    )
+    for warehouse in Warehouse.objects.all():
+        for i in range(LOCATIONS):
+            StockLocation.objects.create(
+                organization_id=warehouse.organization_id, warehouse=warehouse, name=f"Bin {i}"
+            )
+    tagged = []
+    for model in (Product, Warehouse):
+        content_type = ContentType.objects.get_for_model(model)
+        for pk in model.objects.values_list("pk", flat=True):
+            tagged += [
+                TaggedItem(content_type=content_type, object_id=pk, tag=tags[pk % 20]),
+                TaggedItem(content_type=content_type, object_id=pk, tag=tags[(pk + 7) % 20]),
+            ]
+    TaggedItem.objects.bulk_create(tagged, batch_size=2000)
+    return organizations
+
+
+def api_clients(organizations) -> dict:
+    """Clients with the JWT of a member (administrator) of three organizations and of a
+    superuser."""
+    User = get_user_model()
+    member = User.objects.create_user("member")
+    for organization in organizations[:3]:
+        OrganizationMembership.objects.create(
+            user=member,
+            organization=organization,
+            role=Group.objects.get(name=ROLE_NAMES["administrator"]),
+        )
+    superuser = User.objects.create_superuser("root", email="", password=None)
+    clients = {}
+    for label, user in (("member", member), ("superuser", superuser)):
+        clients[label] = APIClient()
+        clients[label].credentials(HTTP_AUTHORIZATION=f"Bearer {AccessToken.for_user(user)}")
+    return clients
+
+
+@dataclass
+class Endpoint:
+    url: str
+    model: type
+    columns: list[str]
+    ordering: list[str]
+    tags: bool = False
+    # The rows a record nests: (key, model, foreign key to the record, columns).
+    nested: list = field(default_factory=list)
+    pk: int | None = None  # a detail endpoint
+
+    def baseline(self, organizations) -> str:
+        """The hand-written query: the same rows and columns, scoped by hand."""
+        rows = self.model.objects.order_by(*self.ordering)
+        if organizations is not None:
+            rows = rows.filter(organization_id__in=organizations)
+        if self.pk is not None:
+            rows = rows.filter(pk=self.pk)
+        rows = list(rows.values(*self.columns)[: 1 if self.pk else ARGS.page_size])
+        ids = [row["id"] for row in rows]
+        if self.tags:
+            names = {}
+            for object_id, name in TaggedItem.objects.filter(
+                content_type=ContentType.objects.get_for_model(self.model), object_id__in=ids
+            ).values_list("object_id", "tag__name"):
+                names.setdefault(object_id, []).append(name)
+            for row in rows:
+                row["tags"] = sorted(names.get(row["id"], []))
+        for key, model, parent, columns in self.nested:
+            children = {}
+            for child in model.objects.filter(**{f"{parent}__in": ids}).values(parent, *columns):
+                children.setdefault(child.pop(parent), []).append(child)
+            for row in rows:
+                row[key] = children.get(row["id"], [])
+        return json.dumps({"count": len(rows), "results": rows}, cls=DjangoJSONEncoder)
+
+
+PRODUCT_COLUMNS = [
+    "id",
+    "organization",
+    "organization__name",
+    "name",
+    "sku",
+    "description",
+    "product_type",
+    "category",
+    "category__slug",
+    "category__name",
+    "status",
+    "base_uom",
+    "base_uom__name",
+    "is_inventory_tracked",
+    "is_purchasable",
+    "is_sellable",
+    "attributes",
+    "custom_fields",
+    "created_at",
+    "updated_at",
+]
+CONTACT_COLUMNS = [
+    "id",
+    "organization",
+    "first_name",
+    "last_name",
+    "title",
+    "department",
+    "contact_type",
+    "status",
+    "source",
+    "notes",
+    "linked_organization",
+    "linked_organization__name",
+    "custom_fields",
+    "created_at",
+    "updated_at",
+]
+CONTACT_CHANNELS = [
+    (
+        "email_addresses",
+        ContactEmailAddress,
+        "contact",
+        ["id", "email", "email_type", "is_primary"],
+    ),
+    (
+        "phone_numbers",
+        ContactPhoneNumber,
+        "contact",
+        ["id", "phone_number", "phone_type", "is_primary"],
+    ),
+    (
+        "addresses",
+        ContactAddress,
+        "contact",
+        ["id", "address__street_address_1", "address__city", "address_type", "is_primary"],
+    ),
+]
+WAREHOUSE_COLUMNS = [
+    "id",
+    "organization",
+    "organization__name",
+    "name",
+    "code",
+    "warehouse_type",
+    "address",
+    "is_active",
+    "custom_fields",
+    "created_at",
+    "updated_at",
+]
+LOCATION_COLUMNS = [
+    "id",
+    "organization",
+    "name",
+    "barcode",
+    "warehouse",
+    "warehouse__code",
+    "parent",
+    "location_type",
+    "is_active",
+    "custom_fields",
+    "level",
+    "created_at",
+    "updated_at",
+]
+
+
+def endpoints(product: int, contact: int) -> list[Endpoint]:
+    size = f"?page_size={ARGS.page_size}"
+    return [
+        Endpoint(f"/api/v1/products/{size}", Product, PRODUCT_COLUMNS, ["name", "id"], tags=True),
+        Endpoint(
+            f"/api/v1/contacts/{size}",
+            Contact,
+            CONTACT_COLUMNS,
+            ["last_name", "id"],
+            tags=True,
+            nested=CONTACT_CHANNELS,
+        ),
+        Endpoint(f"/api/v1/warehouses/{size}", Warehouse, WAREHOUSE_COLUMNS, ["name"], tags=True),
+        Endpoint(f"/api/v1/stock-locations/{size}", StockLocation, LOCATION_COLUMNS, ["tree_id"]),
+        Endpoint(
+            f"/api/v1/products/{product}/", Product, PRODUCT_COLUMNS, ["pk"], tags=True, pk=product
+        ),
+        Endpoint(
+            f"/api/v1/contacts/{contact}/",
+            Contact,
+            CONTACT_COLUMNS,
+            ["pk"],
+            tags=True,
+            nested=CONTACT_CHANNELS,
+            pk=contact,
+        ),
+    ]
+
+
+def median_ms(samples):
+    return statistics.median(samples) * 1000
+
+
+def measure(client, endpoint: Endpoint, organizations) -> tuple[float, float, int]:
+    """Median milliseconds of the request and of its baseline, and the request's SQL
+    queries."""
+    api, hand = [], []
+    for _ in range(ARGS.rounds):
+        start = time.perf_counter()
+        response = client.get(endpoint.url)
+        api.append(time.perf_counter() - start)
+        assert response.status_code == 200, (endpoint.url, response.content[:300])
+        start = time.perf_counter()
+        endpoint.baseline(organizations)
+        hand.append(time.perf_counter() - start)
+    with CaptureQueriesContext(connection) as queries:
+        client.get(endpoint.url)
+    return median_ms(api), median_ms(hand), len(queries)
+
+
+def main() -> None:
+    setup_test_environment()
+    from django.core.management import call_command
+
+    if connection.vendor != "sqlite":
+        old_name = connection.settings_dict["NAME"]
+        connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=False)
+    else:
+        call_command("migrate", verbosity=0)
+    try:
+        organizations = build_data()
+        clients = api_clients(organizations)
+        product = Product.objects.filter(organization=organizations[0]).order_by("pk").first()
+        contact = Contact.objects.filter(organization=organizations[0]).order_by("pk").first()
+        print(
+            f"{connection.vendor}: {Product.objects.count()} products, "
+            f"{Contact.objects.count()} contacts in {len(organizations)} organizations; "
+            f"page size {ARGS.page_size}, medians of {ARGS.rounds} interleaved runs"
+        )
+        print(f"{'endpoint':<42} {'as':<10} {'API':>8} {'by hand':>8} {'ratio':>6} {'SQL':>4}")
+        for endpoint in endpoints(product.pk, contact.pk):
+            for label, client in clients.items():
+                scope = [o.pk for o in organizations[:3]] if label == "member" else None
+                api, hand, count = measure(client, endpoint, scope)
+                print(
+                    f"{endpoint.url.split('?')[0]:<42} {label:<10} {api:>6.1f}ms "
+                    f"{hand:>6.1f}ms {api / hand:>5.2f}x {count:>4}"
+                )
+    finally:
+        if connection.vendor != "sqlite":
+            connection.creation.destroy_test_db(old_name, verbosity=0, keepdb=False)
+
+
+if __name__ == "__main__":
+    main()
