@@ -30,8 +30,10 @@ How conditions compile:
 from collections.abc import Callable, Iterable, Sequence
 from decimal import Decimal
 
+from django.db import connection
 from django.db.models import BooleanField, Case, DecimalField, Func, Q, Value, When
 from django.db.models import lookups as django_lookups
+from django.db.models.constants import LOOKUP_SEP
 from django.db.models.fields.json import KeyTextTransform
 from taggit.models import TagBase
 
@@ -139,6 +141,17 @@ def _definite(condition: Q) -> Q:
             output_field=BooleanField(),
         )
     )
+
+
+def _containment_serves(field_path: FieldPath) -> bool:
+    """Whether `<column> @> {"key": value}` can stand for the key's JSON equality: on a
+    database with JSON containment (PostgreSQL), on a NOT NULL column of the model's own
+    table (through a relation the column may be NULL, and so the condition)."""
+    if not connection.features.supports_json_field_contains:
+        return False
+    if LOOKUP_SEP in field_path.path:
+        return False
+    return not field_path.field.null
 
 
 class FilterParser:
@@ -394,6 +407,15 @@ class FilterParser:
                 )
             if others:
                 # Texts and true/false: JSON equality (a text never equals a number).
+                if not numeric and _containment_serves(field_path):
+                    # As containment, which the GIN index on the column serves
+                    # (core.search_indexes), the same for texts and true/false: a
+                    # JSON object holds the key with that value. Never NULL on a NOT
+                    # NULL column of the model's own table.
+                    contained = Q()
+                    for item in others:
+                        contained |= Q(**{f"{field_path.path}__contains": {field_path.key: item}})
+                    return contained
                 condition |= Q(**{f"{key_path}__in": others})
         return _definite(condition)
 
