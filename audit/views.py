@@ -6,6 +6,7 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
 
 from core.conditional import ConditionalReadMixin
+from core.pagination import BoundedCountPagination
 from rbac.access import organizations_with_perm, visible_to
 
 from .filters import AuditLogFilter
@@ -43,6 +44,8 @@ class AuditLogViewSet(ConditionalReadMixin, viewsets.ReadOnlyModelViewSet):
 
     serializer_class = AuditLogSerializer
     permission_classes = [CanReadAudit]
+    # The table grows without bound: the count stops at PAGINATION_COUNT_LIMIT rows.
+    pagination_class = BoundedCountPagination
     filterset_class = AuditLogFilter
     search_fields = ["object_repr", "user_repr", "object_id"]
     json_filter_fields = (
@@ -67,7 +70,9 @@ class AuditLogViewSet(ConditionalReadMixin, viewsets.ReadOnlyModelViewSet):
 class AuditHistoryMixin:
     """Adds `GET <resource>/{pk}/history/` to a ViewSet (of `queryset.model`): the audit
     rows of that record (also once it is deleted), newest first, that the caller may
-    read as an auditor. A record the caller can neither see nor read rows of is a 404."""
+    read as an auditor. A record the caller can neither see nor read rows of is a 404.
+    Paginated as the audit log is (the count bounded, `count_is_exact`), so that every
+    list of audit rows has the one shape (and schema, PaginatedAuditLogList)."""
 
     @extend_schema(responses=AuditLogSerializer(many=True))
     @action(
@@ -76,6 +81,7 @@ class AuditHistoryMixin:
         permission_classes=[CanReadAudit],
         filter_backends=[],
         serializer_class=AuditLogSerializer,
+        pagination_class=BoundedCountPagination,
     )
     def history(self, request, **kwargs):
         model = type(self).queryset.model

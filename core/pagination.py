@@ -1,4 +1,13 @@
+import inspect
+from functools import partial
+from math import ceil
+
 from django.conf import settings
+from django.core.paginator import EmptyPage
+from django.core.paginator import Paginator as DjangoPaginator
+from django.db.models import QuerySet
+from django.utils.functional import cached_property
+from django.utils.inspect import method_has_no_args
 from django.utils.translation import gettext_lazy as _
 from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import PageNumberPagination
@@ -35,3 +44,156 @@ class StandardPagination(PageNumberPagination):
                     f"{self.max_page_size}: more is read as {self.max_page_size})."
                 )
         return parameters
+
+
+# The largest row count a LIMIT takes (PostgreSQL's and SQLite's are 64-bit): a page
+# ending further than that is past the end of any list.
+_MAX_ROWS = 2**63 - 1
+DEFAULT_COUNT_LIMIT = 10_000
+
+
+class BoundedCountPaginator(DjangoPaginator):
+    """Django's Paginator, counting no further than the page asked for needs.
+
+    The count is `SELECT COUNT(*) FROM (SELECT ... LIMIT horizon + 1)`, unordered, where
+    the horizon is `count_limit` or, for a page ending past it, the end of that page:
+    page 1 reads at most `count_limit + 1` rows (index entries) however long the list
+    is, a deep page no more rows than fetching it skips anyway, and a page past the end
+    no more than an exact count. Within the horizon the count is exact
+    (`count_is_exact`) and everything is as in Django's Paginator; past it, `count` is
+    the horizon, `num_pages` the pages known to exist (the row past the horizon opens
+    one more), so `has_next()` holds and a next page is never refused for lack of a
+    count. `count_everything()` before the first page lifts the bound (`?page=last`).
+    """
+
+    def __init__(self, object_list, per_page, *, count_limit, **kwargs):
+        super().__init__(object_list, per_page, **kwargs)
+        self.count_limit = int(count_limit)
+        self._horizon = self.count_limit  # None: count everything
+
+    def count_everything(self):
+        self._horizon = None
+        self._forget_count()
+
+    @cached_property
+    def _counted(self):
+        """The number of rows, counting no further than `horizon + 1`."""
+        rows = self.object_list
+        if isinstance(rows, QuerySet):
+            # Unordered, as QuerySet.count() is: an ORDER BY would make PostgreSQL
+            # walk the ordering's index past every row a filter refuses (60 times
+            # slower for one organization's rows of the audit log) rather than read
+            # the filter's own index.
+            rows = rows.order_by()
+        if self._horizon is not None:
+            rows = rows[: self._horizon + 1]
+        count = getattr(rows, "count", None)
+        if callable(count) and not inspect.isbuiltin(count) and method_has_no_args(count):
+            return count()
+        return len(rows)
+
+    def _forget_count(self):
+        for name in ("_counted", "count", "num_pages"):
+            self.__dict__.pop(name, None)
+
+    @cached_property
+    def count(self):
+        if self.count_is_exact:
+            return self._counted
+        return self._horizon
+
+    @property
+    def count_is_exact(self) -> bool:
+        return self._horizon is None or self._counted <= self._horizon
+
+    @cached_property
+    def num_pages(self):
+        """The pages known to exist: all of them when the count is exact."""
+        if self._counted == 0 and not self.allow_empty_first_page:
+            return 0
+        return ceil(max(1, self._counted - self.orphans) / self.per_page)
+
+    def page(self, number):
+        self._count_to_the_end_of(number)
+        return super().page(number)
+
+    def _count_to_the_end_of(self, number):
+        """Move the horizon to the end of page `number` if that is further."""
+        if self._horizon is None:
+            return
+        try:
+            end = int(number) * self.per_page
+        except (TypeError, ValueError):
+            return  # no page number: validate_number() refuses it
+        if end >= _MAX_ROWS:
+            raise EmptyPage(self.error_messages["no_results"])
+        if end > self._horizon:
+            if "_counted" in self.__dict__:
+                if self.count_is_exact:
+                    return  # the last page is known
+                self._forget_count()
+            self._horizon = end
+
+
+class BoundedCountPagination(StandardPagination):
+    """StandardPagination for lists that grow without bound (the audit log): the count
+    stops at `count_limit` rows (settings.PAGINATION_COUNT_LIMIT, default 10,000) or,
+    for a page ending past them, at the end of that page (BoundedCountPaginator), so
+    the first pages cost the same however long the list is.
+
+    Responses add `count_is_exact`: false when there are more rows than were counted;
+    `count` is then the rows counted. Every page is served as before (`next` is given
+    while rows follow, a page past the end is a 404, `?page=last` counts everything).
+    """
+
+    count_limit = None  # None: settings.PAGINATION_COUNT_LIMIT (default 10,000)
+
+    def get_count_limit(self) -> int:
+        if self.count_limit is not None:
+            return self.count_limit
+        return getattr(settings, "PAGINATION_COUNT_LIMIT", DEFAULT_COUNT_LIMIT)
+
+    @property
+    def django_paginator_class(self):
+        # What PageNumberPagination.paginate_queryset calls with (queryset, page_size).
+        return partial(BoundedCountPaginator, count_limit=self.get_count_limit())
+
+    def get_page_number(self, request, paginator):
+        page_number = request.query_params.get(self.page_query_param) or 1
+        if page_number in self.last_page_strings:
+            paginator.count_everything()  # which page is the last, only a count tells
+        return super().get_page_number(request, paginator)
+
+    def get_paginated_response(self, data):
+        response = super().get_paginated_response(data)
+        body = response.data
+        response.data = {
+            "count": body.pop("count"),
+            "count_is_exact": self.page.paginator.count_is_exact,
+            **body,
+        }
+        return response
+
+    def get_paginated_response_schema(self, schema):
+        limit = self.get_count_limit()
+        response_schema = super().get_paginated_response_schema(schema)
+        properties = response_schema["properties"]
+        properties["count"]["description"] = (
+            f"The number of results, if `count_is_exact`; otherwise the number counted, "
+            f"a lower bound: {limit}, or on a page ending past {limit} results, the "
+            "results up to the end of that page."
+        )
+        response_schema["properties"] = {
+            "count": properties.pop("count"),
+            "count_is_exact": {
+                "type": "boolean",
+                "description": (
+                    "False when there are more results than were counted: the pages past "
+                    "`count` are still served, follow `next` until it is null."
+                ),
+                "example": True,
+            },
+            **properties,
+        }
+        response_schema["required"] = [*response_schema["required"], "count_is_exact"]
+        return response_schema

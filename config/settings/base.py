@@ -305,6 +305,9 @@ REST_FRAMEWORK = {
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
 MAX_PAGE_SIZE = 100
+# Lists of tables that grow without bound (the audit log) count at most this many rows
+# (core.pagination.BoundedCountPagination: `count_is_exact` says when there are more).
+PAGINATION_COUNT_LIMIT = env.int("PAGINATION_COUNT_LIMIT", default=10_000)
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "ERP Platform API",

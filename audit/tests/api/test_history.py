@@ -17,7 +17,8 @@ def history(client, url):
     response = client.get(url)
     assert response.status_code == 200, response.content
     body = response.json()
-    assert set(body) == {"count", "next", "previous", "results"}
+    assert set(body) == {"count", "count_is_exact", "next", "previous", "results"}
+    assert body["count_is_exact"] is True
     return body["results"]
 
 
