@@ -20,7 +20,8 @@ from .diff import (
     to_json,
     values_of,
 )
-from .services import log_audit_event, object_id_of, organization_of
+from .grouping import record
+from .services import audit_row, object_id_of, organization_of
 
 # The model change event of each audit action (core.events).
 EVENT_ACTIONS = {
@@ -95,27 +96,49 @@ def _transition_context(transitions: list[dict]) -> dict:
     return context
 
 
-def _emit(
+def _event(
     action, instance, spec, *, changes, before=None, after=None, organization=None, transition=None
-):
-    """The model change event of an audit row, from the same values (core.events)."""
+) -> events.ModelEvent | None:
+    """The model change event of an audit row, from the same values (core.events); none
+    when nothing listens."""
     if not events.has_subscribers():
-        return
+        return None
     user = get_current_user()
-    events.emit(
-        events.ModelEvent(
-            action=EVENT_ACTIONS[action],
-            model=instance._meta.label_lower,
-            pk=object_id_of(instance),
-            organization_id=organization if organization is not None else organization_of(instance),
-            actor_id=getattr(user, "pk", None)
-            if getattr(user, "is_authenticated", False)
-            else None,
-            request_id=current_context()[1],
-            before=masked(spec, before),
-            after=masked(spec, after),
+    return events.ModelEvent(
+        action=EVENT_ACTIONS.get(action, events.UPDATE),
+        model=instance._meta.label_lower,
+        pk=object_id_of(instance),
+        organization_id=organization if organization is not None else organization_of(instance),
+        actor_id=getattr(user, "pk", None) if getattr(user, "is_authenticated", False) else None,
+        request_id=current_context()[1],
+        before=masked(spec, before),
+        after=masked(spec, after),
+        changes=changes or {},
+        transition=transition,
+    )
+
+
+def record_change(action, instance, spec, *, changes, organization=None, context=None, **event):
+    """The audit row of a change and its event, written now or with the other changes of
+    the record (audit.grouping)."""
+    row = audit_row(
+        action,
+        user=get_current_user(),
+        content_object=instance,
+        changes=changes,
+        organization=organization,
+        context=context,
+    )
+    record(
+        row,
+        _event(
+            action,
+            instance,
+            spec,
             changes=changes,
-            transition=transition,
+            organization=organization,
+            transition=context,
+            **event,
         ),
         using=router.db_for_write(type(instance), instance=instance),
     )
@@ -147,31 +170,24 @@ def _saved(sender, instance, created, raw=False, update_fields=None, **kwargs):
         if getattr(instance, "organization_id", False) is None:
             # Saved with only some fields set (update_fields): the stored organization.
             organization = snapshot.get("organization")
-    log_audit_event(
-        action,
-        user=get_current_user(),
-        content_object=instance,
-        changes=changes,
-        organization=organization,
-        context=context,
-    )
-    _emit(
+    record_change(
         action,
         instance,
         spec,
         changes=changes,
+        organization=organization,
+        context=context,
         before=None if created else {**whole, **(snapshot or {})},
         after=whole,
-        organization=organization,
-        transition=context,
     )
     instance.__dict__.pop(SNAPSHOT_ATTR, None)
 
 
 def _deleted(sender, instance, **kwargs):
-    log_audit_event(AuditAction.DELETE, user=get_current_user(), content_object=instance)
     spec = registry.get(sender)
-    _emit(AuditAction.DELETE, instance, spec, changes={}, before=values_of(instance, spec))
+    record_change(
+        AuditAction.DELETE, instance, spec, changes=None, before=values_of(instance, spec)
+    )
 
 
 def _item_label(item) -> str:
@@ -200,7 +216,13 @@ def _m2m_changed(sender, instance, action, reverse, model, pk_set, **kwargs):
         items = [_item_label(instance)]
     else:
         targets = [instance]
-        items = [_item_label(item) for item in model.objects.filter(pk__in=pk_set or [])]
+        held = _cached(instance, _m2m_field(sender, instance, False)) or {}
+        pks = pk_set or set()
+        if pks <= held.keys():
+            related = [held[pk] for pk in pks]
+        else:
+            related = model.objects.filter(pk__in=pks)
+        items = [_item_label(item) for item in related]
     if not items:
         return
     for target in targets:
@@ -214,11 +236,15 @@ def _m2m_changed(sender, instance, action, reverse, model, pk_set, **kwargs):
             )
         else:
             event = AuditAction.UPDATE
-        log_audit_event(
+        spec = registry.get(type(target))
+        values = values_of(target, spec)
+        record_change(
             event,
-            user=get_current_user(),
-            content_object=target,
+            target,
+            spec,
             changes={field.name: {key: sorted(items)}},
+            before=values,
+            after=values,
         )
 
 
@@ -234,10 +260,25 @@ def _held(through, instance, reverse, model, pks=None) -> set:
         field = _m2m_field(through, instance, False)
         if field is None:
             return set()
+        cached = _cached(instance, field)
+        if cached is not None:
+            return set(cached) if pks is None else set(cached) & set(pks)
         related = getattr(instance, field.name).all()
     if pks is not None:
         related = related.filter(pk__in=pks)
     return set(related.values_list("pk", flat=True))
+
+
+def _cached(instance, field) -> dict | None:
+    """{pk: object} of a many-to-many field's related objects from the instance's
+    prefetch cache, when a writer keeps it current during its signals (as
+    core.tagging.set_tags does; Django's and django-taggit's managers drop it first)."""
+    if field is None:
+        return None
+    cache = getattr(instance, "_prefetched_objects_cache", {}).get(field.name)
+    if cache is None or cache._result_cache is None:
+        return None
+    return {item.pk: item for item in cache._result_cache}
 
 
 def _m2m_field(through, instance, reverse):

@@ -75,6 +75,32 @@ def log_audit_event(
     `content_object`; the request context (IP address, user agent, request id) is taken
     from `request`, crum's current request, or the running task; `context` adds to it.
     """
+    return _insert(
+        audit_row(
+            action_type,
+            user=user,
+            content_object=content_object,
+            organization=organization,
+            changes=changes,
+            context=context,
+            request=request,
+            object_repr_override=object_repr_override,
+        )
+    )
+
+
+def audit_row(
+    action_type: str,
+    *,
+    user=None,
+    content_object=None,
+    organization=None,
+    changes: dict | None = None,
+    context: dict | None = None,
+    request=None,
+    object_repr_override: str | None = None,
+) -> dict:
+    """The column values of an audit row (see log_audit_event), not yet written."""
     event_context, request_id = current_context(request)
     if context:
         event_context.update(context)
@@ -87,22 +113,28 @@ def log_audit_event(
         if organization is None:
             organization = organization_of(content_object)
     now = timezone.now()
-    return _insert(
-        {
-            "created_at": now,
-            "updated_at": now,
-            "user_id": user_id,
-            "user_repr": user_name,
-            "organization_id": getattr(organization, "pk", organization),
-            "action_type": action_type,
-            "content_type_id": content_type_id,
-            "object_id": object_id,
-            "object_repr": representation,
-            "changes": changes,
-            "context": event_context,
-            "request_id": request_id,
-        }
-    )
+    return {
+        "created_at": now,
+        "updated_at": now,
+        "user_id": user_id,
+        "user_repr": user_name,
+        "organization_id": getattr(organization, "pk", organization),
+        "action_type": action_type,
+        "content_type_id": content_type_id,
+        "object_id": object_id,
+        "object_repr": representation,
+        "changes": changes,
+        "context": event_context,
+        "request_id": request_id,
+    }
+
+
+def insert_rows(rows: list[dict]) -> None:
+    """Write audit rows (of audit_row) with one statement per database round trip."""
+    if len(rows) == 1:
+        _insert(rows[0])
+    elif rows:
+        AuditLog.objects.bulk_create([AuditLog(**row) for row in rows], batch_size=500)
 
 
 _PREPARED: dict[str, tuple[str, list, bool]] = {}

@@ -34,6 +34,7 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 
 from . import registry
+from .tagging import prefetch_tags
 
 ETAG_HEADER = "ETag"
 
@@ -93,10 +94,12 @@ def stored_etag(model, pk, *, lock: bool = False) -> str | None:
     records = model._default_manager.filter(pk=pk)
     if lock:
         records = records.select_for_update()
-    if registry.features(model).taggable:
-        records = records.prefetch_related("tags")
     record = records.first()
-    return record_etag(record) if record is not None else None
+    if record is None:
+        return None
+    if registry.features(model).taggable:
+        prefetch_tags([record])
+    return record_etag(record)
 
 
 def _tags(header: str) -> list[str]:

@@ -29,6 +29,7 @@ from django.utils.html import format_html
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
+from audit.grouping import one_row_per_record
 from core import registry
 from rbac.access import has_perm_in_org, organizations_with_perm, visible_organization_ids
 
@@ -249,6 +250,12 @@ class OrganizationScopedAdminMixin(ScopedRelationsMixin):
 
     def has_module_permission(self, request):
         return self._allowed(request, None, "view", "change", "add", "delete")
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        # A record saved from a form with its tags and many-to-many fields: one audit
+        # row and one change event (audit.grouping), as through the API.
+        with one_row_per_record(using=router.db_for_write(self.model)):
+            return super().changeform_view(request, object_id, form_url, extra_context)
 
     def has_view_permission(self, request, obj=None):
         return self._allowed(request, obj, "view", "change")

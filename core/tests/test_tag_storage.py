@@ -1,8 +1,12 @@
-"""core.tagging.prefetch_tags: the tags of a page of records in one query."""
+"""core.tagging: the tags of a page of records in one query (prefetch_tags), the tags of
+many records written in a constant number of queries (set_tags)."""
 
 import pytest
+from django.db.models.signals import m2m_changed
+from taggit.models import Tag
 
-from core.tagging import prefetch_tags
+from audit.grouping import one_row_per_record
+from core.tagging import prefetch_tags, set_tags
 from tests.testapp.factories import GadgetFactory
 from tests.testapp.models import Gadget
 
@@ -47,3 +51,64 @@ def test_a_change_of_tags_is_read_back(gadgets):
     assert names(loaded) == ["green"]
     loaded.tags.add("yellow")
     assert names(loaded) == ["green", "yellow"]
+
+
+class TestSetTags:
+    def test_each_record_gets_exactly_its_tags(self, gadgets):
+        first, second, bare = gadgets
+        set_tags({first: ["red", "green"], second: [], bare: ["Blue", "new one"]})
+        reloaded = {each.pk: names(each) for each in Gadget.objects.all()}
+        assert reloaded == {
+            first.pk: ["green", "red"],
+            second.pk: [],
+            bare.pk: ["Blue", "new one"],
+        }
+
+    def test_a_name_matches_a_tag_whatever_its_case(self, gadgets):
+        bare = gadgets[2]
+        set_tags({bare: ["RED", "blue"]})
+        assert names(Gadget.objects.get(pk=bare.pk)) == ["Blue", "red"]
+        assert Tag.objects.filter(name__iexact="red").count() == 1
+
+    def test_queries_do_not_grow_with_the_records(self, django_assert_max_num_queries):
+        """Audit rows included, written together (one per record) at the block's end.
+        (A name never used before costs its own INSERT, once.)"""
+        Tag.objects.bulk_create(
+            [Tag(name="existing", slug="existing"), Tag(name="fresh", slug="fresh")]
+        )
+
+        def cost(count):
+            records = GadgetFactory.create_batch(count)
+            for each in records[: count // 2]:
+                each.tags.set(["existing", "stale"])
+            with django_assert_max_num_queries(50) as queries, one_row_per_record():
+                set_tags({each: ["existing", "fresh"] for each in records})
+            return len(queries)
+
+        assert cost(2) == cost(20)
+        assert names(Gadget.objects.order_by("-pk").first()) == ["existing", "fresh"]
+
+    def test_the_cache_holds_the_new_tags(self, gadgets, django_assert_num_queries):
+        first = gadgets[0]
+        set_tags({first: ["one", "two"]})
+        with django_assert_num_queries(0):
+            assert names(first) == ["one", "two"]
+
+    def test_receivers_see_what_django_taggit_sends(self, gadgets):
+        first = gadgets[0]  # holds red and Blue
+        seen = []
+
+        def receiver(sender, instance, action, pk_set, **kwargs):
+            seen.append((action, {Tag.objects.get(pk=pk).name for pk in pk_set}, names(instance)))
+
+        m2m_changed.connect(receiver, sender=Gadget.tags.through)
+        try:
+            set_tags({first: ["red", "green"]})
+        finally:
+            m2m_changed.disconnect(receiver, sender=Gadget.tags.through)
+        assert seen == [
+            ("pre_remove", {"Blue"}, ["Blue", "red"]),
+            ("pre_add", {"green"}, ["Blue", "red"]),
+            ("post_remove", {"Blue"}, ["Blue", "red"]),
+            ("post_add", {"green"}, ["green", "red"]),
+        ]

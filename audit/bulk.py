@@ -1,0 +1,135 @@
+"""Writing many records at once with what a save gives each: the path of imports.
+
+`bulk_create(records, tags=...)` and `bulk_update(records, fields, tags=...)` write the
+records of one audited model in a constant number of queries per batch, whatever their
+number: the records (one INSERT, or one UPDATE, per batch), their tags
+(core.tagging.set_tags), one audit row each (one INSERT per batch, audit.grouping), and
+their model change events after the commit; all in one transaction. What a save would
+do is done too: timestamps, and `created_by`/`updated_by` from the current user.
+
+Validation is the caller's (a serializer or a form per row, custom fields included), as
+is the permission to write each record. Not for trees: django-mptt places each node
+when it is saved (save them one by one).
+
+    from audit import bulk
+
+    products = bulk.bulk_create([Product(...), ...], tags=[["new"], [], ...])
+    bulk.bulk_update(products, ["name", "custom_fields"])
+"""
+
+from crum import get_current_user
+from django.db import router
+from django.utils import timezone
+
+from core.models import Auditable, Timestamped
+from core.tagging import set_tags
+
+from . import registry
+from .choices import AuditAction
+from .diff import changes_since, initial_values, to_json, values_of
+from .grouping import one_row_per_record
+from .receivers import record_change
+
+BATCH_SIZE = 500
+
+
+def _model_of(records: list):
+    model = type(records[0])
+    if any(type(each) is not model for each in records):
+        raise ValueError("Records of one model at a time.")
+    if hasattr(model, "_mptt_meta"):
+        raise ValueError(f"{model._meta.label} is a tree: save its records one by one.")
+    spec = registry.get(model)
+    if spec is None:
+        raise ValueError(f"{model._meta.label} is not audited.")
+    return model, spec
+
+
+def _current_user():
+    user = get_current_user()
+    return user if getattr(user, "pk", None) is not None else None
+
+
+def _tagged(records: list, tags: list | None) -> dict:
+    if tags is None:
+        return {}
+    if len(tags) != len(records):
+        raise ValueError("One list of tag names per record.")
+    return dict(zip(records, tags, strict=True))
+
+
+def bulk_create(records: list, *, tags: list | None = None, batch_size: int = BATCH_SIZE):
+    """Insert the records (new instances of one model), with their tags (`tags`: a list
+    of names per record, or None) and one audit row each; returns them, with their
+    primary keys."""
+    if not records:
+        return records
+    model, spec = _model_of(records)
+    user = _current_user()
+    if user is not None and issubclass(model, Auditable):
+        for each in records:
+            each.created_by = each.updated_by = user
+    with one_row_per_record(using=router.db_for_write(model)):
+        model._default_manager.bulk_create(records, batch_size=batch_size)
+        for each in records:
+            values = values_of(each, spec)
+            record_change(
+                AuditAction.CREATE, each, spec, changes=initial_values(values, spec), after=values
+            )
+        tagged = _tagged(records, tags)
+        if tagged:
+            set_tags(tagged)
+    return records
+
+
+def bulk_update(
+    records: list, fields: list[str], *, tags: list | None = None, batch_size: int = BATCH_SIZE
+):
+    """Write `fields` of the records (saved instances of one model), their tags when
+    given, and an audit row for each record that changed (the stored values are read
+    first, in the same transaction, their rows locked)."""
+    if not records:
+        return records
+    model, spec = _model_of(records)
+    fields = list(dict.fromkeys(fields))
+    if issubclass(model, Timestamped):
+        now = timezone.now()
+        for each in records:
+            each.updated_at = now
+        fields.append("updated_at")
+    user = _current_user()
+    if user is not None and issubclass(model, Auditable):
+        for each in records:
+            each.updated_by = user
+        fields.append("updated_by")
+    written = {model._meta.get_field(name).name for name in fields}
+    compared = [(name, attname) for name, attname in spec.fields if name in written]
+    with one_row_per_record(using=router.db_for_write(model)):
+        stored = {
+            row.pop("pk"): row
+            for row in model._default_manager.filter(pk__in=[each.pk for each in records])
+            .select_for_update()
+            .order_by()
+            .values("pk", *(attname for _name, attname in compared))
+        }
+        model._default_manager.bulk_update(records, fields, batch_size=batch_size)
+        for each in records:
+            if each.pk not in stored:
+                continue  # deleted meanwhile: nothing was written
+            before = {name: to_json(stored[each.pk][attname]) for name, attname in compared}
+            whole = values_of(each, spec)
+            after = {name: whole[name] for name, _attname in compared}
+            changes = changes_since(before, after, spec)
+            if changes:
+                record_change(
+                    AuditAction.UPDATE,
+                    each,
+                    spec,
+                    changes=changes,
+                    before={**whole, **before},
+                    after=whole,
+                )
+        tagged = _tagged(records, tags)
+        if tagged:
+            set_tags(tagged)
+    return records

@@ -1,0 +1,124 @@
+"""audit.bulk: many records written with their tags, audit rows and change events, in
+a constant number of queries."""
+
+import pytest
+from crum import impersonate
+from taggit.models import Tag
+
+from api.v1.features.inventory.models import StockLocation
+from audit import bulk
+from audit.choices import AuditAction
+from core import events
+from tests.testapp.factories import GadgetFactory
+from tests.testapp.models import Gadget, Ticket
+
+from ..helpers import last_id, since
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def received():
+    found = []
+    events.subscribe(found.append)
+    yield found
+    events.unsubscribe(found.append)
+
+
+@pytest.fixture(autouse=True)
+def known_tags():
+    Tag.objects.bulk_create([Tag(name=name, slug=name) for name in ("red", "blue")])
+
+
+def new_gadgets(organization, count):
+    return [Gadget(organization=organization, name=f"Gadget {i}") for i in range(count)]
+
+
+class TestBulkCreate:
+    def test_records_tags_rows_and_events(
+        self, org_p, superuser, received, django_capture_on_commit_callbacks
+    ):
+        marker = last_id()
+        with impersonate(superuser), django_capture_on_commit_callbacks(execute=True):
+            created = bulk.bulk_create(new_gadgets(org_p, 3), tags=[["red"], [], ["red", "blue"]])
+
+        assert all(each.pk for each in created)
+        assert [
+            sorted(t.name for t in each.tags.all()) for each in Gadget.objects.order_by("pk")
+        ] == [
+            ["red"],
+            [],
+            ["blue", "red"],
+        ]
+        rows = list(since(marker))
+        assert [(row.object_id, row.action_type) for row in rows] == [
+            (str(each.pk), AuditAction.CREATE) for each in created
+        ]
+        assert rows[0].changes["name"] == {"old": None, "new": "Gadget 0"}
+        assert rows[0].changes["tags"] == {"added": ["red"]}
+        assert "tags" not in rows[1].changes
+        assert {row.user_id for row in rows} == {superuser.pk}
+        assert Gadget.objects.filter(created_by=superuser, updated_by=superuser).count() == 3
+        assert [e.pk for e in received if e.model == "testapp.gadget"] == [
+            str(each.pk) for each in created
+        ]
+        assert received[2].changes["tags"] == {"added": ["blue", "red"]}
+
+    def test_queries_do_not_grow_with_the_records(self, org_p, django_assert_max_num_queries):
+        def cost(count):
+            with django_assert_max_num_queries(30) as queries:
+                bulk.bulk_create(new_gadgets(org_p, count), tags=[["red", "blue"]] * count)
+            return len(queries)
+
+        assert cost(2) == cost(40)
+
+    def test_a_failure_writes_nothing(self, org_p):
+        marker = last_id()
+        with pytest.raises(ValueError, match="One list of tag names per record"):
+            bulk.bulk_create(new_gadgets(org_p, 2), tags=[["red"]])
+        assert not Gadget.objects.exists()
+        assert not since(marker).exists()
+
+    def test_what_it_refuses(self, org_p):
+        with pytest.raises(ValueError, match="one model"):
+            bulk.bulk_create([Gadget(organization=org_p), Ticket(organization=org_p)])
+        with pytest.raises(ValueError, match="tree"):
+            bulk.bulk_create([StockLocation(organization=org_p, name="x")])
+        assert bulk.bulk_create([]) == []
+
+
+class TestBulkUpdate:
+    def test_rows_for_the_records_that_changed(
+        self, org_p, superuser, received, django_capture_on_commit_callbacks
+    ):
+        first, second, third = GadgetFactory.create_batch(3, organization=org_p)
+        second_name = second.name
+        first.name, third.name = "Renamed", "Other"
+        before = Gadget.objects.get(pk=first.pk).updated_at
+        marker = last_id()
+        with impersonate(superuser), django_capture_on_commit_callbacks(execute=True):
+            bulk.bulk_update([first, second, third], ["name"], tags=[["red"], [], []])
+
+        rows = {row.object_id: row for row in since(marker)}
+        assert set(rows) == {str(first.pk), str(third.pk)}
+        assert rows[str(first.pk)].changes["name"]["new"] == "Renamed"
+        assert rows[str(first.pk)].changes["tags"] == {"added": ["red"]}
+        assert "updated_at" not in rows[str(first.pk)].changes
+        stored = Gadget.objects.get(pk=first.pk)
+        assert (stored.name, stored.updated_by) == ("Renamed", superuser)
+        assert stored.updated_at > before
+        assert Gadget.objects.get(pk=second.pk).name == second_name
+        changed = [e for e in received if e.model == "testapp.gadget"]
+        assert {e.pk for e in changed} == {str(first.pk), str(third.pk)}
+        assert all(e.action == events.UPDATE for e in changed)
+
+    def test_queries_do_not_grow_with_the_records(self, org_p, django_assert_max_num_queries):
+        def cost(count):
+            records = GadgetFactory.create_batch(count, organization=org_p)
+            for each in records:
+                each.name += " changed"
+            with django_assert_max_num_queries(30) as queries:
+                bulk.bulk_update(records, ["name"], tags=[["blue"]] * count)
+            return len(queries)
+
+        assert cost(2) == cost(40)
