@@ -58,35 +58,15 @@ def _user_id_and_name(user):
     return user.pk, user.get_username()
 
 
-def log_audit_event(
-    action_type: str,
-    *,
-    user=None,
-    content_object=None,
-    organization=None,
-    changes: dict | None = None,
-    context: dict | None = None,
-    request=None,
-    object_repr_override: str | None = None,
-) -> int | None:
-    """Write one audit row; returns its id (where the database reports it).
+def log_audit_event(action_type: str, **details) -> int | None:
+    """Write one audit row (`details`: those of audit_row); returns its id (where the
+    database reports it).
 
     `organization` (an object or an id) defaults to the organization of
     `content_object`; the request context (IP address, user agent, request id) is taken
     from `request`, crum's current request, or the running task; `context` adds to it.
     """
-    return _insert(
-        audit_row(
-            action_type,
-            user=user,
-            content_object=content_object,
-            organization=organization,
-            changes=changes,
-            context=context,
-            request=request,
-            object_repr_override=object_repr_override,
-        )
-    )
+    return _insert(audit_row(action_type, **details))
 
 
 def audit_row(

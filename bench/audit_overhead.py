@@ -13,39 +13,26 @@ ORM's (both audited).
     .venv/bin/python bench/audit_overhead.py [--count 1000] [--repeat 3]
 """
 
-import argparse
-import os
-import sys
-import tempfile
 import time
 from contextlib import contextmanager
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-_parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-_parser.add_argument("--count", type=int, default=1000)
-_parser.add_argument("--repeat", type=int, default=3, help="runs of each case; the best counts")
-ARGS = _parser.parse_args()
+import common
 
-_workdir = tempfile.mkdtemp(prefix="bench-")
-os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings.test"
-os.environ.setdefault("DATABASE_URL", f"sqlite:///{_workdir}/bench.sqlite3")
-os.environ.pop("REDIS_URL", None)
-os.environ["DJANGO_VAR_DIR"] = _workdir
+ARGS = common.start(
+    __doc__,
+    [
+        ("--count", {"type": int, "default": 1000}),
+        ("--repeat", {"type": int, "default": 3, "help": "runs of each case; the best counts"}),
+    ],
+)
 
-import django  # noqa: E402
+from django.db import connection, transaction
+from django.db.models.signals import post_delete, post_save, pre_save
 
-django.setup()
-
-from django.db import connection, transaction  # noqa: E402
-from django.db.models.signals import post_delete, post_save, pre_save  # noqa: E402
-from django.test.utils import setup_test_environment  # noqa: E402
-
-from api.v1.base_models.contact.models import Contact  # noqa: E402
-from api.v1.base_models.organization.models import Organization  # noqa: E402
-from audit import receivers, registry  # noqa: E402
-from audit.models import AuditLog  # noqa: E402
+from api.v1.base_models.contact.models import Contact
+from api.v1.base_models.organization.models import Organization
+from audit import receivers, registry
+from audit.models import AuditLog
 
 
 @contextmanager
@@ -119,27 +106,8 @@ def timed(organization, count, case: str) -> float:
     return elapsed
 
 
-@contextmanager
-def database():
-    """A migrated database: the SQLite file itself, or a test database on the server
-    (SQLite test databases live in memory, which would hide the cost of writing)."""
-    if connection.vendor == "sqlite":
-        from django.core.management import call_command
-
-        call_command("migrate", verbosity=0)
-        yield connection.settings_dict["NAME"]
-        return
-    old_name = connection.settings_dict["NAME"]
-    name = connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=False)
-    try:
-        yield name
-    finally:
-        connection.creation.destroy_test_db(old_name, verbosity=0, keepdb=False)
-
-
 def main() -> None:
-    setup_test_environment()
-    with database() as name:
+    with common.database() as name:
         organization = Organization.objects.create(
             name="Bench", code="BENCH", organization_type_id="Company"
         )

@@ -18,57 +18,45 @@ on a test database created on that server (`test_<name>`) and dropped afterwards
     .venv/bin/python bench/list_speed.py [--rounds 15] [--page-size 100]
 """
 
-import argparse
 import json
-import os
 import statistics
-import sys
-import tempfile
 import time
 from dataclasses import dataclass, field
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-_parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-_parser.add_argument("--rounds", type=int, default=15, help="interleaved runs per endpoint")
-_parser.add_argument("--page-size", type=int, default=100)
-ARGS = _parser.parse_args()
+import common
 
-_workdir = tempfile.mkdtemp(prefix="bench-")
-os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings.test"
-os.environ.setdefault("DATABASE_URL", f"sqlite:///{_workdir}/bench.sqlite3")
-os.environ.pop("REDIS_URL", None)
-os.environ["DJANGO_VAR_DIR"] = _workdir
+ARGS = common.start(
+    __doc__,
+    [
+        ("--rounds", {"type": int, "default": 15, "help": "interleaved runs per endpoint"}),
+        ("--page-size", {"type": int, "default": 100}),
+    ],
+)
 
-import django  # noqa: E402
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.contrib.contenttypes.models import ContentType
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from rest_framework.test import APIClient
+from rest_framework_simplejwt.tokens import AccessToken
+from taggit.models import Tag, TaggedItem
 
-django.setup()
-
-from django.contrib.auth import get_user_model  # noqa: E402
-from django.contrib.auth.models import Group  # noqa: E402
-from django.contrib.contenttypes.models import ContentType  # noqa: E402
-from django.core.serializers.json import DjangoJSONEncoder  # noqa: E402
-from django.db import connection  # noqa: E402
-from django.test.utils import CaptureQueriesContext, setup_test_environment  # noqa: E402
-from rest_framework.test import APIClient  # noqa: E402
-from rest_framework_simplejwt.tokens import AccessToken  # noqa: E402
-from taggit.models import Tag, TaggedItem  # noqa: E402
-
-from api.v1.base_models.common.models import Category, UnitOfMeasure  # noqa: E402
-from api.v1.base_models.contact.models import (  # noqa: E402
+from api.v1.base_models.common.models import Category, UnitOfMeasure
+from api.v1.base_models.contact.models import (
     Contact,
     ContactAddress,
     ContactEmailAddress,
     ContactPhoneNumber,
 )
-from api.v1.base_models.organization.models import (  # noqa: E402
+from api.v1.base_models.organization.models import (
     Organization,
     OrganizationMembership,
 )
-from api.v1.features.inventory.models import StockLocation, Warehouse  # noqa: E402
-from api.v1.features.products.models import Product  # noqa: E402
-from rbac.roles import ROLE_NAMES  # noqa: E402
+from api.v1.features.inventory.models import StockLocation, Warehouse
+from api.v1.features.products.models import Product
+from rbac.roles import ROLE_NAMES
 
 ORGANIZATIONS, PRODUCTS, CONTACTS, WAREHOUSES, LOCATIONS = 50, 200, 100, 5, 4
 
@@ -333,15 +321,7 @@ def measure(client, endpoint: Endpoint, organizations) -> tuple[float, float, in
 
 
 def main() -> None:
-    setup_test_environment()
-    from django.core.management import call_command
-
-    if connection.vendor != "sqlite":
-        old_name = connection.settings_dict["NAME"]
-        connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=False)
-    else:
-        call_command("migrate", verbosity=0)
-    try:
+    with common.database():
         organizations = build_data()
         clients = api_clients(organizations)
         product = Product.objects.filter(organization=organizations[0]).order_by("pk").first()
@@ -360,9 +340,6 @@ def main() -> None:
                     f"{endpoint.url.split('?')[0]:<42} {label:<10} {api:>6.1f}ms "
                     f"{hand:>6.1f}ms {api / hand:>5.2f}x {count:>4}"
                 )
-    finally:
-        if connection.vendor != "sqlite":
-            connection.creation.destroy_test_db(old_name, verbosity=0, keepdb=False)
 
 
 if __name__ == "__main__":

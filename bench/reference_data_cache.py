@@ -10,36 +10,25 @@ and their ratio. Timings are of this machine and this run: compare the ratios.
     .venv/bin/python bench/reference_data_cache.py [--repeat 200] [--redis-url URL]
 """
 
-import argparse
-import os
 import statistics
-import sys
-import tempfile
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-_parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-_parser.add_argument("--repeat", type=int, default=200)
-_parser.add_argument("--redis-url", default="", help="cache in Redis instead of local memory")
-ARGS = _parser.parse_args()
+import common
 
-_workdir = tempfile.mkdtemp(prefix="bench-")
-os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings.test"
-os.environ["DATABASE_URL"] = f"sqlite:///{_workdir}/bench.sqlite3"
-os.environ["REDIS_URL"] = ARGS.redis_url
-os.environ["DJANGO_VAR_DIR"] = _workdir
+ARGS = common.start(
+    __doc__,
+    [
+        ("--repeat", {"type": int, "default": 200}),
+        ("--redis-url", {"default": "", "help": "cache in Redis instead of local memory"}),
+    ],
+    sqlite_only=True,
+    redis_url=lambda args: args.redis_url,
+)
 
-import django  # noqa: E402
-
-django.setup()
-
-from django.core.cache import cache  # noqa: E402
-from django.core.management import call_command  # noqa: E402
-from django.db import connection  # noqa: E402
-from django.test import Client, override_settings  # noqa: E402
-from django.test.utils import CaptureQueriesContext, setup_test_environment  # noqa: E402
+from django.core.cache import cache
+from django.db import connection
+from django.test import Client, override_settings
+from django.test.utils import CaptureQueriesContext
 
 ENDPOINTS = [
     "/api/v1/currencies/?page_size=100",
@@ -69,9 +58,11 @@ def measure(client: Client, url: str, repeat: int) -> tuple[float, int]:
 
 
 def main() -> None:
-    setup_test_environment()  # the test client's host, locmem email
-    call_command("migrate", verbosity=0)
-    client = Client()
+    with common.database():
+        run(Client())
+
+
+def run(client) -> None:
     print(f"{'endpoint':<52} {'no cache':>10} {'cached':>10} {'speed-up':>9}  queries")
     for url in ENDPOINTS:
         with override_settings(CACHES=NO_CACHE):

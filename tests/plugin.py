@@ -42,6 +42,17 @@ def _isolated_cache_and_media(settings, tmp_path):
 
 # ------------------------------------------------------------------ users and clients
 @pytest.fixture
+def received():
+    """The model change events (core.events) delivered during the test, in order."""
+    from core import events
+
+    found = []
+    events.subscribe(found.append)
+    yield found
+    events.unsubscribe(found.append)
+
+
+@pytest.fixture
 def password():
     return DEFAULT_PASSWORD
 

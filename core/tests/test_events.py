@@ -22,15 +22,6 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def received():
-    """The events delivered to a subscriber, for the test's duration."""
-    found = []
-    subscriber = events.subscribe(found.append)
-    yield found
-    events.unsubscribe(subscriber)
-
-
-@pytest.fixture
 def organization():
     return OrganizationFactory()
 

@@ -17,14 +17,6 @@ from ..helpers import last_id, since
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def received():
-    found = []
-    events.subscribe(found.append)
-    yield found
-    events.unsubscribe(found.append)
-
-
 @pytest.fixture(autouse=True)
 def known_tags():
     Tag.objects.bulk_create([Tag(name=name, slug=name) for name in ("red", "blue")])

@@ -16,14 +16,6 @@ from ..helpers import last_id, rows_of, since
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def received():
-    found = []
-    events.subscribe(found.append)
-    yield found
-    events.unsubscribe(found.append)
-
-
 class TestMergeChanges:
     def test_a_field_keeps_its_first_old_and_last_new_value(self):
         assert merge_changes(
