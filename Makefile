@@ -59,7 +59,10 @@ schema: $(BIN)/.installed
 	DJANGO_SETTINGS_MODULE=config.settings.dev $(BIN)/python manage.py spectacular --validate --fail-on-warn --file docs/openapi.yaml
 
 bench: $(BIN)/.installed
-	@for script in bench/*.py; do echo "== $$script"; $(BIN)/python $$script; done
+	@for script in bench/*.py; do \
+		[ "$$script" = bench/common.py ] && continue; \
+		echo "== $$script"; $(BIN)/python $$script; \
+	done
 
 clean:
 	rm -rf $(VENV) var .coverage .pytest_cache .ruff_cache
