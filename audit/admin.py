@@ -4,6 +4,8 @@ from django.contrib import admin
 from django.urls import NoReverseMatch, reverse
 from django.utils.html import format_html
 
+from core.pagination import BoundedCountPagination, BoundedCountPaginator
+
 from .models import AuditLog
 
 
@@ -29,6 +31,17 @@ class AuditLogAdmin(admin.ModelAdmin):
         "context_display",
     )
     readonly_fields = fields
+    # The table grows without bound: no count of every row (core.pagination).
+    show_full_result_count = False
+
+    def get_paginator(self, request, queryset, per_page, orphans=0, allow_empty_first_page=True):
+        return BoundedCountPaginator(
+            queryset,
+            per_page,
+            orphans=orphans,
+            allow_empty_first_page=allow_empty_first_page,
+            count_limit=BoundedCountPagination().get_count_limit(),
+        )
 
     def has_add_permission(self, request):
         return False

@@ -27,6 +27,12 @@ def visible_logs(user):
 class CanReadAudit(permissions.BasePermission):
     message = "Reading the audit log needs the audit permission (globally or in an organization)."
 
+    def describe_access(self, view) -> str:
+        return (
+            f"Auditors: users holding `{VIEW_PERMISSION}` globally (every row), or whose "
+            "role holds it in an organization (the rows of those organizations)."
+        )
+
     def has_permission(self, request, view):
         user = request.user
         if not (user and user.is_authenticated):
@@ -84,6 +90,7 @@ class AuditHistoryMixin:
         pagination_class=BoundedCountPagination,
     )
     def history(self, request, **kwargs):
+        """The audit rows of this record, newest first (also once it is deleted)."""
         model = type(self).queryset.model
         lookup_field = self.lookup_field
         value = kwargs[self.lookup_url_kwarg or lookup_field]

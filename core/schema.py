@@ -16,6 +16,11 @@ itself:
 Conditional requests (core.conditional) are documented where a view offers them: the
 `ETag` response header, `If-None-Match` and 304 on reads of a record, `If-Match`, 412
 and 428 on its writes.
+
+Every operation has a summary (its own, else derived from the action and the model:
+"List products", "Create a product"; a custom action's from its docstring) and says who
+may call it: each permission class of the view describes the access it grants
+(`describe_access(view)`, see PERMISSION_TEXTS for DRF's own classes).
 """
 
 from django.core.exceptions import FieldDoesNotExist
@@ -87,6 +92,20 @@ IF_MATCH = OpenApiParameter(
     ),
 )
 WRITES = {"POST", "PUT", "PATCH", "DELETE"}
+# Who DRF's own permission classes let call: {class name: text}.
+PERMISSION_TEXTS = {
+    "AllowAny": "Anyone, without credentials.",
+    "IsAuthenticated": "Any signed-in user (a JWT or an API key).",
+}
+# The summaries of the standard actions of a model's viewset.
+ACTION_SUMMARIES = {
+    "list": "List {plural}",
+    "retrieve": "Get {a} {name}",
+    "create": "Create {a} {name}",
+    "update": "Replace {a} {name}",
+    "partial_update": "Change {a} {name}",
+    "destroy": "Delete {a} {name}",
+}
 # Permission classes that let anonymous callers read.
 _ANONYMOUS_READERS = (permissions.AllowAny,)
 
@@ -102,7 +121,53 @@ def _blank_column(field) -> bool:
         return False
 
 
+def access_text(view) -> str | None:
+    """Who may call the view's current action, from its permission classes (None when
+    one of them cannot say)."""
+    texts = []
+    for permission in view.get_permissions():
+        describe = getattr(permission, "describe_access", None)
+        text = describe(view) if describe else PERMISSION_TEXTS.get(type(permission).__name__)
+        if not text:
+            return None
+        texts.append(str(text))
+    return " ".join(dict.fromkeys(texts)) or PERMISSION_TEXTS["AllowAny"]
+
+
+def _first_sentence(text: str) -> str:
+    paragraph = " ".join(text.strip().split("\n\n")[0].split())
+    sentence = paragraph.split(". ")[0].split(": ")[0].rstrip(".")
+    return sentence[:1].upper() + sentence[1:]
+
+
 class AutoSchema(SpectacularAutoSchema):
+    def get_summary(self):
+        """The operation's own summary, else one derived from its action and model."""
+        summary = super().get_summary()
+        if summary:
+            return summary
+        action = getattr(self.view, "action", None)
+        model = getattr(getattr(self.view, "queryset", None), "model", None)
+        if action in ACTION_SUMMARIES and model is not None:
+            name = str(model._meta.verbose_name).lower()
+            return ACTION_SUMMARIES[action].format(
+                a="an" if name[:1] in "aeio" else "a",  # "a unit", "an organization"
+                name=name,
+                plural=str(model._meta.verbose_name_plural).lower(),
+            )
+        handler = getattr(self.view, action or self.method.lower(), None)
+        doc = getattr(handler, "__doc__", None) or type(self.view).__doc__ or ""
+        return _first_sentence(doc) if doc.strip() else None
+
+    def get_operation(self, *args, **kwargs):
+        operation = super().get_operation(*args, **kwargs)
+        access = access_text(self.view)
+        if operation is not None and access:
+            # After the description, whoever wrote it (a docstring or extend_schema).
+            description = operation.get("description", "")
+            operation["description"] = f"{description}\n\n**Who may call:** {access}".strip()
+        return operation
+
     def get_tags(self):
         """The view's `schema_tags`, one attribute for all its operations (an operation's
         own extend_schema(tags=...) still wins), else the tag of its path."""

@@ -65,6 +65,28 @@ class HasModelPermissionInOrg(BasePermission):
         perm = model_permission(view.get_permission_model(), action_verb(view))
         return has_perm_in_org(request.user, perm, view.get_object_organization(obj))
 
+    def describe_access(self, view) -> str:
+        """Who may call the view's action (for the API schema)."""
+        perm = model_permission(view.get_permission_model(), action_verb(view))
+        action = getattr(view, "action", None)
+        if action == "list":
+            return (
+                f"Users whose role holds `{perm}` in an organization; the list holds the "
+                "records of those organizations (superusers: all)."
+            )
+        if action == "create":
+            return (
+                f"Users whose role holds `{perm}` in the organization of the new record "
+                "(superusers: any)."
+            )
+        return f"Users whose role holds `{perm}` in the record's organization (superusers: any)."
+
+
+def _global_access(permission: DjangoModelPermissions, view) -> str:
+    perms = permission.get_required_permissions(view.request.method, view.queryset.model)
+    listed = ", ".join(f"`{perm}`" for perm in perms)
+    return f"Users holding {listed} globally (staff granted it; superusers)."
+
 
 class GlobalModelPermissions(DjangoModelPermissions):
     """Django's model permissions of the user (not of a role in an organization), reads
@@ -77,9 +99,19 @@ class GlobalModelPermissions(DjangoModelPermissions):
         "HEAD": ["%(app_label)s.view_%(model_name)s"],
     }
 
+    def describe_access(self, view) -> str:
+        """Who may call the view's action (for the API schema)."""
+        return _global_access(self, view)
+
 
 class ReferenceDataPermissions(DjangoModelPermissionsOrAnonReadOnly):
     """Shared reference data (categories, ...), used by every organization: anyone may
     read it; writing needs the global Django model permission (staff, superusers), never
     a role in one organization, whose members would otherwise change what the others
     use."""
+
+    def describe_access(self, view) -> str:
+        """Who may call the view's action (for the API schema)."""
+        if view.request.method in SAFE_METHODS:
+            return "Anyone, without credentials."
+        return _global_access(self, view)

@@ -17,6 +17,13 @@ class CanListRoles(permissions.BasePermission):
     administrators (who may assign roles: they hold the add or change permission on
     memberships somewhere)."""
 
+    def describe_access(self, view) -> str:
+        return (
+            "Superusers, staff holding `auth.view_group`, and users whose role holds "
+            "`organization.add_organizationmembership` or "
+            "`organization.change_organizationmembership` in an organization."
+        )
+
     def has_permission(self, request, view):
         user = request.user
         if not (user and user.is_authenticated):
@@ -29,7 +36,10 @@ class CanListRoles(permissions.BasePermission):
         )
 
 
-@extend_schema_view(list=extend_schema(tags=TAGS), retrieve=extend_schema(tags=TAGS))
+@extend_schema_view(
+    list=extend_schema(tags=TAGS, summary="List roles"),
+    retrieve=extend_schema(tags=TAGS, summary="Get a role"),
+)
 class RoleViewSet(ConditionalReadMixin, viewsets.ReadOnlyModelViewSet):
     """Roles that memberships can give, with their permissions. Roles are managed in the
     Admin (Groups)."""

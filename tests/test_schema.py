@@ -209,6 +209,43 @@ def test_every_operation_documents_the_errors_it_can_give(schema):
     assert schema["components"]["schemas"]["Error"]["required"] == ["detail"]
 
 
+def test_every_operation_has_a_summary_and_says_who_may_call_it(schema):
+    """Endpoints added later are documented the day they land: a summary, and who may
+    call them (each permission class describes the access it grants: describe_access)."""
+    missing = [
+        (method, path)
+        for path, methods in schema["paths"].items()
+        for method, operation in methods.items()
+        if not operation.get("summary") or "**Who may call:**" not in operation["description"]
+    ]
+    assert missing == []
+    products = schema["paths"]["/api/v1/products/"]
+    assert products["get"]["summary"] == "List products"
+    assert products["post"]["summary"] == "Create a product"
+    created_by = products["post"]["description"]
+    assert "`products.add_product` in the organization of the new record" in created_by
+    assert schema["paths"]["/api/v1/uoms/{code}/"]["get"]["summary"] == "Get a unit of measure"
+    assert "Anyone, without credentials." in schema["paths"]["/api/v1/uoms/"]["get"]["description"]
+    categories = schema["paths"]["/api/v1/categories/"]
+    assert "`common.add_category` globally" in categories["post"]["description"]
+    assert "API keys are refused" in schema["paths"]["/api/v1/auth/api-keys/"]["get"]["description"]
+
+
+def test_a_permission_class_that_cannot_say_who_it_lets_in_is_found():
+    from rest_framework.permissions import BasePermission
+
+    from core.schema import access_text
+
+    class Secretive(BasePermission):
+        pass
+
+    class View:
+        def get_permissions(self):
+            return [Secretive()]
+
+    assert access_text(View()) is None
+
+
 def test_public_reads_say_that_no_credentials_are_needed(schema):
     for path in ("/api/v1/categories/", "/api/v1/categories/{slug}/", "/api/v1/health/"):
         assert {} in schema["paths"][path]["get"].get("security", [{}]), path

@@ -112,3 +112,21 @@ def test_staff_with_the_view_permission_read_it(client):
     other = UserFactory(is_staff=True)
     client.force_login(other)
     assert client.get(CHANGELIST).status_code == 403
+
+
+def test_the_changelist_counts_no_further_than_the_limit(admin, org_p, settings):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    settings.PAGINATION_COUNT_LIMIT = 5
+    for index in range(8):
+        ContactFactory(organization=org_p, first_name=f"Counted {index}")
+    with CaptureQueriesContext(connection) as queries:
+        response = admin.get(CHANGELIST)
+    assert response.status_code == 200
+    counts = [query["sql"] for query in queries if "COUNT(" in query["sql"].upper()]
+    assert counts, "no count"
+    assert all("LIMIT" in sql.upper() for sql in counts), counts
+    # The rows past the limit are still reached, page by page.
+    response = admin.get(CHANGELIST, {"p": 2})
+    assert response.status_code == 200

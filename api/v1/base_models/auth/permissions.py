@@ -13,6 +13,9 @@ class IsUserSession(BasePermission):
 
     message = _("This endpoint requires a user login (JWT); API keys cannot use it.")
 
+    def describe_access(self, view) -> str:
+        return "A user signed in with a JWT (API keys are refused)."
+
     def has_permission(self, request, view):
         return bool(
             request.user

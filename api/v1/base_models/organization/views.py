@@ -82,6 +82,13 @@ class OrganizationPermission(HasModelPermissionInOrg):
             return True
         return super().has_permission(request, view)
 
+    def describe_access(self, view) -> str:
+        text = super().describe_access(view)
+        if getattr(view, "action", None) == "create":
+            text = text.replace("the organization of the new record", "its parent organization")
+            text += " A top-level organization: holders of `organization.add_organization`."
+        return text
+
 
 class OrganizationViewSet(ScopedModelViewSet):
     """Organizations, in their hierarchy.
