@@ -21,6 +21,7 @@ import django_filters
 from django import forms
 from django.core.exceptions import FieldDoesNotExist
 from django.db import connection, models
+from django.db.models import Lookup
 from django.db.models.constants import LOOKUP_SEP
 from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
@@ -209,16 +210,38 @@ def _spans_relation(model, lookup: str) -> bool:
     return field.is_relation
 
 
+class _EqualsAny(Lookup):
+    """`lhs = ANY(rhs)`, rhs an array (PostgreSQL)."""
+
+    lookup_name = "equals_any"
+
+    def as_sql(self, compiler, connection):
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        rhs, rhs_params = self.process_rhs(compiler, connection)
+        return f"{lhs} = ANY({rhs})", [*lhs_params, *rhs_params]
+
+
+def _pk_among(records) -> models.Q:
+    """The records whose primary key is one of `records` (a values("pk") queryset)."""
+    if connection.vendor == "postgresql":
+        from django.contrib.postgres.expressions import ArraySubquery
+
+        return models.Q(_EqualsAny(models.F("pk"), ArraySubquery(records)))
+    return models.Q(pk__in=records)
+
+
 class SearchFilter(drf_filters.SearchFilter):
     """DRF's `search=`, where a field the caller's role may not read (rbac field rules)
     is only searched on the records where it may: a search cannot find a record by a
     hidden value.
 
-    A search over columns of the model and of related tables (a product's category
-    name) is written as `pk IN (<matches on the model's columns> UNION <matches through
-    each relation>)`: each part can use its table's indexes (on PostgreSQL, the trigram
-    indexes of core.search_indexes), where one OR across a join makes the database scan
-    the whole table. Records matched through several related rows count once."""
+    A condition on a related table (a product's category name) is written as
+    `pk = ANY(ARRAY(<the records matching through the relation>))` on PostgreSQL (`pk IN
+    (...)` elsewhere): the database runs that subquery once, and the search stays one
+    OR of conditions on the model's own table, which it answers from indexes (the
+    trigram indexes of core.search_indexes, the primary key), where an OR across a join
+    makes it scan the whole table. Records matched through several related rows count
+    once."""
 
     def get_search_terms(self, request):
         try:
@@ -238,15 +261,13 @@ class SearchFilter(drf_filters.SearchFilter):
             guarded = guard(lookup) if guard is not None else None
             spans = _spans_relation(queryset.model, lookup)
             (joined if spans else own).append((lookup, guarded))
+        records = queryset.model._default_manager
         for term in terms:
-            if not joined:
-                queryset = queryset.filter(self._matches(own, term))
-                continue
-            arms = [self._matches(own, term)] if own else []
-            arms += [self._matches([each], term) for each in joined]
-            records = queryset.model._default_manager
-            found = [records.filter(arm).order_by().values("pk") for arm in arms]
-            queryset = queryset.filter(pk__in=found[0].union(*found[1:]) if found[1:] else found[0])
+            matches = self._matches(own, term)
+            for each in joined:
+                found = records.filter(self._matches([each], term)).order_by().values("pk")
+                matches |= _pk_among(found)
+            queryset = queryset.filter(matches)
         return queryset
 
     @staticmethod

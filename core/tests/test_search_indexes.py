@@ -216,8 +216,8 @@ def test_a_gin_index_on_custom_fields(table):
 def test_a_list_search_is_a_bitmap_scan_of_the_trigram_indexes(superuser_client, endpoint):
     """The SQL of a `search=` request: the columns of the list's own table through their
     trigram indexes, also where the search reaches related tables (category, e-mail
-    addresses, address, warehouse), which core.filters.SearchFilter writes as a UNION
-    so that the OR does not span the join."""
+    addresses, address, warehouse), which core.filters.SearchFilter writes as
+    `pk = ANY(ARRAY(...))` so that the OR does not span the join."""
     _view, table = VIEWS[endpoint]
     with CaptureQueriesContext(connection) as queries:
         response = superuser_client.get(f"/api/v1/{endpoint}/", {"search": "widget"})
