@@ -263,7 +263,7 @@ class Command(BaseCommand):
         self.stdout.write(f"  X-API-Key: {key}")
 
     def _ensure_user(self, spec):
-        profile_fields = spec.pop("profile", {})
+        profile_fields = dict(spec.pop("profile", {}))
         password = spec.pop("password")
         user, created = User.objects.get_or_create(username=spec.pop("username"), defaults=spec)
         if not created:

@@ -1,0 +1,57 @@
+"""The scenario the documentation's examples are captured from: calls in the order a
+client makes them, on the demo data (seed_demo), ids of created records chained."""
+
+from .capture import Call
+
+LOGIN = [
+    Call(
+        "Log in as the demo user",
+        "POST",
+        "/api/v1/auth/token/",
+        account=None,
+        body={"username": "demo", "password": "demo"},
+    ),
+]
+
+PRODUCTS = [
+    Call(
+        "Find the demo organization",
+        "GET",
+        "/api/v1/organizations/",
+        query={"code": "DEMO"},
+        save={"organization": "results.0.id"},
+    ),
+    Call(
+        "Read a product category",
+        "GET",
+        "/api/v1/categories/office-chairs/",
+        save={"category": "id"},
+    ),
+    Call("List the products", "GET", "/api/v1/products/", query={"page_size": 2}),
+    Call(
+        "Create a product",
+        "POST",
+        "/api/v1/products/",
+        body={
+            "organization": "{organization}",
+            "name": "Monitor Arm",
+            "sku": "ARM-001",
+            "description": "A gas-spring arm for one monitor.",
+            "category": "{category}",
+            "product_type": "PHYSICAL_GOOD",
+            "base_uom": "EA",
+            "tags": ["ergonomic", "new"],
+        },
+        status=201,
+        save={"product": "id"},
+    ),
+    Call("Read the product", "GET", "/api/v1/products/{product}/"),
+    Call(
+        "Change its name", "PATCH", "/api/v1/products/{product}/", body={"name": "Monitor Arm XL"}
+    ),
+    Call("Activate it", "POST", "/api/v1/products/{product}/activate/", body={}),
+    Call("Read its history", "GET", "/api/v1/products/{product}/history/"),
+    Call("Delete it", "DELETE", "/api/v1/products/{product}/", status=204),
+]
+
+SCENARIO = [*LOGIN, *PRODUCTS]

@@ -1,0 +1,176 @@
+"""Real exchanges with the API, for its documentation.
+
+A scenario is an ordered list of `Call`s, made in-process through the whole stack (the
+middleware, JWT authentication, the views) on the demo data, as the demo accounts.
+Values a response gives (a new record's id) are saved under a name and fill the paths
+and bodies of the calls after it (`{product}`), as a client would chain them.
+
+Each exchange is kept with what varies from run to run made stable (tokens, times,
+ETags, request ids, generated keys and ids), so that documents generated from them
+change only when the API does.
+"""
+
+import json
+import re
+from dataclasses import dataclass, field
+
+from django.test import Client
+
+from api.demo.management.commands.seed_demo import DEMO_USERS
+
+# The demo accounts (their passwords are public): username -> password.
+ACCOUNTS = {spec["username"]: spec["password"] for spec in DEMO_USERS}
+
+_TIMESTAMP = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})?")
+_JWT = re.compile(r"eyJ[\w-]+\.[\w-]+\.[\w-]+")
+_UUID = re.compile(r"\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b")
+_HEX_ID = re.compile(r"\b[0-9a-f]{32}\b")  # request ids
+STABLE_TIME = "2026-01-15T09:30:00Z"
+# Response headers worth showing (the rest is the same everywhere).
+SHOWN_HEADERS = ("ETag", "Location", "Retry-After")
+
+
+@dataclass(frozen=True)
+class Call:
+    """One request of the scenario.
+
+    `path` and `body` may name saved values (`"/api/v1/products/{product}/"`); `save`
+    keeps values of the response for the calls after it (`{"product": "id"}`, a dotted
+    path into the JSON body: `"results.0.id"`). `account` is a demo account, "api-key"
+    for the demo API key, or None (no credentials)."""
+
+    title: str
+    method: str
+    path: str
+    account: str | None = "demo"
+    body: dict | list | None = None
+    query: dict = field(default_factory=dict)
+    status: int = 200
+    save: dict = field(default_factory=dict)
+
+
+@dataclass
+class Exchange:
+    call: Call
+    path: str  # with the saved values filled in
+    body: object  # the request body sent
+    status: int
+    headers: dict
+    response: object  # the JSON body (None for an empty one)
+
+
+class ScenarioError(AssertionError):
+    """A call answered another status than the scenario expects."""
+
+
+def _fill(value, saved: dict):
+    if isinstance(value, str):
+        if value.startswith("{") and value.endswith("}") and value[1:-1] in saved:
+            return saved[value[1:-1]]  # the value itself, a number stays a number
+        return value.format(**saved) if "{" in value else value
+    if isinstance(value, dict):
+        return {key: _fill(item, saved) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_fill(item, saved) for item in value]
+    return value
+
+
+def _dig(body, path: str):
+    for step in path.split("."):
+        body = body[int(step)] if isinstance(body, list) else body[step]
+    return body
+
+
+class Scenario:
+    """Runs calls in order with a test client, logging the demo accounts in as needed."""
+
+    def __init__(self, api_key: str | None = None):
+        self.client = Client()
+        self.api_key = api_key
+        self.saved: dict = {}
+        self._tokens: dict[str, str] = {}
+
+    def _credentials(self, account: str | None) -> dict:
+        if account is None:
+            return {}
+        if account == "api-key":
+            return {"HTTP_X_API_KEY": self.api_key}
+        if account not in self._tokens:
+            response = self.client.post(
+                "/api/v1/auth/token/",
+                {"username": account, "password": ACCOUNTS[account]},
+                content_type="application/json",
+            )
+            self._tokens[account] = response.json()["access"]
+        return {"HTTP_AUTHORIZATION": f"Bearer {self._tokens[account]}"}
+
+    def run(self, calls) -> list[Exchange]:
+        return [self.call(each) for each in calls]
+
+    def call(self, call: Call) -> Exchange:
+        path = _fill(call.path, self.saved)
+        body = _fill(call.body, self.saved)
+        query = _fill(call.query, self.saved)
+        send = getattr(self.client, call.method.lower())
+        extra = self._credentials(call.account)
+        if body is None:
+            response = send(path, query or None, **extra)
+        else:
+            response = send(path, json.dumps(body), content_type="application/json", **extra)
+        content = response.json() if response.content else None
+        if response.status_code != call.status:
+            raise ScenarioError(
+                f"{call.method} {path} ({call.title}): {response.status_code}, "
+                f"expected {call.status}: {response.content[:500]!r}"
+            )
+        for name, where in call.save.items():
+            self.saved[name] = _dig(content, where)
+        headers = {name: response[name] for name in SHOWN_HEADERS if response.has_header(name)}
+        if query:
+            path = f"{path}?{'&'.join(f'{key}={value}' for key, value in query.items())}"
+        return Exchange(call, path, body, response.status_code, headers, content)
+
+
+class Stabilizer:
+    """Replaces what changes from run to run in the JSON of exchanges: times by one
+    time, tokens and `secrets` ({secret: placeholder}) by placeholders, and UUIDs, hex
+    request ids and ETags by fixed values (the same value, the same replacement, across
+    everything one stabilizer sees)."""
+
+    def __init__(self, secrets: dict[str, str] | None = None):
+        self.secrets = dict(secrets or {})
+        self._seen: dict[str, str] = {}
+
+    def _replacement(self, kind: str, value: str, make) -> str:
+        key = f"{kind}:{value}"
+        if key not in self._seen:
+            count = sum(1 for each in self._seen if each.startswith(f"{kind}:")) + 1
+            self._seen[key] = make(count)
+        return self._seen[key]
+
+    def text(self, item: str) -> str:
+        for secret, placeholder in self.secrets.items():
+            item = item.replace(secret, placeholder)
+        item = _JWT.sub("<token>", item)
+        item = _TIMESTAMP.sub(STABLE_TIME, item)
+        item = _UUID.sub(
+            lambda match: self._replacement(
+                "uuid", match.group(), lambda n: f"00000000-0000-4000-8000-{n:012d}"
+            ),
+            item,
+        )
+        return _HEX_ID.sub(
+            lambda match: self._replacement("hex", match.group(), lambda n: f"{n:032x}"), item
+        )
+
+    def etag(self, value: str) -> str:
+        return self._replacement("etag", value, lambda n: f'"{n:040x}"')
+
+    def __call__(self, value):
+        if isinstance(value, str):
+            return self.text(value)
+        if isinstance(value, dict):
+            return {key: self(each) for key, each in value.items()}
+        if isinstance(value, list):
+            return [self(each) for each in value]
+        return value
