@@ -12,7 +12,7 @@ PORT   ?= 8000
 TEST_WORKERS ?= auto
 
 .DEFAULT_GOAL := help
-.PHONY: help run test fuzz lint format schema bench clean
+.PHONY: help run test fuzz lint format schema docs bench clean
 
 help:
 	@echo "make run     serve API, Admin, docs, WebSocket and a Celery worker (+beat) on $(HOST):$(PORT)"
@@ -21,6 +21,7 @@ help:
 	@echo "make lint    ruff check + ruff format --check + lint-imports (layers)"
 	@echo "make format  ruff format + ruff check --fix"
 	@echo "make schema  write the OpenAPI schema to docs/openapi.yaml"
+	@echo "make docs    write the API reference of docs/api.md from real exchanges"
 	@echo "make bench   run the benchmarks in bench/ (ratios)"
 	@echo "make clean   remove the virtualenv and var/ (database, media, broker files)"
 
@@ -54,6 +55,17 @@ lint: $(BIN)/.installed
 format: $(BIN)/.installed
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
+
+# The API reference of docs/api.md, from real exchanges on a fresh database with the
+# demo data (api/demo/apidocs); DOCS_ARGS=--check only checks that it is up to date.
+DOCS_DB := $(CURDIR)/var/docs
+docs: $(BIN)/.installed
+	@rm -rf $(DOCS_DB) && mkdir -p $(DOCS_DB)
+	@export DJANGO_SETTINGS_MODULE=config.settings.dev DJANGO_VAR_DIR=$(DOCS_DB) \
+		DATABASE_URL=sqlite:///$(DOCS_DB)/docs.sqlite3 REDIS_URL= && \
+	$(BIN)/python manage.py migrate --noinput -v 0 && \
+	$(BIN)/python manage.py build_api_docs $(DOCS_ARGS)
+	@rm -rf $(DOCS_DB)
 
 schema: $(BIN)/.installed
 	DJANGO_SETTINGS_MODULE=config.settings.dev $(BIN)/python manage.py spectacular --validate --fail-on-warn --file docs/openapi.yaml

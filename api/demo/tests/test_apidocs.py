@@ -84,3 +84,37 @@ def test_the_reference_shows_real_exchanges(demo, schema):
     assert "- `403`: The caller may not do this." in section
     # Operations without an example yet are listed with their schema alone.
     assert "### List currencies" in markdown
+
+
+class TestBuildApiDocs:
+    @pytest.fixture
+    def document(self, tmp_path, monkeypatch, settings):
+        from api.demo.management.commands import build_api_docs
+
+        settings.DEBUG = True
+        path = tmp_path / "api.md"
+        path.write_text(f"# The guide\n\nWritten by hand.\n\n{build_api_docs.MARKER}\n\nstale\n")
+        monkeypatch.setattr(build_api_docs, "DOCUMENT", path)
+        return path
+
+    def test_writes_the_reference_after_the_marker(self, document):
+        call_command("build_api_docs", stdout=io.StringIO())
+        text = document.read_text()
+        assert text.startswith("# The guide\n\nWritten by hand.\n")
+        assert "stale" not in text
+        assert "# Reference" in text
+        assert "### Create a product" in text
+
+    def test_check_fails_on_a_stale_reference(self, document):
+        from django.core.management.base import CommandError
+
+        with pytest.raises(CommandError, match="not what `make docs` writes"):
+            call_command("build_api_docs", "--check", stdout=io.StringIO())
+        assert "stale" in document.read_text()
+
+    def test_a_document_without_the_marker_is_refused(self, document):
+        from django.core.management.base import CommandError
+
+        document.write_text("# The guide\n")
+        with pytest.raises(CommandError, match="no reference marker"):
+            call_command("build_api_docs", stdout=io.StringIO())
