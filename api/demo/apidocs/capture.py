@@ -34,10 +34,13 @@ SHOWN_HEADERS = ("ETag", "Location", "Retry-After")
 class Call:
     """One request of the scenario.
 
-    `path` and `body` may name saved values (`"/api/v1/products/{product}/"`); `save`
-    keeps values of the response for the calls after it (`{"product": "id"}`, a dotted
-    path into the JSON body: `"results.0.id"`). `account` is a demo account, "api-key"
-    for the demo API key, or None (no credentials)."""
+    `path` and `body` may name saved values (`"/api/v1/products/{product}/"`; a value
+    that is only `"{name}"` keeps its type), and a value of `body` may be a function of
+    the saved values (a TOTP code computed from a saved secret); `save` keeps values of
+    the response for the calls after it (`{"product": "id"}`, a dotted path into the
+    JSON body: `"results.0.id"`); `secrets` names saved values never to be shown, with
+    what shows instead (`{"totp_secret": "<TOTP secret>"}`). `account` is a demo
+    account, "api-key" for the demo API key, or None (no credentials)."""
 
     title: str
     method: str
@@ -47,6 +50,7 @@ class Call:
     query: dict = field(default_factory=dict)
     status: int = 200
     save: dict = field(default_factory=dict)
+    secrets: dict = field(default_factory=dict)
 
 
 @dataclass
@@ -64,6 +68,8 @@ class ScenarioError(AssertionError):
 
 
 def _fill(value, saved: dict):
+    if callable(value):
+        return value(saved)
     if isinstance(value, str):
         if value.startswith("{") and value.endswith("}") and value[1:-1] in saved:
             return saved[value[1:-1]]  # the value itself, a number stays a number
@@ -88,6 +94,8 @@ class Scenario:
         self.client = Client()
         self.api_key = api_key
         self.saved: dict = {}
+        # What must not be shown: {secret value: placeholder} (see Call.secrets).
+        self.secrets: dict[str, str] = {api_key: "<API key>"} if api_key else {}
         self._tokens: dict[str, str] = {}
 
     def _credentials(self, account: str | None) -> dict:
@@ -125,6 +133,8 @@ class Scenario:
             )
         for name, where in call.save.items():
             self.saved[name] = _dig(content, where)
+        for name, placeholder in call.secrets.items():
+            self.secrets[str(self.saved[name])] = placeholder
         headers = {name: response[name] for name in SHOWN_HEADERS if response.has_header(name)}
         if query:
             path = f"{path}?{'&'.join(f'{key}={value}' for key, value in query.items())}"
