@@ -12,7 +12,7 @@ PORT   ?= 8000
 TEST_WORKERS ?= auto
 
 .DEFAULT_GOAL := help
-.PHONY: help run test fuzz lint format schema docs bench clean
+.PHONY: help run test fuzz lint format schema docs api-check bench clean
 
 help:
 	@echo "make run     serve API, Admin, docs, WebSocket and a Celery worker (+beat) on $(HOST):$(PORT)"
@@ -21,7 +21,8 @@ help:
 	@echo "make lint    ruff check + ruff format --check + lint-imports (layers)"
 	@echo "make format  ruff format + ruff check --fix"
 	@echo "make schema  write the OpenAPI schema to docs/openapi.yaml"
-	@echo "make docs    write the API reference of docs/api.md from real exchanges"
+	@echo "make docs    write the API reference of docs/api.md and the Postman collection"
+	@echo "make api-check  run the Postman collection with newman against a served system"
 	@echo "make bench   run the benchmarks in bench/ (ratios)"
 	@echo "make clean   remove the virtualenv and var/ (database, media, broker files)"
 
@@ -67,6 +68,14 @@ docs: $(BIN)/.installed
 	$(BIN)/python manage.py build_api_docs $(DOCS_ARGS)
 	@rm -rf $(DOCS_DB)
 
+# The Postman collection run by newman (npm) against a served system with the demo data.
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	@touch $@
+
+api-check: $(BIN)/.installed node_modules/.installed
+	VENV=$(VENV) $(BIN)/python bin/api-check
+
 schema: $(BIN)/.installed
 	DJANGO_SETTINGS_MODULE=config.settings.dev $(BIN)/python manage.py spectacular --validate --fail-on-warn --file docs/openapi.yaml
 
@@ -77,4 +86,4 @@ bench: $(BIN)/.installed
 	done
 
 clean:
-	rm -rf $(VENV) var .coverage .pytest_cache .ruff_cache
+	rm -rf $(VENV) var node_modules .coverage .pytest_cache .ruff_cache

@@ -1,6 +1,7 @@
 """The scenario the documentation's examples are captured from: calls in the order a
 client makes them, on the demo data (seed_demo), ids of created records chained."""
 
+from . import calls_account, calls_catalog, calls_organizations
 from .capture import Call
 
 LOGIN = [
@@ -54,4 +55,11 @@ PRODUCTS = [
     Call("Delete it", "DELETE", "/api/v1/products/{product}/", status=204),
 ]
 
-SCENARIO = [*LOGIN, *PRODUCTS]
+# Each group leaves the demo data as it found it; the account's own calls come last.
+SCENARIO = [
+    *LOGIN,
+    *PRODUCTS,
+    *calls_catalog.CALLS,
+    *calls_organizations.CALLS,
+    *calls_account.CALLS,
+]

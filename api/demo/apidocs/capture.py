@@ -51,6 +51,11 @@ class Call:
     status: int = 200
     save: dict = field(default_factory=dict)
     secrets: dict = field(default_factory=dict)
+    # What the Postman collection sends instead, when the body is computed (Postman
+    # cannot read an e-mail): a call leaving the data in the same state.
+    postman: "Call | None" = None
+    # False: not in the Postman collection (it depends on a call Postman cannot make).
+    in_postman: bool = True
 
 
 @dataclass
