@@ -46,9 +46,26 @@ PRODUCTS = [
         status=201,
         save={"product": "id"},
     ),
-    Call("Read the product", "GET", "/api/v1/products/{product}/"),
     Call(
-        "Change its name", "PATCH", "/api/v1/products/{product}/", body={"name": "Monitor Arm XL"}
+        "Read the product (its ETag is its version)",
+        "GET",
+        "/api/v1/products/{product}/",
+        save={"product_etag": "header:ETag"},
+    ),
+    Call(
+        "Change its name, if nobody changed it since you read it",
+        "PATCH",
+        "/api/v1/products/{product}/",
+        body={"name": "Monitor Arm XL"},
+        headers={"If-Match": "{product_etag}"},
+    ),
+    Call(
+        "A change from the version read before is refused",
+        "PATCH",
+        "/api/v1/products/{product}/",
+        body={"name": "Monitor Arm 2"},
+        headers={"If-Match": "{product_etag}"},
+        status=412,
     ),
     Call("Activate it", "POST", "/api/v1/products/{product}/activate/", body={}),
     Call("Read its history", "GET", "/api/v1/products/{product}/history/"),

@@ -38,7 +38,9 @@ class Call:
     that is only `"{name}"` keeps its type), and a value of `body` may be a function of
     the saved values (a TOTP code computed from a saved secret); `save` keeps values of
     the response for the calls after it (`{"product": "id"}`, a dotted path into the
-    JSON body: `"results.0.id"`); `secrets` names saved values never to be shown, with
+    JSON body: `"results.0.id"`, or `"header:ETag"` for a response header); `headers`
+    are sent with the request (`{"If-Match": "{product_etag}"}`); `secrets` names saved
+    values never to be shown, with
     what shows instead (`{"totp_secret": "<TOTP secret>"}`). `account` is a demo
     account, "api-key" for the demo API key, or None (no credentials)."""
 
@@ -51,6 +53,7 @@ class Call:
     status: int = 200
     save: dict = field(default_factory=dict)
     secrets: dict = field(default_factory=dict)
+    headers: dict = field(default_factory=dict)
     # What the Postman collection sends instead, when the body is computed (Postman
     # cannot read an e-mail): a call leaving the data in the same state.
     postman: "Call | None" = None
@@ -66,6 +69,7 @@ class Exchange:
     status: int
     headers: dict
     response: object  # the JSON body (None for an empty one)
+    sent_headers: dict = field(default_factory=dict)  # the request's own headers
 
 
 class ScenarioError(AssertionError):
@@ -125,7 +129,14 @@ class Scenario:
         body = _fill(call.body, self.saved)
         query = _fill(call.query, self.saved)
         send = getattr(self.client, call.method.lower())
-        extra = self._credentials(call.account)
+        sent_headers = _fill(call.headers, self.saved)
+        extra = {
+            **self._credentials(call.account),
+            **{
+                f"HTTP_{name.upper().replace('-', '_')}": value
+                for name, value in sent_headers.items()
+            },
+        }
         if body is None:
             response = send(path, query or None, **extra)
         else:
@@ -137,13 +148,16 @@ class Scenario:
                 f"expected {call.status}: {response.content[:500]!r}"
             )
         for name, where in call.save.items():
-            self.saved[name] = _dig(content, where)
+            if where.startswith("header:"):
+                self.saved[name] = response[where.removeprefix("header:")]
+            else:
+                self.saved[name] = _dig(content, where)
         for name, placeholder in call.secrets.items():
             self.secrets[str(self.saved[name])] = placeholder
         headers = {name: response[name] for name in SHOWN_HEADERS if response.has_header(name)}
         if query:
             path = f"{path}?{'&'.join(f'{key}={value}' for key, value in query.items())}"
-        return Exchange(call, path, body, response.status_code, headers, content)
+        return Exchange(call, path, body, response.status_code, headers, content, sent_headers)
 
 
 class Stabilizer:

@@ -4,8 +4,8 @@ errors it can answer.
 
     render(schema, exchanges, stabilize) -> str
 
-`exchanges` are captured by api.demo.apidocs.capture; an operation's example is the
-first exchange whose path matches it.
+`exchanges` are captured by api.demo.apidocs.capture; an operation's examples are the
+first exchange whose path matches it and the first of each other status.
 """
 
 import json
@@ -45,6 +45,9 @@ def curl(exchange: Exchange, stabilize) -> str:
         lines.append('-H "X-API-Key: $API_KEY"')
     elif call.account is not None:
         lines.append('-H "Authorization: Bearer $TOKEN"')
+    for name, value in exchange.sent_headers.items():
+        shown = stabilize.etag(value) if name.startswith("If-") else stabilize(value)
+        lines.append(f"-H '{name}: {shown}'")
     if exchange.body is not None:
         body = json.dumps(stabilize(exchange.body), ensure_ascii=False)
         lines += ['-H "Content-Type: application/json"', f"-d '{body}'"]
@@ -78,14 +81,14 @@ def _errors(operation: dict) -> list[str]:
     ]
 
 
-def render_operation(method: str, template: str, operation: dict, exchange, stabilize) -> str:
+def render_operation(method: str, template: str, operation: dict, exchanges, stabilize) -> str:
     lines = [f"### {operation.get('summary', template)}", "", f"`{method.upper()} {template}`", ""]
     if operation.get("description"):
         lines += [operation["description"].strip(), ""]
     parameters = _parameters(operation)
     if parameters:
         lines += ["Parameters:", "", *parameters, ""]
-    if exchange is not None:
+    for exchange in exchanges:
         lines += [f"Example ({exchange.call.title}):", "", "```sh", curl(exchange, stabilize)]
         lines += ["```", "", f"Response `{_status_line(exchange.status)}`:"]
         for name, value in exchange.headers.items():
@@ -103,11 +106,16 @@ def render_operation(method: str, template: str, operation: dict, exchange, stab
 
 def render(schema: dict, exchanges: list[Exchange], stabilize) -> str:
     """The reference of every operation, grouped by the schema's tags."""
-    examples: dict[tuple[str, str], Exchange] = {}
+    # An operation's examples: its first exchange, and the first of each other status
+    # (a refused change after an accepted one).
+    examples: dict[tuple[str, str], list[Exchange]] = {}
     for exchange in exchanges:
         template = operation_of(schema, exchange.call.method, exchange.path)
-        if template is not None:
-            examples.setdefault((exchange.call.method.lower(), template), exchange)
+        if template is None:
+            continue
+        shown = examples.setdefault((exchange.call.method.lower(), template), [])
+        if all(each.status != exchange.status for each in shown):
+            shown.append(exchange)
     sections: dict[str, list[str]] = {}
     for template, operations in schema["paths"].items():
         for method in METHODS:
@@ -117,7 +125,7 @@ def render(schema: dict, exchanges: list[Exchange], stabilize) -> str:
             tag = (operation.get("tags") or ["other"])[0]
             sections.setdefault(tag, []).append(
                 render_operation(
-                    method, template, operation, examples.get((method, template)), stabilize
+                    method, template, operation, examples.get((method, template), []), stabilize
                 )
             )
     parts = []

@@ -72,7 +72,11 @@ def _tests(exchange: Exchange) -> list[str]:
             "});",
         ]
     for name, where in call.save.items():
-        lines.append(f'pm.environment.set("{name}", pm.response.json(){_accessor(where)});')
+        if where.startswith("header:"):
+            header = where.removeprefix("header:")
+            lines.append(f'pm.environment.set("{name}", pm.response.headers.get("{header}"));')
+        else:
+            lines.append(f'pm.environment.set("{name}", pm.response.json(){_accessor(where)});')
     return lines
 
 
@@ -96,11 +100,9 @@ def _request(exchange: Exchange) -> dict:
     path = call.path + (
         "?" + "&".join(f"{key}={value}" for key, value in call.query.items()) if call.query else ""
     )
-    request = {
-        "method": call.method.upper(),
-        "header": _headers(call.account, call.body is not None),
-        "url": _url(path),
-    }
+    headers = _headers(call.account, call.body is not None)
+    headers += [{"key": name, "value": _variables(value)} for name, value in call.headers.items()]
+    request = {"method": call.method.upper(), "header": headers, "url": _url(path)}
     if call.body is not None:
         request["body"] = {"mode": "raw", "raw": _raw_body(call.body, exchange.body)}
     return request
@@ -230,7 +232,8 @@ def variables_of(exchanges: list[Exchange]) -> list[str]:
     names: dict[str, None] = {}
     for exchange in exchanges:
         call = exchange.call
-        for text in (call.path, json.dumps(call.query), json.dumps(call.body, default=str)):
+        texts = (call.path, json.dumps(call.query), json.dumps(call.headers))
+        for text in (*texts, json.dumps(call.body, default=str)):
             names.update(dict.fromkeys(_NAME.findall(text)))
         names.update(dict.fromkeys(call.save))
     return list(names)

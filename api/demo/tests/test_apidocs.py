@@ -201,3 +201,41 @@ def test_every_operation_of_the_api_has_a_real_example(demo):
         if method in ("get", "post", "put", "patch", "delete") and (method, path) not in covered
     ]
     assert missing == []
+
+
+def test_the_no_lost_update_flow_is_shown(demo, schema):
+    """Read (the ETag), change with If-Match, and a change from an older version: 412;
+    in the reference and in the Postman collection."""
+    from api.demo.apidocs import postman
+
+    exchanges = Scenario(api_key=demo).run(SCENARIO[:10])
+    read, change, refused = (
+        e for e in exchanges if e.path.endswith(f"/{exchanges[4].response['id']}/")
+    )
+    assert read.sent_headers == {}
+    assert "ETag" in read.headers
+    assert change.sent_headers == {"If-Match": read.headers["ETag"]}
+    assert (change.status, refused.status) == (200, 412)
+    assert refused.response["code"] == "precondition_failed"
+
+    stabilize = Stabilizer()
+    markdown = render(schema, exchanges, stabilize)
+    version = stabilize.etag(read.headers["ETag"])
+    assert f"`ETag: {version}`" in markdown
+    assert f"-H 'If-Match: {version}'" in markdown
+
+    items = [
+        item
+        for folder in postman.collection(schema, exchanges, Stabilizer())["item"][1:]
+        for item in folder["item"]
+    ]
+    read_item = next(item for item in items if item["name"] == read.call.title)
+    assert (
+        'pm.environment.set("product_etag", pm.response.headers.get("ETag"));'
+        in (read_item["event"][0]["script"]["exec"])
+    )
+    refused_item = next(item for item in items if item["name"] == refused.call.title)
+    assert {"key": "If-Match", "value": "{{product_etag}}"} in refused_item["request"]["header"]
+    assert "pm.response.to.have.status(412);" in "\n".join(
+        refused_item["event"][0]["script"]["exec"]
+    )
