@@ -85,6 +85,7 @@ class TestBuildApiDocs:
         path.write_text(f"# The guide\n\nWritten by hand.\n\n{build_api_docs.MARKER}\n\nstale\n")
         monkeypatch.setattr(build_api_docs, "DOCUMENT", path)
         monkeypatch.setattr(build_api_docs, "POSTMAN", tmp_path / "postman")
+        monkeypatch.setattr(build_api_docs, "OPENAPI", tmp_path / "openapi.yaml")
         return path
 
     def test_writes_the_reference_after_the_marker(self, document):
@@ -97,6 +98,7 @@ class TestBuildApiDocs:
         collection = document.parent / "postman" / "erp-platform.postman_collection.json"
         assert '"name": "Log in as demo"' in collection.read_text()
         assert (document.parent / "postman" / "local.postman_environment.json").exists()
+        assert (document.parent / "openapi.yaml").read_text().startswith("openapi: 3")
 
     def test_check_fails_on_a_stale_reference(self, document):
         from django.core.management.base import CommandError
