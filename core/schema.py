@@ -55,19 +55,23 @@ FIELD_ERRORS_SCHEMA = {
     "example": {"name": ["This field is required."]},
 }
 DESCRIPTIONS = {
-    "400": "Invalid input.",
-    "401": "Missing or invalid credentials.",
-    "403": "The caller may not do this.",
-    "404": "Not found, or not visible to the caller.",
-    "409": "Conflicts with the current state of the record.",
-    "413": "The body is too large.",
-    "415": "The body's media type is not supported.",
-    "412": (
-        "The record changed since it was read (If-Match no longer holds): nothing was "
-        "written; the ETag header holds the current version."
+    "400": "Invalid input: the messages of each field refused, or `parse_error`.",
+    "401": "Missing or invalid credentials (`not_authenticated`, `authentication_failed`).",
+    "403": "The caller may not do this (`permission_denied`).",
+    "404": "Not found, or not visible to the caller (`not_found`).",
+    "409": (
+        "Conflicts with the current state of the record (`conflict`: still referenced; "
+        "workflow refusals: `transition_not_allowed`, `transition_condition_failed`)."
     ),
-    "428": "This server requires If-Match on writes (REQUIRE_IF_MATCH).",
-    "429": "Too many failed attempts; retry after the time in Retry-After.",
+    "413": "The body is too large (`request_too_large`).",
+    "415": "The body's media type is not supported (`unsupported_media_type`).",
+    "412": (
+        "The record changed since it was read (If-Match no longer holds; "
+        "`precondition_failed`): nothing was written; the ETag header holds the current "
+        "version."
+    ),
+    "428": "This server requires If-Match on writes (REQUIRE_IF_MATCH; `precondition_required`).",
+    "429": "Too many failed attempts; retry after the time in Retry-After (`throttled`).",
 }
 ETAG = OpenApiParameter(
     "ETag",

@@ -70,7 +70,7 @@ def test_the_reference_shows_real_exchanges(demo, schema):
     assert '"sku": "ARM-001"' in section
     assert "Response `201 Created`:" in section
     assert f'"created_at": "{STABLE_TIME}"' in section
-    assert "- `403`: The caller may not do this." in section
+    assert "- `403`: The caller may not do this (`permission_denied`)." in section
     # Operations without an example yet are listed with their schema alone.
     assert "### List currencies" in markdown
 
