@@ -332,6 +332,11 @@ SPECTACULAR_SETTINGS = {
         "HealthStatusEnum": [("ok", "ok"), ("error", "error")],
         "TransitionRefusalCodeEnum": "api.base.workflows.REFUSAL_CODES",
     },
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        # Real responses captured on the demo data by `make docs`, as examples.
+        "api.demo.apidocs.schema_examples.add_examples",
+    ],
 }
 
 # --------------------------------------------------------------------------------------

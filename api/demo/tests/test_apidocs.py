@@ -2,6 +2,7 @@
 with the schema."""
 
 import io
+import json
 
 import pytest
 from django.core.management import call_command
@@ -78,6 +79,7 @@ def test_the_reference_shows_real_exchanges(demo, schema):
 class TestBuildApiDocs:
     @pytest.fixture
     def document(self, tmp_path, monkeypatch, settings):
+        from api.demo.apidocs import schema_examples
         from api.demo.management.commands import build_api_docs
 
         settings.DEBUG = True
@@ -86,6 +88,7 @@ class TestBuildApiDocs:
         monkeypatch.setattr(build_api_docs, "DOCUMENT", path)
         monkeypatch.setattr(build_api_docs, "POSTMAN", tmp_path / "postman")
         monkeypatch.setattr(build_api_docs, "OPENAPI", tmp_path / "openapi.yaml")
+        monkeypatch.setattr(schema_examples, "EXAMPLES", tmp_path / "examples.json")
         return path
 
     def test_writes_the_reference_after_the_marker(self, document):
@@ -99,6 +102,8 @@ class TestBuildApiDocs:
         assert '"name": "Log in as demo"' in collection.read_text()
         assert (document.parent / "postman" / "local.postman_environment.json").exists()
         assert (document.parent / "openapi.yaml").read_text().startswith("openapi: 3")
+        examples = json.loads((document.parent / "examples.json").read_text())
+        assert examples["POST /api/v1/products/"]["201"]["value"]["sku"] == "ARM-001"
 
     def test_check_fails_on_a_stale_reference(self, document):
         from django.core.management.base import CommandError

@@ -23,7 +23,7 @@ from django.test.utils import override_settings
 from drf_spectacular.generators import SchemaGenerator
 from drf_spectacular.renderers import OpenApiYamlRenderer
 
-from api.demo.apidocs import postman
+from api.demo.apidocs import postman, schema_examples
 from api.demo.apidocs.calls import SCENARIO
 from api.demo.apidocs.capture import Scenario, Stabilizer
 from api.demo.apidocs.markdown import render
@@ -51,7 +51,11 @@ def generated() -> dict[Path, str]:
     schema = SchemaGenerator().get_schema(request=None, public=True)
     stabilize = Stabilizer(scenario.secrets)
     files = {DOCUMENT: "# Reference\n\n" + render(schema, exchanges, stabilize)}
-    files[OPENAPI] = OpenApiYamlRenderer().render(schema).decode()
+    examples = schema_examples.collect(schema, exchanges, stabilize)
+    files[schema_examples.EXAMPLES] = _json(examples)
+    with schema_examples.using(examples):
+        documented = SchemaGenerator().get_schema(request=None, public=True)
+    files[OPENAPI] = OpenApiYamlRenderer().render(documented).decode()
     files[POSTMAN / "erp-platform.postman_collection.json"] = _json(
         postman.collection(schema, exchanges, stabilize)
     )
