@@ -2,7 +2,8 @@
 scenario: the same calls in the same order, grouped in folders by the schema's tags,
 each with its captured response saved as an example and tests on its status and main
 fields; values a response gives are stored in the environment for the requests after
-it, as the scenario chains them. It starts by logging the accounts it uses in.
+it, as the scenario chains them. It starts by logging the accounts it uses in (their
+access and refresh tokens stored in the environment).
 
 Calls whose body is computed (a TOTP code, a token read from an e-mail) cannot be made
 from Postman: the collection sends their `postman` call instead (accepting an invitation
@@ -119,6 +120,7 @@ def _login(account: str) -> dict:
                     "exec": [
                         'pm.test("logged in", function () { pm.response.to.have.status(200); });',
                         f'pm.environment.set("{account}_token", pm.response.json().access);',
+                        f'pm.environment.set("{account}_refresh", pm.response.json().refresh);',
                     ],
                 },
             }
@@ -246,6 +248,7 @@ def environment(name: str, base_url: str, variables: list[str]) -> dict:
             {"key": f"{username}_username", "value": username, "enabled": True},
             {"key": f"{username}_password", "value": password, "enabled": True},
             {"key": f"{username}_token", "value": "", "enabled": True},
+            {"key": f"{username}_refresh", "value": "", "enabled": True},
         ]
     values.append({"key": "api_key", "value": "", "enabled": True})
     known = {value["key"] for value in values}

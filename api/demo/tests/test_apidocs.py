@@ -188,7 +188,7 @@ class TestPostmanCollection:
                 "values"
             ]
         }
-        assert {"base_url", "demo_username", "demo_password", "demo_token", "admin_token"} <= keys
+        assert {"base_url", "demo_username", "demo_password", "demo_token", "demo_refresh"} <= keys
         assert {"organization", "category", "product"} <= keys
 
 
