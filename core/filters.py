@@ -192,7 +192,20 @@ class DjangoFilterBackend(filters.DjangoFilterBackend):
         ):
             fields = tuple(getattr(view, "filterset_fields", None) or ())
             return _tagged_filterset(queryset.model, fields)
+        fields = getattr(view, "filterset_fields", None)
+        if getattr(view, "filterset_class", None) is None and fields and queryset is not None:
+            return _auto_filterset(queryset.model, _hashable(fields))
         return super().get_filterset_class(view, queryset)
+
+    def filter_queryset(self, request, queryset, view):
+        # A request naming none of the filters (a detail, a plain page) is answered
+        # without building the filter set and its form.
+        filterset_class = self.get_filterset_class(view, queryset)
+        if filterset_class is None or not _names_a_filter(
+            request.query_params, filterset_class.base_filters
+        ):
+            return queryset
+        return super().filter_queryset(request, queryset, view)
 
     def get_filterset(self, request, queryset, view):
         filterset = super().get_filterset(request, queryset, view)
@@ -346,6 +359,30 @@ class TaggedFilterSet(FilterSet):
     tags_all = TagListFilter(
         match_all=True, help_text="Comma-separated tag names: records with all of them."
     )
+
+
+def _names_a_filter(params, filters) -> bool:
+    """Whether a query parameter may be read by one of `filters`: its name, or its name
+    with a suffix (a range's `price_min`, a date range's `created_after`)."""
+    return any(key in filters or key.rpartition("_")[0] in filters for key in params)
+
+
+def _hashable(fields):
+    """`filterset_fields`, a list of names or {name: [lookups]}, as a cache key."""
+    if isinstance(fields, dict):
+        return tuple((name, tuple(lookups)) for name, lookups in fields.items())
+    return tuple(fields)
+
+
+@functools.cache
+def _auto_filterset(model, fields) -> type[FilterSet]:
+    """The filter set of a view that names only `filterset_fields`, built once."""
+    if fields and isinstance(fields[0], tuple):
+        fields = {name: list(lookups) for name, lookups in fields}
+    meta = type(
+        "Meta", (), {"model": model, "fields": fields if isinstance(fields, dict) else list(fields)}
+    )
+    return type(f"{model.__name__}FilterSet", (FilterSet,), {"Meta": meta})
 
 
 @functools.cache
