@@ -14,7 +14,11 @@ ENV PATH=/opt/venv/bin:$PATH \
     DJANGO_SETTINGS_MODULE=config.settings.prod \
     DJANGO_VAR_DIR=/app/var \
     WEB_CONCURRENCY=2
-RUN useradd --system --uid 1000 --user-group --create-home app
+# libmagic: the file layer sniffs each upload's type from its content.
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends libmagic1 \
+ && rm -rf /var/lib/apt/lists/* \
+ && useradd --system --uid 1000 --user-group --create-home app
 WORKDIR /app
 COPY --from=build /opt/venv /opt/venv
 COPY --chown=app:app . .

@@ -69,7 +69,8 @@ def wait_until_up(base: str, server: subprocess.Popen) -> None:
 def served(name: str, *setup: tuple[str, ...]):
     """Migrate a fresh database (a SQLite file in a temporary folder, or a new PostgreSQL
     database when DATABASE_URL is set), seed the demo data, run the `setup` commands
-    (manage.py arguments), serve it with uvicorn; yields (base URL, environment)."""
+    (manage.py arguments), serve it with uvicorn; yields (base URL, environment), the
+    server's process id in the environment's SERVER_PID."""
     var = Path(tempfile.mkdtemp(prefix=f"{name}-"))
     env = {
         **os.environ,
@@ -100,6 +101,7 @@ def served(name: str, *setup: tuple[str, ...]):
             env=env,
         )
         wait_until_up(base, server)
+        env["SERVER_PID"] = str(server.pid)
         yield base, env
     finally:
         if server is not None:

@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
+from rest_framework.utils import html
 from taggit.serializers import TagListSerializerField
 
 from .custom_fields import plain_number, validate_custom_fields
@@ -32,6 +33,15 @@ class TagListField(TagListSerializerField):
         kwargs.setdefault("required", False)
         kwargs.setdefault("help_text", _("Tag names; the list replaces the record's tags."))
         super().__init__(**kwargs)
+
+    def get_value(self, dictionary):
+        # A form (multipart upload) sends a list as repeated keys, or as JSON text.
+        if html.is_html_input(dictionary) and self.field_name in dictionary:
+            values = dictionary.getlist(self.field_name)
+            if len(values) == 1 and values[0].lstrip().startswith("["):
+                return values[0]
+            return values
+        return super().get_value(dictionary)
 
     def to_internal_value(self, value):
         names = {}

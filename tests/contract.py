@@ -36,7 +36,8 @@ to None on the subclass, so pytest does not collect it: nothing is skipped in si
 Hooks (override in the subclass; each has a docstring below): `create_payload`,
 `make_record`, `new_record`, `ordering_records`, `search_records`, `search_term`,
 `rich_record`, `put_payload`, `assert_created_in`, `changed_value`; attributes
-`organization_key`, `unique_payload_fields`, `ordering_fields`, `search_fields`.
+`organization_key`, `unique_payload_fields`, `ordering_fields`, `search_fields`,
+`create_format` ("multipart" for an endpoint that takes uploads).
 
 tests/test_contract_coverage.py fails when a scoped model with a list route under
 /api/v1/ has no test class inheriting `ScopedEndpointContract`.
@@ -209,9 +210,7 @@ class AuthenticationTests(ContractHooks):
         stored = model._default_manager.filter(pk=record.pk).values().get()
         anonymous = APIClient()
 
-        created = anonymous.post(
-            self.list_url(), self.create_payload(world, world.org_a), format="json"
-        )
+        created = self.post_create(anonymous, self.create_payload(world, world.org_a))
         changed = anonymous.patch(self.detail_url(record), self.update_payload, format="json")
         deleted = anonymous.delete(self.detail_url(record))
 
@@ -262,7 +261,7 @@ class RoundTripTests(ContractHooks):
         payload = self.create_payload(world, world.org_a)
         before = model._default_manager.count()
 
-        response = client.post(self.list_url(), payload, format="json")
+        response = self.post_create(client, payload)
 
         assert response.status_code == 201, response.content
         body = response.json()
@@ -276,10 +275,10 @@ class RoundTripTests(ContractHooks):
         model = self.get_model()
         client = world.client("user_a")
         payload = self.create_payload(world, world.org_a)
-        assert client.post(self.list_url(), payload, format="json").status_code == 201
+        assert self.post_create(client, payload).status_code == 201
         before = model._default_manager.count()
 
-        response = client.post(self.list_url(), payload, format="json")
+        response = self.post_create(client, payload)
 
         assert response.status_code == 400, response.content
         assert set(self.unique_payload_fields) <= set(response.json()), response.json()
@@ -448,7 +447,7 @@ class CustomFieldTests(ContractHooks):
             self.detail_url(record), {"custom_fields": {self.KEY: "many"}}, format="json"
         )
         payload = {**self.create_payload(world, world.org_a), "custom_fields": {self.KEY: "x"}}
-        wrong_create = client.post(self.list_url(), payload, format="json")
+        wrong_create = self.post_create(client, payload)
 
         for response in (wrong, wrong_create):
             assert response.status_code == 400, response.content
@@ -518,9 +517,7 @@ class HistoryTests(ContractHooks):
 
     def test_history_lists_the_create_and_the_update(self, world):
         client = world.client("user_a")
-        created = client.post(
-            self.list_url(), self.create_payload(world, world.org_a), format="json"
-        )
+        created = self.post_create(client, self.create_payload(world, world.org_a))
         assert created.status_code == 201, created.content
         pk = created.json()["id"]
         changed = client.patch(self.detail_url(pk), self.update_payload, format="json")
@@ -604,9 +601,7 @@ class ConditionalRequestTests(ContractHooks):
         assert reread.status_code == 200
         assert reread.headers["ETag"] == new_etag
         # Every answer about the record gives the ETag a read gives.
-        created = client.post(
-            self.list_url(), self.create_payload(world, world.org_a), format="json"
-        )
+        created = self.post_create(client, self.create_payload(world, world.org_a))
         assert created.status_code == 201, created.content
         read = client.get(self.detail_url(created.json()["id"]))
         assert created.headers["ETag"] == read.headers["ETag"]

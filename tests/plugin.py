@@ -30,6 +30,8 @@ from api.v1.base_models.organization.tests.factories import (
     permissions_named,
 )
 from api.v1.base_models.user.tests.factories import DEFAULT_PASSWORD, UserFactory
+from tests.clamd import clamd  # noqa: F401  (the clamd fixture)
+from tests.s3 import s3_server, s3_storage  # noqa: F401  (the local S3 server)
 
 
 # ------------------------------------------------------------------------- isolation

@@ -272,6 +272,14 @@ def test_bodies_are_json_and_multipart_only_where_files_are_uploaded(schema):
             media = set(operation.get("requestBody", {}).get("content", {}))
             if path == "/api/v1/profiles/me/" and method in ("put", "patch"):
                 assert "multipart/form-data" in media
+            elif (path, method) == ("/api/v1/files/", "post"):
+                assert media == {"multipart/form-data"}
+            elif method == "post" and path in (
+                "/api/v1/documents/",
+                "/api/v1/documents/{id}/versions/",
+            ):
+                # An upload, or the id of a file already uploaded.
+                assert media == {"multipart/form-data", "application/json"}
             elif media:
                 assert media == {"application/json"}, (method, path, media)
 

@@ -19,6 +19,8 @@ from pathlib import Path
 
 import environ
 
+from core.storage import storages_from_url
+
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
 env = environ.Env()
@@ -74,8 +76,10 @@ LOCAL_APPS = [
     "api.v1.base_models.common.apps.CommonConfig",
     "api.v1.base_models.organization.apps.OrganizationConfig",
     "api.v1.base_models.contact.apps.ContactConfig",
+    "api.v1.base_models.files.apps.FilesConfig",
     "api.v1.features.products.apps.ProductsConfig",
     "api.v1.features.inventory.apps.InventoryConfig",
+    "api.v1.features.documents.apps.DocumentsConfig",
     "rbac.apps.RbacConfig",
     "audit.apps.AuditConfig",
     "api.demo.apps.DemoConfig",
@@ -202,6 +206,10 @@ CELERY_BEAT_SCHEDULE = {
     },
     "purge-audit-log": {
         "task": "audit.tasks.purge_audit_logs",
+        "schedule": timedelta(days=1),
+    },
+    "remove-orphaned-files": {
+        "task": "api.v1.base_models.files.tasks.remove_orphaned_files",
         "schedule": timedelta(days=1),
     },
 }
@@ -437,10 +445,53 @@ STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env.str("DJANGO_MEDIA_ROOT", default=str(VAR_DIR / "media")))
-STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-}
+# Uploaded files: the local filesystem under MEDIA_ROOT, or S3-compatible object
+# storage when FILE_STORAGE_URL names a bucket (core.storage).
+STORAGES = storages_from_url(
+    env.str("FILE_STORAGE_URL", default=""),
+    base={
+        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    },
+)
+
+# --------------------------------------------------------------------------------------
+# Files (api/v1/base_models/files)
+# --------------------------------------------------------------------------------------
+# The largest file an upload may carry (413 past it), and the types it may have, as
+# sniffed from the content ("image/*" for a family).
+FILE_MAX_SIZE = env.int("FILE_MAX_SIZE", default=100 * 1024 * 1024)
+FILE_ALLOWED_TYPES = env.list(
+    "FILE_ALLOWED_TYPES",
+    default=[
+        "application/pdf",
+        "image/png",
+        "image/jpeg",
+        "image/gif",
+        "image/webp",
+        "image/tiff",
+        "text/plain",
+        "text/csv",
+        "application/json",
+        "application/zip",
+        "application/msword",
+        "application/vnd.ms-excel",
+        "application/vnd.ms-powerpoint",
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+        "application/vnd.oasis.opendocument.text",
+        "application/vnd.oasis.opendocument.spreadsheet",
+        "application/vnd.oasis.opendocument.presentation",
+    ],
+)
+# A virus scanner every upload passes before it is stored (core.scanning):
+# "clamd://host:3310" for ClamAV's daemon. Empty: no scanning.
+FILE_SCAN_URL = env.str("FILE_SCAN_URL", default="")
+FILE_SCAN_TIMEOUT = env.float("FILE_SCAN_TIMEOUT", default=30.0)
+# Bytes no row references are removed by the orphan clean-up once older than this
+# (an upload in progress has stored its bytes before its row commits).
+FILE_ORPHAN_GRACE = timedelta(hours=env.int("FILE_ORPHAN_GRACE_HOURS", default=6))
 
 # --------------------------------------------------------------------------------------
 # Logging
@@ -479,4 +530,7 @@ CELERY_BEAT_SCHEDULE["expire-organization-invitations"] = {
 }
 SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"]["InvitationStatusEnum"] = (
     "api.v1.base_models.organization.choices.InvitationStatus"
+)
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"]["DocumentStatusEnum"] = (
+    "api.v1.features.documents.choices.DocumentStatus"
 )

@@ -45,6 +45,8 @@ def test_the_roles_come_from_the_models_grants():
             "products.product": (*ALL, "activate", "discontinue", "reset"),
             "inventory.warehouse": ALL,
             "inventory.stocklocation": ALL,
+            "files.filestorage": ALL,
+            "documents.document": ALL,
             "audit.auditlog": ("view",),
             # The test app's worked example (installed by the test settings).
             "testapp.gadget": ALL,
@@ -57,6 +59,8 @@ def test_the_roles_come_from_the_models_grants():
             "products.product": ("view", "add", "change", "activate", "discontinue"),
             "inventory.warehouse": ("view",),
             "inventory.stocklocation": ("view", "add", "change"),
+            "files.filestorage": ("view", "add"),
+            "documents.document": ("view", "add", "change"),
             "testapp.gadget": ("view", "add", "change"),
         },
         AUDITOR: {
@@ -67,6 +71,8 @@ def test_the_roles_come_from_the_models_grants():
             "products.product": ("view",),
             "inventory.warehouse": ("view",),
             "inventory.stocklocation": ("view",),
+            "files.filestorage": ("view",),
+            "documents.document": ("view",),
             "testapp.gadget": ("view",),
         },
         VIEWER: {
@@ -76,6 +82,8 @@ def test_the_roles_come_from_the_models_grants():
             "products.product": ("view",),
             "inventory.warehouse": ("view",),
             "inventory.stocklocation": ("view",),
+            "files.filestorage": ("view",),
+            "documents.document": ("view",),
             "testapp.gadget": ("view",),
         },
     } == DEFAULT_ROLES

@@ -1,7 +1,7 @@
 """The scenario the documentation's examples are captured from: calls in the order a
 client makes them, on the demo data (seed_demo), ids of created records chained."""
 
-from . import calls_account, calls_catalog, calls_organizations
+from . import calls_account, calls_catalog, calls_documents, calls_files, calls_organizations
 from .capture import Call
 
 LOGIN = [
@@ -77,6 +77,8 @@ SCENARIO = [
     *LOGIN,
     *PRODUCTS,
     *calls_catalog.CALLS,
+    *calls_files.CALLS,
+    *calls_documents.CALLS,
     *calls_organizations.CALLS,
     *calls_account.CALLS,
 ]

@@ -5,16 +5,26 @@ middleware, JWT authentication, the views) on the demo data, as the demo account
 Values a response gives (a new record's id) are saved under a name and fill the paths
 and bodies of the calls after it (`{product}`), as a client would chain them.
 
+A call with `files` is sent as multipart/form-data (a file upload), its files read
+from the samples committed under docs/postman/ (SAMPLES), where the Postman collection
+finds them too. A response that is not JSON (a download) is kept as its size and
+Content-Type, never as its bytes.
+
 Each exchange is kept with what varies from run to run made stable (tokens, times,
 ETags, request ids, generated keys and ids), so that documents generated from them
 change only when the API does.
 """
 
 import json
+import mimetypes
 import re
 from dataclasses import dataclass, field
+from pathlib import Path
 
+from django.conf import settings
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
+from django.test.client import BOUNDARY, encode_multipart
 
 from api.demo.management.commands.seed_demo import DEMO_USERS
 
@@ -26,8 +36,21 @@ _JWT = re.compile(r"eyJ[\w-]+\.[\w-]+\.[\w-]+")
 _UUID = re.compile(r"\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b")
 _HEX_ID = re.compile(r"\b[0-9a-f]{32}\b")  # request ids
 STABLE_TIME = "2026-01-15T09:30:00Z"
-# Response headers worth showing (the rest is the same everywhere).
-SHOWN_HEADERS = ("ETag", "Location", "Retry-After")
+# Response headers worth showing (the rest is the same everywhere); a response that is
+# not JSON shows its Content-Type too.
+SHOWN_HEADERS = (
+    "ETag",
+    "Location",
+    "Retry-After",
+    "Content-Disposition",
+    "Content-Range",
+    "Accept-Ranges",
+)
+# The sample files uploads send (`Call.files`): the Postman collection's folder, which
+# newman runs in (bin/api-check: --working-dir), so that the same relative path names
+# the same file for both.
+SAMPLES = Path(settings.BASE_DIR) / "docs" / "postman"
+MULTIPART = f"multipart/form-data; boundary={BOUNDARY}"
 
 
 @dataclass(frozen=True)
@@ -42,7 +65,12 @@ class Call:
     are sent with the request (`{"If-Match": "{product_etag}"}`); `secrets` names saved
     values never to be shown, with
     what shows instead (`{"totp_secret": "<TOTP secret>"}`). `account` is a demo
-    account, "api-key" for the demo API key, or None (no credentials)."""
+    account, "api-key" for the demo API key, or None (no credentials).
+
+    `files` makes the call an upload, sent as multipart/form-data: form field -> sample
+    file, a path relative to SAMPLES (`{"file": "files/report.pdf"}`), sent with the
+    type its extension says; `body` (a dict) then gives the other form fields: a list
+    as the key repeated, a dict as JSON text, None left out, anything else as text."""
 
     title: str
     method: str
@@ -54,6 +82,7 @@ class Call:
     save: dict = field(default_factory=dict)
     secrets: dict = field(default_factory=dict)
     headers: dict = field(default_factory=dict)
+    files: dict = field(default_factory=dict)
     # What the Postman collection sends instead, when the body is computed (Postman
     # cannot read an e-mail): a call leaving the data in the same state.
     postman: "Call | None" = None
@@ -68,8 +97,10 @@ class Exchange:
     body: object  # the request body sent
     status: int
     headers: dict
-    response: object  # the JSON body (None for an empty one)
+    response: object  # the JSON body (None for an empty one, or one that is not JSON)
     sent_headers: dict = field(default_factory=dict)  # the request's own headers
+    # The size of a body that is not JSON (a download; its type is in `headers`), or None.
+    binary_size: int | None = None
 
 
 class ScenarioError(AssertionError):
@@ -88,6 +119,42 @@ def _fill(value, saved: dict):
     if isinstance(value, list):
         return [_fill(item, saved) for item in value]
     return value
+
+
+def form_fields(body: dict | None) -> list[tuple[str, str]]:
+    """The text fields of a multipart body, in order: (name, value) pairs (see
+    Call.files)."""
+    pairs = []
+    for name, value in (body or {}).items():
+        for item in value if isinstance(value, list | tuple) else [value]:
+            if item is None:
+                continue
+            if isinstance(item, dict | list):
+                item = json.dumps(item, ensure_ascii=False)
+            elif isinstance(item, bool):
+                item = "true" if item else "false"
+            pairs.append((name, str(item)))
+    return pairs
+
+
+def _sample(path: str) -> SimpleUploadedFile:
+    """A sample file of SAMPLES, as an upload."""
+    content_type = mimetypes.guess_type(path)[0] or "application/octet-stream"
+    return SimpleUploadedFile(Path(path).name, (SAMPLES / path).read_bytes(), content_type)
+
+
+def _multipart(body: dict | None, files: dict) -> bytes:
+    form: dict[str, list] = {}
+    for name, value in form_fields(body):
+        form.setdefault(name, []).append(value)
+    for name, path in files.items():
+        form[name] = _sample(path)
+    return encode_multipart(BOUNDARY, form)
+
+
+def _is_json(response) -> bool:
+    media_type = response.get("Content-Type", "").split(";")[0].strip()
+    return media_type == "application/json" or media_type.endswith("+json")
 
 
 def _dig(body, path: str):
@@ -137,16 +204,24 @@ class Scenario:
                 for name, value in sent_headers.items()
             },
         }
-        if body is None:
+        if call.files:
+            response = send(path, _multipart(body, call.files), content_type=MULTIPART, **extra)
+        elif body is None:
             response = send(path, query or None, **extra)
         else:
             response = send(path, json.dumps(body), content_type="application/json", **extra)
-        content = response.json() if response.content else None
+        raw = b"".join(response.streaming_content) if response.streaming else response.content
         if response.status_code != call.status:
             raise ScenarioError(
                 f"{call.method} {path} ({call.title}): {response.status_code}, "
-                f"expected {call.status}: {response.content[:500]!r}"
+                f"expected {call.status}: {raw[:500]!r}"
             )
+        content, binary_size, headers = None, None, {}
+        if raw and _is_json(response):
+            content = json.loads(raw)
+        elif raw:
+            binary_size = len(raw)
+            headers["Content-Type"] = response["Content-Type"]
         for name, where in call.save.items():
             if where.startswith("header:"):
                 self.saved[name] = response[where.removeprefix("header:")]
@@ -154,10 +229,14 @@ class Scenario:
                 self.saved[name] = _dig(content, where)
         for name, placeholder in call.secrets.items():
             self.secrets[str(self.saved[name])] = placeholder
-        headers = {name: response[name] for name in SHOWN_HEADERS if response.has_header(name)}
+        headers.update(
+            {name: response[name] for name in SHOWN_HEADERS if response.has_header(name)}
+        )
         if query:
             path = f"{path}?{'&'.join(f'{key}={value}' for key, value in query.items())}"
-        return Exchange(call, path, body, response.status_code, headers, content, sent_headers)
+        return Exchange(
+            call, path, body, response.status_code, headers, content, sent_headers, binary_size
+        )
 
 
 class Stabilizer:

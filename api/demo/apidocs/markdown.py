@@ -5,14 +5,17 @@ errors it can answer.
     render(schema, exchanges, stabilize) -> str
 
 `exchanges` are captured by api.demo.apidocs.capture; an operation's examples are the
-first exchange whose path matches it and the first of each other status.
+first exchange whose path matches it and the first of each other status. An upload is
+shown as curl's form fields (`-F`), a response that is not JSON (a download) by its
+headers and size.
 """
 
 import json
 import re
 from http import HTTPStatus
+from pathlib import PurePosixPath
 
-from .capture import Exchange
+from .capture import Exchange, form_fields
 
 METHODS = ("get", "post", "put", "patch", "delete")
 
@@ -38,6 +41,16 @@ def _status_line(status: int) -> str:
         return str(status)
 
 
+def _form_option(name: str, value: str) -> str:
+    """curl's -F for a text field, quoted for the shell; --form-string when curl would
+    read more in the value (a file for a leading @ or <, a type after ;)."""
+    option = "--form-string" if value[:1] in ("@", "<") or ";" in value else "-F"
+    text = f"{name}={value}"
+    if any(char in text for char in '\\"$`!'):
+        return f"{option} '" + text.replace("'", "'\\''") + "'"
+    return f'{option} "{text}"'
+
+
 def curl(exchange: Exchange, stabilize) -> str:
     call = exchange.call
     lines = [f'curl -X {call.method.upper()} "$BASE_URL{stabilize(exchange.path)}"']
@@ -48,7 +61,11 @@ def curl(exchange: Exchange, stabilize) -> str:
     for name, value in exchange.sent_headers.items():
         shown = stabilize.etag(value) if name.startswith("If-") else stabilize(value)
         lines.append(f"-H '{name}: {shown}'")
-    if exchange.body is not None:
+    if call.files:
+        fields = form_fields(stabilize(exchange.body))
+        lines += [_form_option(name, value) for name, value in fields]
+        lines += [f'-F "{name}=@{PurePosixPath(path).name}"' for name, path in call.files.items()]
+    elif exchange.body is not None:
         body = json.dumps(stabilize(exchange.body), ensure_ascii=False)
         lines += ['-H "Content-Type: application/json"', f"-d '{body}'"]
     return " \\\n  ".join(lines)
@@ -97,6 +114,8 @@ def render_operation(method: str, template: str, operation: dict, exchanges, sta
         if exchange.response is not None:
             body = json.dumps(stabilize(exchange.response), indent=2, ensure_ascii=False)
             lines += ["", "```json", body, "```"]
+        elif exchange.binary_size is not None:
+            lines += ["", f"({exchange.binary_size} bytes of the file, not shown)"]
         lines.append("")
     errors = _errors(operation)
     if errors:

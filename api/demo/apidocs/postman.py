@@ -8,15 +8,27 @@ access and refresh tokens stored in the environment).
 Calls whose body is computed (a TOTP code, a token read from an e-mail) cannot be made
 from Postman: the collection sends their `postman` call instead (accepting an invitation
 by its id rather than by the e-mail's token), or leaves them out.
+
+An upload (a call with `files`) is a `formdata` body whose files are the samples
+committed beside the collection, named by a path relative to docs/postman/: newman
+runs with `--working-dir docs/postman` (bin/api-check), Postman with its working
+directory set to that folder. A response that is not JSON (a download) is tested on its
+status alone.
 """
 
 import json
 import re
 
-from .capture import ACCOUNTS, Exchange
+from .capture import ACCOUNTS, Exchange, form_fields
 from .markdown import operation_of
 
 COLLECTION_NAME = "ERP Platform API"
+DESCRIPTION = (
+    "The API's documented calls, in order, on the demo data (make docs writes it). "
+    "Uploads send the sample files of docs/postman/files/ by a path relative to "
+    "docs/postman/: run newman with --working-dir docs/postman (make api-check does), "
+    "or set Postman's working directory to that folder."
+)
 SCHEMA_URL = "https://schema.getpostman.com/json/collection/v2.1.0/collection.json"
 ENVIRONMENTS = {
     "local": "http://127.0.0.1:8000",  # make run
@@ -81,6 +93,17 @@ def _tests(exchange: Exchange) -> list[str]:
     return lines
 
 
+def _formdata(call) -> list[dict]:
+    """The text fields (`{{variables}}` for saved values) and the files of an upload."""
+    fields = [
+        {"key": name, "value": _variables(value), "type": "text"}
+        for name, value in form_fields(call.body)
+    ]
+    return fields + [
+        {"key": name, "type": "file", "src": path} for name, path in call.files.items()
+    ]
+
+
 def _headers(account: str | None, has_body: bool) -> list[dict]:
     headers = []
     if account == "api-key":
@@ -101,12 +124,26 @@ def _request(exchange: Exchange) -> dict:
     path = call.path + (
         "?" + "&".join(f"{key}={value}" for key, value in call.query.items()) if call.query else ""
     )
-    headers = _headers(call.account, call.body is not None)
+    # An upload's Content-Type (multipart, with its boundary) is Postman's to set.
+    headers = _headers(call.account, call.body is not None and not call.files)
     headers += [{"key": name, "value": _variables(value)} for name, value in call.headers.items()]
     request = {"method": call.method.upper(), "header": headers, "url": _url(path)}
-    if call.body is not None:
+    if call.files:
+        request["body"] = {"mode": "formdata", "formdata": _formdata(call)}
+    elif call.body is not None:
         request["body"] = {"mode": "raw", "raw": _raw_body(call.body, exchange.body)}
     return request
+
+
+def _example_body(exchange: Exchange, stabilize) -> tuple[str, str]:
+    """(Content-Type, body) of the saved example: the JSON, or nothing for a body that
+    is not JSON (a file's bytes)."""
+    if exchange.binary_size is not None:
+        return exchange.headers.get("Content-Type", "application/octet-stream"), ""
+    if exchange.response is None:
+        return "application/json", ""
+    body = json.dumps(stabilize(exchange.response), indent=2, ensure_ascii=False)
+    return "application/json", body
 
 
 def _login(account: str) -> dict:
@@ -197,6 +234,7 @@ def collection(schema: dict, exchanges: list[Exchange], stabilize) -> dict:
         operation = schema["paths"].get(template, {}).get(call.method.lower(), {})
         tag = (operation.get("tags") or ["other"])[0]
         request = _request(exchange)
+        content_type, body = _example_body(exchange, stabilize)
         item = {
             "name": call.title,
             "event": [
@@ -208,10 +246,8 @@ def collection(schema: dict, exchanges: list[Exchange], stabilize) -> dict:
                     "name": call.title,
                     "originalRequest": request,
                     "code": exchange.status,
-                    "header": [{"key": "Content-Type", "value": "application/json"}],
-                    "body": json.dumps(stabilize(exchange.response), indent=2, ensure_ascii=False)
-                    if exchange.response is not None
-                    else "",
+                    "header": [{"key": "Content-Type", "value": content_type}],
+                    "body": body,
                 }
             ],
         }
@@ -224,7 +260,7 @@ def collection(schema: dict, exchanges: list[Exchange], stabilize) -> dict:
     items = [{"name": "Log in", "item": logins}]
     items += [{"name": tag[:1].upper() + tag[1:], "item": requests} for tag, requests in folders]
     return {
-        "info": {"name": COLLECTION_NAME, "schema": SCHEMA_URL},
+        "info": {"name": COLLECTION_NAME, "description": DESCRIPTION, "schema": SCHEMA_URL},
         "item": items,
     }
 

@@ -210,6 +210,48 @@ def test_every_operation_of_the_api_has_a_real_example(demo):
     assert missing == []
 
 
+def _json_schema(node):
+    """An OpenAPI 3.0 schema as JSON Schema: `nullable` becomes a null alternative."""
+    if isinstance(node, list):
+        return [_json_schema(item) for item in node]
+    if not isinstance(node, dict):
+        return node
+    converted = {key: _json_schema(value) for key, value in node.items() if key != "nullable"}
+    if node.get("nullable"):
+        return {"anyOf": [converted, {"type": "null"}]}
+    return converted
+
+
+def test_every_captured_answer_matches_the_schema(demo):
+    """What the API answers is what its schema says (types, required fields, nulls):
+    each JSON answer of the scenario, validated against its operation's response."""
+    from jsonschema import Draft202012Validator
+    from referencing import Registry, Resource
+    from referencing.jsonschema import DRAFT202012
+
+    schema = SchemaGenerator(urlconf="config.urls").get_schema(request=None, public=True)
+    root = _json_schema(json.loads(json.dumps(schema, default=str)))
+    registry = Registry().with_resource(
+        "urn:api", Resource(contents=root, specification=DRAFT202012)
+    )
+    mismatches = []
+    for each in Scenario(api_key=demo).run(SCENARIO):
+        path = operation_of(schema, each.call.method, each.path)
+        responses = schema["paths"][path][each.call.method.lower()]["responses"]
+        content = responses.get(str(each.status), {}).get("content", {})
+        if each.response is None or "application/json" not in content:
+            continue
+        pointer = f"urn:api#/paths/{path.replace('~', '~0').replace('/', '~1')}"
+        expected = {
+            "$ref": f"{pointer}/{each.call.method.lower()}/responses/{each.status}"
+            "/content/application~1json/schema"
+        }
+        validator = Draft202012Validator(expected, registry=registry)
+        for error in validator.iter_errors(each.response):
+            mismatches.append(f"{each.call.method} {path} {each.status}: {error.message}")
+    assert mismatches == []
+
+
 def test_the_no_lost_update_flow_is_shown(demo, schema):
     """Read (the ETag), change with If-Match, and a change from an older version: 412;
     in the reference and in the Postman collection."""

@@ -1,0 +1,69 @@
+"""Stored files: the one file layer of the platform.
+
+A `FileStorage` row describes bytes kept in the configured storage (the local filesystem
+under var/media/, or S3-compatible object storage): the name the uploader gave, the
+type sniffed from the content, size and SHA-256 checksum. Documents, comments, chat
+messages, meeting recordings and import/export jobs reference these rows (with
+on_delete=PROTECT: a referenced file cannot be deleted). The bytes live under a
+random key that says nothing about the file (`files/<organization>/<random>`); they
+are only ever served through a permission-checked download.
+"""
+
+import uuid
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from taggit.managers import TaggableManager
+
+from core.models import BaseModel, OrganizationScoped
+from core.registry import ALL
+
+STORAGE_PREFIX = "files"
+
+
+def storage_key(organization_id: int) -> str:
+    """Where new bytes go: nothing of the uploader's name reaches the storage."""
+    return f"{STORAGE_PREFIX}/{organization_id}/{uuid.uuid4().hex}"
+
+
+def upload_to(instance: "FileStorage", filename: str) -> str:
+    return storage_key(instance.organization_id)
+
+
+class FileStorage(OrganizationScoped, BaseModel):
+    """A file uploaded to an organization."""
+
+    default_grants = {
+        "administrator": ALL,
+        "member": ("view", "add"),
+        "auditor": ("view",),
+        "viewer": ("view",),
+    }
+
+    file = models.FileField(_("File"), upload_to=upload_to, max_length=255)
+    original_name = models.CharField(
+        _("Original Name"),
+        max_length=255,
+        db_index=True,
+        help_text=_("The file's name, as uploaded."),
+    )
+    size = models.PositiveBigIntegerField(_("Size"), help_text=_("In bytes."))
+    mime_type = models.CharField(
+        _("MIME Type"),
+        max_length=127,
+        db_index=True,
+        help_text=_("Detected from the content, not from the name or the client."),
+    )
+    checksum = models.CharField(
+        _("SHA-256 Checksum"), max_length=64, db_index=True, help_text=_("Hexadecimal.")
+    )
+    tags = TaggableManager(blank=True, verbose_name=_("Tags"))
+
+    class Meta:
+        verbose_name = _("File")
+        verbose_name_plural = _("Files")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["organization", "-created_at"])]
+
+    def __str__(self) -> str:
+        return self.original_name

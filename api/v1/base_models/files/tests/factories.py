@@ -1,0 +1,34 @@
+import hashlib
+
+import factory
+from django.core.files.base import ContentFile
+from factory.django import DjangoModelFactory
+
+from api.v1.base_models.files.models import FileStorage
+from api.v1.base_models.organization.tests.factories import OrganizationFactory
+
+PDF = b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n"
+
+
+class FileStorageFactory(DjangoModelFactory):
+    """A stored PDF (pass `content=` for other bytes, `tags=[...]` for tags)."""
+
+    class Meta:
+        model = FileStorage
+        skip_postgeneration_save = True
+
+    class Params:
+        content = PDF
+
+    organization = factory.SubFactory(OrganizationFactory)
+    original_name = factory.Sequence(lambda n: f"report-{n}.pdf")
+    mime_type = "application/pdf"
+    size = factory.LazyAttribute(lambda o: len(o.content))
+    checksum = factory.LazyAttribute(lambda o: hashlib.sha256(o.content).hexdigest())
+    file = factory.LazyAttribute(lambda o: ContentFile(o.content, name=o.original_name))
+    custom_fields = factory.LazyFunction(dict)
+
+    @factory.post_generation
+    def tags(self, create, extracted, **kwargs):
+        if create and extracted:
+            self.tags.set(extracted)

@@ -1,0 +1,43 @@
+import django_filters
+from django.utils.translation import gettext_lazy as _
+from rest_framework.exceptions import ValidationError
+
+from core.filters import TaggedFilterSet
+from rbac.serializers import ContentTypeField
+
+from .models import Document
+
+
+class DocumentFilter(TaggedFilterSet):
+    organization = django_filters.NumberFilter(field_name="organization_id")
+    document_type = django_filters.NumberFilter(field_name="document_type_id")
+    record_type = django_filters.CharFilter(
+        method="filter_record_type",
+        help_text=_('Documents about records of this type ("products.product").'),
+    )
+    record_id = django_filters.CharFilter(
+        field_name="object_id", help_text=_("Documents about the record with this id.")
+    )
+    created_after = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
+    created_before = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
+
+    class Meta:
+        model = Document
+        fields = [
+            "organization",
+            "document_type",
+            "status",
+            "record_type",
+            "record_id",
+            "created_after",
+            "created_before",
+            "tags",
+            "tags_all",
+        ]
+
+    def filter_record_type(self, queryset, name, value):
+        try:
+            content_type = ContentTypeField().to_internal_value(value)
+        except ValidationError:
+            return queryset.none()
+        return queryset.filter(content_type=content_type)

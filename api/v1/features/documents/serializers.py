@@ -1,0 +1,307 @@
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from api.base.serializers import ScopedModelSerializer
+from api.v1.base_models.common.choices import CategoryType
+from api.v1.base_models.common.models import Category
+from api.v1.base_models.files.models import FileStorage
+from api.v1.base_models.files.services import create_file
+from api.v1.base_models.files.uploads import check_upload, clean_name
+from audit.grouping import one_row_per_record
+from core import registry
+from rbac.access import visible_to
+from rbac.serializers import ContentTypeField
+
+from . import services
+from .models import Document, DocumentVersion
+
+# Scoped models that are not business records: documents cannot be about them.
+NOT_ATTACHABLE = {
+    "audit.auditlog",
+    "core.customfielddefinition",
+    "documents.document",
+    "documents.documentversion",
+    "files.filestorage",
+    "organization.organizationinvitation",
+    "organization.organizationmembership",
+}
+RECORD_NOT_FOUND = _("No record of this type with id {id!r} among those you may see.")
+RECORD_ELSEWHERE = _("The record belongs to another organization than the document.")
+NOT_LINKABLE = _("Documents cannot be attached to {model}.")
+ONE_SOURCE = _("Send either a file (an upload) or file_id (a file already uploaded).")
+FILE_ELSEWHERE = _("The file belongs to another organization than the document.")
+
+
+class DocumentTypeField(serializers.PrimaryKeyRelatedField):
+    """An active category of type DOCUMENT_TYPE, by id."""
+
+    default_error_messages = {
+        **serializers.PrimaryKeyRelatedField.default_error_messages,
+        "not_document_type": _("Category {name!r} is not a document type."),
+        "inactive": _("Category {name!r} is inactive."),
+    }
+
+    def to_internal_value(self, data):
+        category = super().to_internal_value(data)
+        if category.category_type != CategoryType.DOCUMENT_TYPE:
+            self.fail("not_document_type", name=category.name)
+        if not category.is_active and category.pk != getattr(
+            self.parent.instance, "document_type_id", 0
+        ):
+            self.fail("inactive", name=category.name)
+        return category
+
+
+@extend_schema_field(OpenApiTypes.INT)
+class VisibleFileField(serializers.PrimaryKeyRelatedField):
+    """A file the caller may view, by id (others are reported as not existing)."""
+
+    def get_queryset(self):
+        request = self.context.get("request")
+        return visible_to(FileStorage, request.user) if request else FileStorage.objects.none()
+
+
+class VersionSourceMixin(serializers.Serializer):
+    """The content of a new version: an upload (`file`, multipart) or a file already
+    uploaded to the document's organization (`file_id`)."""
+
+    file = serializers.FileField(
+        write_only=True, required=False, help_text=_("The version's content (multipart).")
+    )
+    file_id = VisibleFileField(
+        write_only=True,
+        required=False,
+        help_text=_("Or the id of a file of the document's organization that you may view."),
+    )
+    change_note = serializers.CharField(
+        write_only=True, required=False, allow_blank=True, max_length=500
+    )
+
+    def validate_source(self, attrs, organization):
+        upload, existing = attrs.get("file"), attrs.get("file_id")
+        if (upload is None) == (existing is None):
+            raise serializers.ValidationError({"file": [ONE_SOURCE]})
+        if existing is not None:
+            if existing.organization_id != getattr(organization, "pk", organization):
+                raise serializers.ValidationError({"file_id": [FILE_ELSEWHERE]})
+            return attrs
+        name = clean_name(upload.name or "") or "file"
+        try:
+            attrs["checked_upload"] = (check_upload(upload, name), name)
+        except serializers.ValidationError as exc:
+            raise serializers.ValidationError({"file": exc.detail}) from None
+        return attrs
+
+    @staticmethod
+    def source_file(attrs, organization) -> FileStorage:
+        if attrs.get("file_id") is not None:
+            return attrs["file_id"]
+        checked, name = attrs["checked_upload"]
+        return create_file(attrs["file"], organization, checked, name)
+
+
+class DocumentVersionSerializer(VersionSourceMixin, serializers.ModelSerializer):
+    """A version of a document: its file, number, who added it and why."""
+
+    change_note = serializers.CharField(required=False, allow_blank=True, max_length=500)
+    file_id = VisibleFileField(
+        required=False,
+        help_text=_("The version's file; to add one, a file of the document's organization."),
+    )
+    file_name = serializers.CharField(source="file.original_name", read_only=True)
+    size = serializers.IntegerField(source="file.size", read_only=True)
+    mime_type = serializers.CharField(source="file.mime_type", read_only=True)
+    checksum = serializers.CharField(source="file.checksum", read_only=True)
+    restored_from = serializers.SlugRelatedField(
+        slug_field="number",
+        read_only=True,
+        allow_null=True,
+        help_text=_("The number of the version this one restored, if any."),
+    )
+    is_current = serializers.SerializerMethodField()
+    download_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = DocumentVersion
+        fields = [
+            "id",
+            "number",
+            "file",
+            "file_id",
+            "file_name",
+            "size",
+            "mime_type",
+            "checksum",
+            "change_note",
+            "restored_from",
+            "is_current",
+            "created_by",
+            "created_at",
+            "download_url",
+        ]
+        read_only_fields = ["number", "created_by", "created_at"]
+
+    def get_is_current(self, version) -> bool:
+        return version.document.current_version_id == version.pk
+
+    @extend_schema_field(serializers.URLField())
+    def get_download_url(self, version) -> str:
+        path = reverse(
+            "api-v1:document-download-version", args=[version.document_id, version.number]
+        )
+        request = self.context.get("request")
+        return request.build_absolute_uri(path) if request else path
+
+    def validate(self, attrs):
+        return self.validate_source(attrs, self.context["document"].organization_id)
+
+    def create(self, validated_data):
+        document = self.context["document"]
+        file = self.source_file(validated_data, document.organization)
+        return services.add_version(document, file, note=validated_data.get("change_note", ""))
+
+
+class DocumentSerializer(VersionSourceMixin, ScopedModelSerializer):
+    """A document of your organization: metadata, an optional link to a record of the
+    same organization that you may view (`record_type` "app_label.model" and
+    `record_id`), and its current version. Created with its first version: an upload
+    (`file`, multipart) or a file already uploaded (`file_id`)."""
+
+    document_type = DocumentTypeField(
+        queryset=Category.objects.all(),
+        required=False,
+        allow_null=True,
+        help_text=_("Id of an active category of type DOCUMENT_TYPE."),
+    )
+    document_type_name = serializers.CharField(
+        source="document_type.name", read_only=True, allow_null=True
+    )
+    record_type = ContentTypeField(
+        source="content_type",
+        required=False,
+        allow_null=True,
+        help_text=_('The type of the record the document is about ("products.product").'),
+    )
+    record_id = serializers.CharField(
+        source="object_id",
+        required=False,
+        allow_blank=True,
+        max_length=64,
+        help_text=_("The id of that record."),
+    )
+    version = serializers.IntegerField(
+        source="current_version.number", read_only=True, allow_null=True
+    )
+    current_version = DocumentVersionSerializer(read_only=True, allow_null=True)
+
+    class Meta:
+        model = Document
+        fields = [
+            "id",
+            "organization",
+            "organization_name",
+            "title",
+            "description",
+            "document_type",
+            "document_type_name",
+            "status",
+            "record_type",
+            "record_id",
+            "version",
+            "current_version",
+            "file",
+            "file_id",
+            "change_note",
+            "tags",
+            "custom_fields",
+            "created_by",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["created_by", "created_at", "updated_at"]
+
+    def validate(self, attrs):
+        attrs = super().validate(attrs)
+        organization = attrs.get("organization") or getattr(self.instance, "organization", None)
+        self._validate_record(attrs, organization)
+        if self.instance is None:
+            attrs = self.validate_source(attrs, organization)
+        return attrs
+
+    def _validate_record(self, attrs, organization):
+        content_type = attrs.get("content_type", getattr(self.instance, "content_type", None))
+        object_id = attrs.get("object_id", getattr(self.instance, "object_id", "") or "")
+        if content_type is None:
+            if object_id:
+                raise serializers.ValidationError({"record_type": [_("This field is required.")]})
+            attrs["object_id"] = ""
+            return
+        model = content_type.model_class()
+        if not attachable(model):
+            raise serializers.ValidationError(
+                {
+                    "record_type": [
+                        NOT_LINKABLE.format(model=f"{content_type.app_label}.{content_type.model}")
+                    ]
+                }
+            )
+        if not object_id:
+            raise serializers.ValidationError({"record_id": [_("This field is required.")]})
+        found = list(
+            visible_to(model, self.context["request"].user)
+            .filter(pk=_pk_or_none(model, object_id))
+            .values_list("pk", registry.organization_path(model))[:1]
+        )
+        if not found:
+            raise serializers.ValidationError(
+                {"record_id": [RECORD_NOT_FOUND.format(id=object_id)]}
+            )
+        pk, organization_id = found[0]
+        if organization is not None and organization_id != organization.pk:
+            raise serializers.ValidationError({"record_id": [RECORD_ELSEWHERE]})
+        attrs["object_id"] = str(pk)
+
+    def create(self, validated_data):
+        source = {key: validated_data.pop(key, None) for key in ("file", "file_id", "change_note")}
+        checked = validated_data.pop("checked_upload", None)
+        # The document, its first version and its file: one transaction, one audit row
+        # for the document (created with its current version).
+        with one_row_per_record():
+            document = super().create(validated_data)
+            file = self.source_file({**source, "checked_upload": checked}, document.organization)
+            services.add_version(document, file, note=source["change_note"] or "")
+        return document
+
+
+class DocumentUpdateSerializer(DocumentSerializer):
+    """A document's metadata and link: its content changes by new versions."""
+
+    class Meta(DocumentSerializer.Meta):
+        fields = [
+            name
+            for name in DocumentSerializer.Meta.fields
+            if name not in ("file", "file_id", "change_note")
+        ]
+
+
+def attachable(model) -> bool:
+    """Whether documents may be about records of `model`: an organization's business
+    records (scoped models), not its bookkeeping."""
+    if model is None or not registry.organization_path(model):
+        return False
+    return model._meta.label_lower not in NOT_ATTACHABLE
+
+
+def _pk_or_none(model, value):
+    """`value` as a primary key of `model`, or None where no row could have it."""
+    try:
+        pk = model._meta.pk.to_python(value)
+    except DjangoValidationError:
+        return None
+    if isinstance(pk, int) and not -(2**63) <= pk < 2**63:
+        return None
+    return pk

@@ -1,0 +1,196 @@
+# ruff: noqa: S310  (loopback URLs of the served system)
+"""Uploading and downloading a large file through the API against the storage itself.
+
+Serves the system as `make run` does (bin/served.py: uvicorn, a fresh database with
+the demo data), then, as the demo account, uploads a file of --size-mb megabytes
+(a PDF header and random bytes) to POST /api/v1/files/ streaming the multipart body
+from disk, and downloads it again from /api/v1/files/{id}/download/; the baseline is
+the same bytes saved to and read from a FileSystemStorage directly in this process.
+Prints the medians of --rounds runs, their ratios, and the server process's peak
+resident memory above its level before each transfer (sampled every 10 ms): the goal
+is a constant, not a share of the file's size.
+
+    .venv/bin/python bench/file_transfer.py [--size-mb 100] [--rounds 3]
+"""
+
+import argparse
+import http.client
+import json
+import os
+import statistics
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+import uuid
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "bin"))
+sys.path.insert(0, str(ROOT))
+
+from served import served
+
+CHUNK = 1024 * 1024
+MB = 1024 * 1024
+
+
+class PeakMemory:
+    """The peak resident memory of a process above its level at the start, sampled
+    from /proc while the block runs."""
+
+    def __init__(self, pid: int):
+        self.pid, self.peak, self._running = pid, 0, False
+
+    def _rss(self) -> int:
+        for line in Path(f"/proc/{self.pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) * 1024
+        return 0
+
+    def _sample(self):
+        while self._running:
+            self.peak = max(self.peak, self._rss())
+            time.sleep(0.01)
+
+    def __enter__(self):
+        self.start = self._rss()
+        self._running = True
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._running = False
+        self._thread.join()
+
+    @property
+    def above_start(self) -> int:
+        return max(0, self.peak - self.start)
+
+
+def make_file(path: Path, size: int) -> None:
+    with path.open("wb") as out:
+        out.write(b"%PDF-1.4\n")
+        written = 9
+        while written < size:
+            block = os.urandom(min(CHUNK, size - written))
+            out.write(block)
+            written += len(block)
+
+
+def login(base: str) -> str:
+    request = urllib.request.Request(
+        f"{base}/api/v1/auth/token/",
+        data=json.dumps({"username": "demo", "password": "demo"}).encode(),
+        headers={"Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(request) as response:
+        return json.load(response)["access"]
+
+
+def get_json(base: str, path: str, token: str):
+    request = urllib.request.Request(f"{base}{path}", headers={"Authorization": f"Bearer {token}"})
+    with urllib.request.urlopen(request) as response:
+        return json.load(response)
+
+
+def upload(base: str, token: str, organization: int, path: Path) -> int:
+    """POST the file as multipart/form-data, streamed from disk; the new file's id."""
+    boundary = uuid.uuid4().hex
+    head = (
+        f'--{boundary}\r\nContent-Disposition: form-data; name="organization"\r\n\r\n'
+        f'{organization}\r\n--{boundary}\r\nContent-Disposition: form-data; name="file"; '
+        f'filename="{path.name}"\r\nContent-Type: application/octet-stream\r\n\r\n'
+    ).encode()
+    tail = f"\r\n--{boundary}--\r\n".encode()
+    host, port = base.removeprefix("http://").split(":")
+    connection = http.client.HTTPConnection(host, int(port), timeout=600)
+    connection.putrequest("POST", "/api/v1/files/")
+    connection.putheader("Authorization", f"Bearer {token}")
+    connection.putheader("Content-Type", f"multipart/form-data; boundary={boundary}")
+    connection.putheader("Content-Length", str(len(head) + path.stat().st_size + len(tail)))
+    connection.endheaders()
+    connection.send(head)
+    with path.open("rb") as source:
+        while block := source.read(CHUNK):
+            connection.send(block)
+    connection.send(tail)
+    response = connection.getresponse()
+    body = response.read()
+    assert response.status == 201, (response.status, body[:500])
+    return json.loads(body)["id"]
+
+
+def download(base: str, token: str, pk: int) -> int:
+    request = urllib.request.Request(
+        f"{base}/api/v1/files/{pk}/download/", headers={"Authorization": f"Bearer {token}"}
+    )
+    received = 0
+    with urllib.request.urlopen(request, timeout=600) as response:
+        while block := response.read(CHUNK):
+            received += len(block)
+    return received
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--size-mb", type=int, default=100)
+    parser.add_argument("--rounds", type=int, default=3)
+    args = parser.parse_args()
+    size = args.size_mb * MB
+    work = Path(tempfile.mkdtemp(prefix="bench-files-"))
+    source = work / "large.pdf"
+    make_file(source, size)
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.dev")
+    import django
+
+    django.setup()
+    from django.core.files import File
+    from django.core.files.storage import FileSystemStorage
+
+    storage = FileSystemStorage(location=work / "raw")
+    timings = {"raw upload": [], "API upload": [], "raw download": [], "API download": []}
+    memory = {"upload": [], "download": []}
+    with served("bench-files") as (base, env):
+        token = login(base)
+        organization = get_json(base, "/api/v1/organizations/", token)["results"][0]["id"]
+        pid = int(env["SERVER_PID"])
+        for _ in range(args.rounds):
+            start = time.perf_counter()
+            with source.open("rb") as handle:
+                name = storage.save("raw.pdf", File(handle))
+            timings["raw upload"].append(time.perf_counter() - start)
+            start = time.perf_counter()
+            with storage.open(name, "rb") as handle:
+                while handle.read(CHUNK):
+                    pass
+            timings["raw download"].append(time.perf_counter() - start)
+            storage.delete(name)
+
+            with PeakMemory(pid) as peak:
+                start = time.perf_counter()
+                pk = upload(base, token, organization, source)
+                timings["API upload"].append(time.perf_counter() - start)
+            memory["upload"].append(peak.above_start)
+            with PeakMemory(pid) as peak:
+                start = time.perf_counter()
+                assert download(base, token, pk) == size
+                timings["API download"].append(time.perf_counter() - start)
+            memory["download"].append(peak.above_start)
+
+    median = {key: statistics.median(values) for key, values in timings.items()}
+    print(f"{args.size_mb} MB, medians of {args.rounds} runs")
+    for kind in ("upload", "download"):
+        api, raw = median[f"API {kind}"], median[f"raw {kind}"]
+        print(
+            f"{kind:<9} API {api:6.2f} s ({args.size_mb / api:6.1f} MB/s)   raw storage "
+            f"{raw:6.2f} s ({args.size_mb / raw:6.1f} MB/s)   ratio {api / raw:5.2f}x   "
+            f"server peak memory +{max(memory[kind]) / MB:5.1f} MB"
+        )
+
+
+if __name__ == "__main__":
+    main()
