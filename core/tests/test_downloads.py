@@ -351,7 +351,9 @@ def test_a_large_range_is_streamed_in_blocks_of_only_that_part(tmp_path):
     data = bytes(range(251)) * (5 * 1024 * 1024 // 251)
     path = tmp_path / "big.bin"
     path.write_bytes(data)
-    start, end = 100_000, 300_000
+    # A part of three blocks and a bit, starting inside the first block.
+    start = CHUNK_SIZE // 3
+    end = start + 3 * CHUNK_SIZE + 999
 
     with path.open("rb") as fileobj:
         response = file_response(
@@ -365,12 +367,12 @@ def test_a_large_range_is_streamed_in_blocks_of_only_that_part(tmp_path):
         response.close()
 
     assert response.status_code == 206
-    assert len(chunks) == 4
+    assert [len(chunk) for chunk in chunks] == [CHUNK_SIZE] * 3 + [1000]
     assert b"".join(chunks) == data[start : end + 1]
 
 
 def test_under_asgi_the_blocks_are_read_asynchronously():
-    data = bytes(range(256)) * 1024  # 256 KiB: four blocks
+    data = bytes(range(256)) * (4 * CHUNK_SIZE // 256)  # four blocks
     fileobj = io.BytesIO(data)
     request = AsyncRequestFactory().get("/download/", headers={"Range": "bytes=1-"})
     response = file_response(request, fileobj, size=len(data), filename="a.bin", content_type="x/y")

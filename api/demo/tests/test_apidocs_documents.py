@@ -67,7 +67,7 @@ def test_the_documents_calls_chain_their_changes(demo):
     created = exchanges["Create a document about a product, with its first version (an upload)"]
     product = exchanges["Find a demo product to document"].response["results"][0]
     assert product["sku"] == "CHR-001"
-    assert (created.response["record_type"], created.response["record_id"]) == (
+    assert (created.response["content_type"], created.response["object_id"]) == (
         "products.product",
         str(product["id"]),
     )
@@ -108,7 +108,7 @@ def test_the_documents_calls_chain_their_changes(demo):
 
     refused = exchanges["A document about a record that cannot have documents is refused"]
     assert refused.status == 400
-    assert list(refused.response) == ["record_type"]
+    assert list(refused.response) == ["content_type"]
 
 
 def test_postman_chains_the_documents_calls(demo, schema):
@@ -120,10 +120,10 @@ def test_postman_chains_the_documents_calls(demo, schema):
     assert created["request"]["body"]["mode"] == "formdata"
     assert {"key": "file", "type": "file", "src": REPORT} in created["request"]["body"]["formdata"]
     replaced = items["Replace a document's metadata (its content changes by new versions)"]
-    # record_id is text: its variable stays quoted.
-    assert '"record_id": "{{chair_record_id}}"' in replaced["request"]["body"]["raw"]
+    # object_id is text: its variable stays quoted.
+    assert '"object_id": "{{chair_object_id}}"' in replaced["request"]["body"]["raw"]
     from_file = items["Add a version from a file already uploaded (file_id)"]
     assert '"file_id": {{signed_file}}' in from_file["request"]["body"]["raw"]
-    assert {"document", "document_etag", "signed_file", "chair_record_id"} <= set(
+    assert {"document", "document_etag", "signed_file", "chair_object_id"} <= set(
         postman.variables_of(exchanges)
     )

@@ -11,11 +11,11 @@ from .models import Document
 class DocumentFilter(TaggedFilterSet):
     organization = django_filters.NumberFilter(field_name="organization_id")
     document_type = django_filters.NumberFilter(field_name="document_type_id")
-    record_type = django_filters.CharFilter(
-        method="filter_record_type",
+    content_type = django_filters.CharFilter(
+        method="filter_content_type",
         help_text=_('Documents about records of this type ("products.product").'),
     )
-    record_id = django_filters.CharFilter(
+    object_id = django_filters.CharFilter(
         field_name="object_id", help_text=_("Documents about the record with this id.")
     )
     created_after = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
@@ -27,15 +27,15 @@ class DocumentFilter(TaggedFilterSet):
             "organization",
             "document_type",
             "status",
-            "record_type",
-            "record_id",
+            "content_type",
+            "object_id",
             "created_after",
             "created_before",
             "tags",
             "tags_all",
         ]
 
-    def filter_record_type(self, queryset, name, value):
+    def filter_content_type(self, queryset, name, value):
         try:
             content_type = ContentTypeField().to_internal_value(value)
         except ValidationError:

@@ -167,8 +167,8 @@ class DocumentVersionSerializer(VersionSourceMixin, serializers.ModelSerializer)
 
 class DocumentSerializer(VersionSourceMixin, ScopedModelSerializer):
     """A document of your organization: metadata, an optional link to a record of the
-    same organization that you may view (`record_type` "app_label.model" and
-    `record_id`), and its current version. Created with its first version: an upload
+    same organization that you may view (`content_type` "app_label.model" and
+    `object_id`), and its current version. Created with its first version: an upload
     (`file`, multipart) or a file already uploaded (`file_id`)."""
 
     document_type = DocumentTypeField(
@@ -180,14 +180,12 @@ class DocumentSerializer(VersionSourceMixin, ScopedModelSerializer):
     document_type_name = serializers.CharField(
         source="document_type.name", read_only=True, allow_null=True
     )
-    record_type = ContentTypeField(
-        source="content_type",
+    content_type = ContentTypeField(
         required=False,
         allow_null=True,
         help_text=_('The type of the record the document is about ("products.product").'),
     )
-    record_id = serializers.CharField(
-        source="object_id",
+    object_id = serializers.CharField(
         required=False,
         allow_blank=True,
         max_length=64,
@@ -209,8 +207,8 @@ class DocumentSerializer(VersionSourceMixin, ScopedModelSerializer):
             "document_type",
             "document_type_name",
             "status",
-            "record_type",
-            "record_id",
+            "content_type",
+            "object_id",
             "version",
             "current_version",
             "file",
@@ -237,20 +235,20 @@ class DocumentSerializer(VersionSourceMixin, ScopedModelSerializer):
         object_id = attrs.get("object_id", getattr(self.instance, "object_id", "") or "")
         if content_type is None:
             if object_id:
-                raise serializers.ValidationError({"record_type": [_("This field is required.")]})
+                raise serializers.ValidationError({"content_type": [_("This field is required.")]})
             attrs["object_id"] = ""
             return
         model = content_type.model_class()
         if not attachable(model):
             raise serializers.ValidationError(
                 {
-                    "record_type": [
+                    "content_type": [
                         NOT_LINKABLE.format(model=f"{content_type.app_label}.{content_type.model}")
                     ]
                 }
             )
         if not object_id:
-            raise serializers.ValidationError({"record_id": [_("This field is required.")]})
+            raise serializers.ValidationError({"object_id": [_("This field is required.")]})
         found = list(
             visible_to(model, self.context["request"].user)
             .filter(pk=_pk_or_none(model, object_id))
@@ -258,11 +256,11 @@ class DocumentSerializer(VersionSourceMixin, ScopedModelSerializer):
         )
         if not found:
             raise serializers.ValidationError(
-                {"record_id": [RECORD_NOT_FOUND.format(id=object_id)]}
+                {"object_id": [RECORD_NOT_FOUND.format(id=object_id)]}
             )
         pk, organization_id = found[0]
         if organization is not None and organization_id != organization.pk:
-            raise serializers.ValidationError({"record_id": [RECORD_ELSEWHERE]})
+            raise serializers.ValidationError({"object_id": [RECORD_ELSEWHERE]})
         attrs["object_id"] = str(pk)
 
     def create(self, validated_data):

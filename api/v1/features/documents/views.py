@@ -31,8 +31,8 @@ class DocumentViewSet(AcceptsUploadsMixin, ScopedModelViewSet):
     """Documents of your organizations, each with a chain of versions. Your role in the
     document's organization decides what you may do (documents.view/add/change/
     delete_document): viewing lists and downloads versions, changing adds and restores
-    them. A document about a record (`record_type`, `record_id`) must be about one you
-    may view, in the same organization. `?record_type=products.product&record_id=7`
+    them. A document about a record (`content_type`, `object_id`) must be about one you
+    may view, in the same organization. `?content_type=products.product&object_id=7`
     lists the documents of a record."""
 
     schema_tags = ["documents"]

@@ -36,10 +36,10 @@ def create(client, org, **fields):
 def test_a_document_about_a_visible_record(sees_products, manager_client, org):
     product = ProductFactory(organization=org)
     response = create(
-        manager_client, org, record_type="products.product", record_id=str(product.pk)
+        manager_client, org, content_type="products.product", object_id=str(product.pk)
     )
     assert response.status_code == 201, response.content
-    assert (response.json()["record_type"], response.json()["record_id"]) == (
+    assert (response.json()["content_type"], response.json()["object_id"]) == (
         "products.product",
         str(product.pk),
     )
@@ -47,7 +47,7 @@ def test_a_document_about_a_visible_record(sees_products, manager_client, org):
 
     DocumentFactory(organization=org)  # about nothing
     listed = manager_client.get(
-        "/api/v1/documents/", {"record_type": "products.product", "record_id": product.pk}
+        "/api/v1/documents/", {"content_type": "products.product", "object_id": product.pk}
     ).json()
     assert [row["id"] for row in listed["results"]] == [response.json()["id"]]
 
@@ -55,13 +55,13 @@ def test_a_document_about_a_visible_record(sees_products, manager_client, org):
 @pytest.mark.parametrize(
     ("fields", "field"),
     [
-        ({"record_type": "products.product", "record_id": "99999999999999999999999"}, "record_id"),
-        ({"record_type": "products.product", "record_id": "abc"}, "record_id"),
-        ({"record_type": "products.product"}, "record_id"),
-        ({"record_id": "1"}, "record_type"),
-        ({"record_type": "audit.auditlog", "record_id": "1"}, "record_type"),
-        ({"record_type": "common.currency", "record_id": "EUR"}, "record_type"),
-        ({"record_type": "nothing.here", "record_id": "1"}, "record_type"),
+        ({"content_type": "products.product", "object_id": "99999999999999999999999"}, "object_id"),
+        ({"content_type": "products.product", "object_id": "abc"}, "object_id"),
+        ({"content_type": "products.product"}, "object_id"),
+        ({"object_id": "1"}, "content_type"),
+        ({"content_type": "audit.auditlog", "object_id": "1"}, "content_type"),
+        ({"content_type": "common.currency", "object_id": "EUR"}, "content_type"),
+        ({"content_type": "nothing.here", "object_id": "1"}, "content_type"),
     ],
 )
 def test_bad_links_are_400(sees_products, manager_client, org, fields, field):
@@ -74,20 +74,20 @@ def test_bad_links_are_400(sees_products, manager_client, org, fields, field):
 def test_a_record_of_another_organization_is_as_unknown(sees_products, manager_client, org, org_b):
     product = ProductFactory(organization=org_b)
     response = create(
-        manager_client, org, record_type="products.product", record_id=str(product.pk)
+        manager_client, org, content_type="products.product", object_id=str(product.pk)
     )
     assert response.status_code == 400
-    assert "among those you may see" in str(response.json()["record_id"])
+    assert "among those you may see" in str(response.json()["object_id"])
     assert not Document.objects.exists()
 
 
 def test_a_record_the_role_may_not_view_is_as_unknown(manager_client, org):
     product = ProductFactory(organization=org)  # the manager's role has no product rights
     response = create(
-        manager_client, org, record_type="products.product", record_id=str(product.pk)
+        manager_client, org, content_type="products.product", object_id=str(product.pk)
     )
     assert response.status_code == 400
-    assert "record_id" in response.json()
+    assert "object_id" in response.json()
 
 
 def test_the_record_must_be_in_the_documents_organization(
@@ -97,15 +97,15 @@ def test_the_record_must_be_in_the_documents_organization(
     member(org_b, sees_products, user=user)
     product_b = ProductFactory(organization=org_b)
     response = create(
-        jwt_client(user), org, record_type="products.product", record_id=str(product_b.pk)
+        jwt_client(user), org, content_type="products.product", object_id=str(product_b.pk)
     )
     assert response.status_code == 400
-    assert "another organization" in str(response.json()["record_id"])
+    assert "another organization" in str(response.json()["object_id"])
 
     document = DocumentFactory(organization=org)
     response = jwt_client(user).patch(
         f"/api/v1/documents/{document.pk}/",
-        {"record_type": "products.product", "record_id": str(product_b.pk)},
+        {"content_type": "products.product", "object_id": str(product_b.pk)},
         format="json",
     )
     assert response.status_code == 400
@@ -116,19 +116,19 @@ def test_the_record_must_be_in_the_documents_organization(
 def test_a_link_is_removed_with_a_null_type(sees_products, manager_client, org):
     product = ProductFactory(organization=org)
     created = create(
-        manager_client, org, record_type="products.product", record_id=str(product.pk)
+        manager_client, org, content_type="products.product", object_id=str(product.pk)
     ).json()
     response = manager_client.patch(
         f"/api/v1/documents/{created['id']}/",
-        {"record_type": None, "record_id": ""},
+        {"content_type": None, "object_id": ""},
         format="json",
     )
     assert response.status_code == 200, response.content
-    assert (response.json()["record_type"], response.json()["record_id"]) == (None, "")
+    assert (response.json()["content_type"], response.json()["object_id"]) == (None, "")
 
 
-def test_an_unknown_record_type_filter_lists_nothing(manager_client, org):
+def test_an_unknown_content_type_filter_lists_nothing(manager_client, org):
     DocumentFactory(organization=org)
-    response = manager_client.get("/api/v1/documents/", {"record_type": "no.such"})
+    response = manager_client.get("/api/v1/documents/", {"content_type": "no.such"})
     assert response.status_code == 200
     assert response.json()["count"] == 0
