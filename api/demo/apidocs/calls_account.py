@@ -198,7 +198,7 @@ SESSIONS = [
 ]
 
 PROFILE = [
-    Call("Read my profile", "GET", "/api/v1/profiles/me/"),
+    Call("Read my profile", "GET", "/api/v1/profiles/me/", save={"me": "user.id"}),
     Call(
         "Replace my profile",
         "PUT",
@@ -223,6 +223,14 @@ PROFILE = [
     ),
     Call("Read my profile with an API key", "GET", "/api/v1/profiles/me/", account="api-key"),
     Call(
+        "Upload my profile picture",
+        "PATCH",
+        "/api/v1/profiles/me/",
+        body={},
+        files={"profile_picture": "files/avatar.png"},
+    ),
+    Call("Download my profile picture", "GET", "/api/v1/profiles/{me}/picture/"),
+    Call(
         "Set my profile back as it was",
         "PATCH",
         "/api/v1/profiles/me/",
@@ -230,6 +238,7 @@ PROFILE = [
             "job_title": "Sales Representative",
             "timezone": "Europe/Paris",
             "notification_preferences": {},
+            "profile_picture": None,
         },
     ),
 ]

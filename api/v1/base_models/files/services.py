@@ -31,20 +31,31 @@ logger = logging.getLogger(__name__)
 
 def download_response(request, stored: FileStorage):
     """The answer to a permitted download of `stored` (see the module's docstring)."""
-    presigned = presigned_download_url(
-        stored.file, filename=stored.original_name, content_type=stored.mime_type
+    return serve(
+        request,
+        stored.file,
+        filename=stored.original_name,
+        content_type=stored.mime_type,
+        size=stored.size,
+        etag=f'"{stored.checksum}"',
     )
+
+
+def serve(request, fieldfile, *, filename: str, content_type: str, size=None, etag=None):
+    """Stored bytes to a caller allowed to have them: a redirect (302) to a presigned
+    URL on object storage, else streamed (Range, `etag` for If-Range)."""
+    presigned = presigned_download_url(fieldfile, filename=filename, content_type=content_type)
     if presigned:
         response = HttpResponseRedirect(presigned)
         response["Cache-Control"] = "private, no-store"
         return response
     return file_response(
         request,
-        stored.file.open("rb"),
-        size=stored.size,
-        filename=stored.original_name,
-        content_type=stored.mime_type,
-        etag=f'"{stored.checksum}"',
+        fieldfile.open("rb"),
+        size=fieldfile.size if size is None else size,
+        filename=filename,
+        content_type=content_type,
+        etag=etag,
     )
 
 

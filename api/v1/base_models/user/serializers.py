@@ -1,13 +1,20 @@
+import mimetypes
+
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.urls import reverse
 from phonenumber_field.serializerfields import PhoneNumberField
 from rest_framework import serializers
 
+from api.v1.base_models.files.uploads import check_upload
 from core.serializers import CustomFieldsSerializerMixin
-from rbac.access import member_organization_ids
+from core.validators import FileSizeValidator
 
 from .models import UserProfile, validate_manager
-from .services import update_profile
+from .services import colleagues, update_profile
+
+# The types a profile picture may have, sniffed from its content.
+PROFILE_PICTURE_TYPES = ("image/png", "image/jpeg", "image/gif", "image/webp")
 
 User = get_user_model()
 
@@ -26,20 +33,40 @@ class ColleagueField(serializers.PrimaryKeyRelatedField):
     learn which user ids exist."""
 
     def get_queryset(self):
-        users = User.objects.filter(is_active=True)
         request = self.context.get("request")
-        organizations = member_organization_ids(request.user) if request else []
-        if organizations is None:  # a superuser
-            return users
-        return users.filter(
-            organization_memberships__organization__in=organizations,
-            organization_memberships__is_active=True,
-        ).distinct()
+        return colleagues(request.user) if request else User.objects.none()
+
+
+class ProfilePictureField(serializers.ImageField):
+    """An image upload (multipart), checked by the file layer (its type sniffed from
+    the content among PROFILE_PICTURE_TYPES, virus scanning when configured); read as
+    the URL of the picture's permission-checked download."""
+
+    def to_internal_value(self, data):
+        image = super().to_internal_value(data)
+        checked = check_upload(image, image.name or "", allowed_types=PROFILE_PICTURE_TYPES)
+        # The stored name's extension is the content's, not the client's.
+        image.name = f"picture{mimetypes.guess_extension(checked.mime_type) or ''}"
+        return image
+
+    def to_representation(self, value):
+        if not value:
+            return None
+        path = reverse("api-v1:profile-picture", args=[value.instance.user_id])
+        request = self.context.get("request")
+        return request.build_absolute_uri(path) if request else path
 
 
 class UserProfileSerializer(CustomFieldsSerializerMixin, serializers.ModelSerializer):
     user = UserSummarySerializer(read_only=True)
     phone_number = PhoneNumberField(required=False, allow_blank=True)
+    profile_picture = ProfilePictureField(
+        required=False,
+        allow_null=True,
+        validators=[FileSizeValidator("PROFILE_PICTURE_MAX_SIZE")],
+        help_text="Image upload (multipart/form-data); null removes the picture. Read: "
+        "the URL of its download (your colleagues may fetch it).",
+    )
     manager = ColleagueField(
         required=False,
         allow_null=True,
@@ -65,11 +92,6 @@ class UserProfileSerializer(CustomFieldsSerializerMixin, serializers.ModelSerial
             "updated_at",
         ]
         read_only_fields = ["created_at", "updated_at"]
-        extra_kwargs = {
-            "profile_picture": {
-                "help_text": "Image upload (multipart/form-data); null removes the picture."
-            },
-        }
 
     def validate_employee_id(self, value):
         # Blank means "none": stored as NULL so that it does not collide with others.

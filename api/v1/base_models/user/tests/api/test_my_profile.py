@@ -488,8 +488,13 @@ class TestProfilePicture:
         assert media_path(name).read_bytes().startswith(b"\x89PNG")
         assert row["job_title"] == "Photographer"
         url = response.json()["profile_picture"]
-        assert url == f"http://testserver{settings.MEDIA_URL}{name}"
+        # Not a storage URL: the picture's permission-checked download.
+        assert url == f"http://testserver/api/v1/profiles/{profile.user_id}/picture/"
         assert auth_client.get(URL).json()["profile_picture"] == url
+        picture = auth_client.get(url)
+        assert picture.status_code == status.HTTP_200_OK
+        assert b"".join(picture.streaming_content) == media_path(name).read_bytes()
+        assert picture["Content-Type"] == "image/png"
 
     def test_replacing_deletes_the_old_file(
         self, auth_client, profile, png_upload, django_capture_on_commit_callbacks

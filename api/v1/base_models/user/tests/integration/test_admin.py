@@ -288,3 +288,34 @@ def _errors(response):
         response.context["adminform"].form.errors,
         [inline.formset.errors for inline in formsets],
     )
+
+
+def test_the_profile_picture_is_shown_through_a_checked_view(admin_logged_in, png_upload):
+    user = UserFactory()
+    profile = UserProfile.objects.get(user=user)
+    profile.profile_picture = png_upload("me.png")
+    profile.save()
+
+    page = admin_logged_in.get(change_url(user)).content.decode()
+    picture = reverse("admin:users_user_picture", args=[user.pk])
+    assert picture in page
+    assert profile.profile_picture.name not in page  # no storage URL
+    response = admin_logged_in.get(picture)
+    assert response.status_code == 200
+    assert b"".join(response.streaming_content).startswith(b"\x89PNG")
+    assert (
+        admin_logged_in.get(
+            reverse("admin:users_user_picture", args=[UserFactory().pk])
+        ).status_code
+        == 404
+    )
+
+
+def test_staff_without_view_permission_get_no_picture(client, png_upload):
+    user = UserFactory()
+    profile = UserProfile.objects.get(user=user)
+    profile.profile_picture = png_upload("me.png")
+    profile.save()
+    client.force_login(UserFactory(is_staff=True))
+    response = client.get(reverse("admin:users_user_picture", args=[user.pk]))
+    assert response.status_code == 404
