@@ -1,14 +1,17 @@
-# ruff: noqa: S310  (loopback URLs of the served system)
+# ruff: noqa: S310, S603  (loopback URLs of the served system; it starts uvicorn)
 """Uploading and downloading a large file through the API against the storage itself.
 
 Serves the system as `make run` does (bin/served.py: uvicorn, a fresh database with
 the demo data), then, as the demo account, uploads a file of --size-mb megabytes
 (a PDF header and random bytes) to POST /api/v1/files/ streaming the multipart body
 from disk, and downloads it again from /api/v1/files/{id}/download/; the baseline is
-the same bytes saved to and read from a FileSystemStorage directly in this process.
-Prints the medians of --rounds runs, their ratios, and the server process's peak
-resident memory above its level before each transfer (sampled every 10 ms): the goal
-is a constant, not a share of the file's size.
+the same bytes saved to and read from a FileSystemStorage directly in this process,
+and the same bytes through bare HTTP: a minimal ASGI app on uvicorn that writes a
+request's body to a file and streams a file back, in blocks of the same size (what
+the transport alone costs). Prints the medians of --rounds runs, the API's ratios to
+both, and the server process's peak resident memory above its level before each
+transfer (sampled every 10 ms): the goal is a constant, not a share of the file's
+size.
 
     .venv/bin/python bench/file_transfer.py [--size-mb 100] [--rounds 3]
 """
@@ -17,7 +20,9 @@ import argparse
 import http.client
 import json
 import os
+import socket
 import statistics
+import subprocess
 import sys
 import tempfile
 import threading
@@ -30,10 +35,40 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bin"))
 sys.path.insert(0, str(ROOT))
 
-from served import served
+from served import free_port, served
 
 CHUNK = 1024 * 1024
 MB = 1024 * 1024
+
+# The bare HTTP server: POST /file stores the body, GET /file streams it back.
+BARE_APP = """
+import os
+
+PATH = os.environ["BARE_FILE"]
+BLOCK = 512 * 1024
+
+
+async def app(scope, receive, send):
+    if scope["type"] != "http":
+        return
+    if scope["method"] == "POST":
+        with open(PATH, "wb") as out:
+            while True:
+                message = await receive()
+                out.write(message.get("body", b""))
+                if not message.get("more_body"):
+                    break
+        await send({"type": "http.response.start", "status": 201, "headers": []})
+        await send({"type": "http.response.body", "body": b"{}"})
+        return
+    size = os.path.getsize(PATH)
+    await send({"type": "http.response.start", "status": 200,
+                "headers": [(b"content-length", str(size).encode())]})
+    with open(PATH, "rb") as source:
+        while block := source.read(BLOCK):
+            await send({"type": "http.response.body", "body": block, "more_body": True})
+    await send({"type": "http.response.body", "body": b""})
+"""
 
 
 class PeakMemory:
@@ -96,8 +131,8 @@ def get_json(base: str, path: str, token: str):
         return json.load(response)
 
 
-def upload(base: str, token: str, organization: int, path: Path) -> int:
-    """POST the file as multipart/form-data, streamed from disk; the new file's id."""
+def upload(base: str, token: str, organization: int, path: Path, url="/api/v1/files/"):
+    """POST the file as multipart/form-data, streamed from disk; the answer's JSON."""
     boundary = uuid.uuid4().hex
     head = (
         f'--{boundary}\r\nContent-Disposition: form-data; name="organization"\r\n\r\n'
@@ -107,7 +142,7 @@ def upload(base: str, token: str, organization: int, path: Path) -> int:
     tail = f"\r\n--{boundary}--\r\n".encode()
     host, port = base.removeprefix("http://").split(":")
     connection = http.client.HTTPConnection(host, int(port), timeout=600)
-    connection.putrequest("POST", "/api/v1/files/")
+    connection.putrequest("POST", url)
     connection.putheader("Authorization", f"Bearer {token}")
     connection.putheader("Content-Type", f"multipart/form-data; boundary={boundary}")
     connection.putheader("Content-Length", str(len(head) + path.stat().st_size + len(tail)))
@@ -120,13 +155,11 @@ def upload(base: str, token: str, organization: int, path: Path) -> int:
     response = connection.getresponse()
     body = response.read()
     assert response.status == 201, (response.status, body[:500])
-    return json.loads(body)["id"]
+    return json.loads(body)
 
 
-def download(base: str, token: str, pk: int) -> int:
-    request = urllib.request.Request(
-        f"{base}/api/v1/files/{pk}/download/", headers={"Authorization": f"Bearer {token}"}
-    )
+def download(url: str, token: str) -> int:
+    request = urllib.request.Request(url, headers={"Authorization": f"Bearer {token}"})
     received = 0
     with urllib.request.urlopen(request, timeout=600) as response:
         while block := response.read(CHUNK):
@@ -148,12 +181,54 @@ def main() -> None:
     import django
 
     django.setup()
-    from django.core.files import File
     from django.core.files.storage import FileSystemStorage
 
     storage = FileSystemStorage(location=work / "raw")
-    timings = {"raw upload": [], "API upload": [], "raw download": [], "API download": []}
+    timings = {
+        f"{way} {kind}": [] for way in ("raw", "bare", "API") for kind in ("upload", "download")
+    }
     memory = {"upload": [], "download": []}
+    bare_base, bare = serve_bare(work)
+    try:
+        run_rounds(args, size, source, storage, timings, memory, bare_base)
+    finally:
+        bare.terminate()
+        bare.wait(timeout=30)
+    report(args, timings, memory)
+
+
+def serve_bare(work: Path):
+    """The bare HTTP server (BARE_APP) on uvicorn, as the API is served."""
+    (work / "bare_app.py").write_text(BARE_APP)
+    port = free_port()
+    server = subprocess.Popen(
+        [
+            Path(sys.executable).parent / "uvicorn",
+            "bare_app:app",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--log-level",
+            "warning",
+        ],
+        cwd=work,
+        env={**os.environ, "BARE_FILE": str(work / "bare.bin")},
+    )
+    base = f"http://127.0.0.1:{port}"
+    for _ in range(100):
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return base, server
+        except OSError:
+            time.sleep(0.1)
+    server.kill()
+    sys.exit("The bare HTTP server did not start.")
+
+
+def run_rounds(args, size, source, storage, timings, memory, bare_base):
+    from django.core.files import File
+
     with served("bench-files") as (base, env):
         token = login(base)
         organization = get_json(base, "/api/v1/organizations/", token)["results"][0]["id"]
@@ -170,24 +245,34 @@ def main() -> None:
             timings["raw download"].append(time.perf_counter() - start)
             storage.delete(name)
 
+            start = time.perf_counter()
+            upload(bare_base, token, organization, source, url="/file")
+            timings["bare upload"].append(time.perf_counter() - start)
+            start = time.perf_counter()
+            assert download(f"{bare_base}/file", token) >= size
+            timings["bare download"].append(time.perf_counter() - start)
+
             with PeakMemory(pid) as peak:
                 start = time.perf_counter()
-                pk = upload(base, token, organization, source)
+                pk = upload(base, token, organization, source)["id"]
                 timings["API upload"].append(time.perf_counter() - start)
             memory["upload"].append(peak.above_start)
             with PeakMemory(pid) as peak:
                 start = time.perf_counter()
-                assert download(base, token, pk) == size
+                assert download(f"{base}/api/v1/files/{pk}/download/", token) == size
                 timings["API download"].append(time.perf_counter() - start)
             memory["download"].append(peak.above_start)
 
+
+def report(args, timings, memory):
     median = {key: statistics.median(values) for key, values in timings.items()}
     print(f"{args.size_mb} MB, medians of {args.rounds} runs")
     for kind in ("upload", "download"):
-        api, raw = median[f"API {kind}"], median[f"raw {kind}"]
+        api, raw, bare = (median[f"{way} {kind}"] for way in ("API", "raw", "bare"))
         print(
-            f"{kind:<9} API {api:6.2f} s ({args.size_mb / api:6.1f} MB/s)   raw storage "
-            f"{raw:6.2f} s ({args.size_mb / raw:6.1f} MB/s)   ratio {api / raw:5.2f}x   "
+            f"{kind:<9} API {args.size_mb / api:6.1f} MB/s   raw storage "
+            f"{args.size_mb / raw:7.1f} MB/s ({api / raw:5.2f}x)   bare HTTP "
+            f"{args.size_mb / bare:6.1f} MB/s ({api / bare:4.2f}x)   "
             f"server peak memory +{max(memory[kind]) / MB:5.1f} MB"
         )
 
