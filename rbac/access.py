@@ -17,6 +17,7 @@ __all__ = [
     "organizations_with_perm",
     "permissions_in_org",
     "role_in_org",
+    "users_who_may",
     "visible_to",
 ]
 
@@ -182,3 +183,34 @@ def visible_to(queryset, user, action: str = "view", *, global_perms: bool = Fal
     if path is None or not organizations:
         return queryset.none()
     return queryset.filter(**{f"{path}__in": organizations})
+
+
+def users_who_may(user_ids, record, action: str = "view") -> set[int]:
+    """Of the users `user_ids`, the active ones who may `action` `record`: visible_to's
+    rule, answered for many users at once (a notification's recipients) in a constant
+    number of queries."""
+    from django.contrib.auth import get_user_model
+
+    from core.registry import organization_path
+
+    users = get_user_model().objects.filter(pk__in=list(user_ids), is_active=True)
+    allowed = set(users.filter(is_superuser=True).values_list("pk", flat=True))
+    model = type(record)
+    path = organization_path(model)
+    if path is None:  # shared data: superusers only, as visible_to answers
+        return allowed
+    organization_id = (
+        model._default_manager.filter(pk=record.pk).values_list(path, flat=True).first()
+    )
+    if organization_id is None:
+        return allowed
+    OrganizationMembership = apps.get_model("organization", "OrganizationMembership")
+    meta = model._meta
+    members = OrganizationMembership.objects.filter(
+        user__in=users,
+        organization_id=organization_id,
+        is_active=True,
+        role__permissions__content_type__app_label=meta.app_label,
+        role__permissions__codename=f"{action}_{meta.model_name}",
+    )
+    return allowed | set(members.values_list("user_id", flat=True))

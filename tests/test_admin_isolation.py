@@ -56,6 +56,9 @@ NOT_SCOPED = {
     # Read-only, for staff with the global permission; organizations read their own
     # audit log through the API (audit.views.visible_logs).
     "audit.auditlog",
+    # Read-only, for support staff with the global permission; each user reads their
+    # own notifications through the API.
+    "notifications.notification",
 }
 
 

@@ -82,6 +82,7 @@ LOCAL_APPS = [
     "api.v1.features.documents.apps.DocumentsConfig",
     "rbac.apps.RbacConfig",
     "audit.apps.AuditConfig",
+    "notifications.apps.NotificationsConfig",
     "api.demo.apps.DemoConfig",
 ]
 INSTALLED_APPS = DJANGO_APPS + THIRD_PARTY_APPS + LOCAL_APPS
@@ -374,6 +375,7 @@ AUDIT = {
         "auth.group",
         "authentication.userapikey",
         "otp_totp.totpdevice",
+        "notifications.notification",
     ],
     # Logged as a mask: a field name (any model) or "app_label.model.field".
     "MASKED_FIELDS": [
@@ -394,6 +396,8 @@ AUDIT = {
         "otp_totp.totpdevice.throttling_failure_count",
         "otp_totp.totpdevice.last_used_at",
         "authentication.userapikey.last_used_at",
+        # Reading a notification is not worth an audit row.
+        "notifications.notification.read_at",
     ],
     # How to reach the organization of records of models outside the feature registry
     # (core.registry) that have no `organization` field: {"app_label.model": "a.b"}.
@@ -453,6 +457,15 @@ STORAGES = storages_from_url(
         "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     },
+)
+
+# --------------------------------------------------------------------------------------
+# Notifications (notifications/)
+# --------------------------------------------------------------------------------------
+# An unread notification of a type about a record, younger than this, takes a repeat
+# of it (its count grows) instead of a new row.
+NOTIFICATION_COLLAPSE_WINDOW = timedelta(
+    minutes=env.int("NOTIFICATION_COLLAPSE_MINUTES", default=10)
 )
 
 # --------------------------------------------------------------------------------------

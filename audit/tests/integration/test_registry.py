@@ -28,11 +28,12 @@ from audit import install, registry
 from audit.models import AuditLog
 from audit.services import object_id_of, organization_of
 from core.models import Auditable
+from notifications.models import Notification
 from tests.testapp.models import AuditableThing, CustomFieldsThing, TimestampedThing
 
 from ..helpers import last_id, rows_of, since
 
-INCLUDED = {User, Group, UserAPIKey, TOTPDevice}
+INCLUDED = {User, Group, UserAPIKey, TOTPDevice, Notification}
 
 
 def auditable_models():

@@ -1,0 +1,6 @@
+from core.apps import PlatformAppConfig
+
+
+class NotificationsConfig(PlatformAppConfig):
+    name = "notifications"
+    verbose_name = "Notifications"
