@@ -86,7 +86,9 @@ def _blocks(fileobj, length: int):
 
 
 async def _async_blocks(fileobj, length: int):
-    read = sync_to_async(fileobj.read)
+    # Reads in a worker thread of their own (not the one thread of Django's sync code):
+    # nothing else uses the file, and a download does not queue behind other requests.
+    read = sync_to_async(fileobj.read, thread_sensitive=False)
     while length > 0:
         block = await read(min(CHUNK_SIZE, length))
         if not block:
