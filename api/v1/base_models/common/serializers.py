@@ -272,3 +272,31 @@ class CategoryTreeSerializer(serializers.ModelSerializer):
     def get_children(self, category) -> list[dict]:
         children = self.context["children"].get(category.pk, [])
         return CategoryTreeSerializer(children, many=True, context=self.context).data
+
+
+class CategoryOfTypeField(serializers.PrimaryKeyRelatedField):
+    """An active category of one type, by id (a product's category, a document's type).
+    The record's current category stays acceptable once inactive (`source` names it).
+
+        category = CategoryOfTypeField(CategoryType.PRODUCT, _("a product category"))
+    """
+
+    default_error_messages = {
+        **serializers.PrimaryKeyRelatedField.default_error_messages,
+        "wrong_type": _("Category {name!r} is not {kind}."),
+        "inactive": _("Category {name!r} is inactive."),
+    }
+
+    def __init__(self, category_type: str, kind: str, **kwargs):
+        kwargs.setdefault("queryset", Category.objects.all())
+        super().__init__(**kwargs)
+        self.category_type, self.kind = category_type, kind
+
+    def to_internal_value(self, data):
+        category = super().to_internal_value(data)
+        if category.category_type != self.category_type:
+            self.fail("wrong_type", name=category.name, kind=self.kind)
+        current = getattr(self.parent.instance, f"{self.source}_id", None)
+        if not category.is_active and category.pk != current:
+            self.fail("inactive", name=category.name)
+        return category

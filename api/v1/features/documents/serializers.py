@@ -7,7 +7,7 @@ from rest_framework import serializers
 
 from api.base.serializers import ScopedModelSerializer
 from api.v1.base_models.common.choices import CategoryType
-from api.v1.base_models.common.models import Category
+from api.v1.base_models.common.serializers import CategoryOfTypeField
 from api.v1.base_models.files.models import FileStorage
 from api.v1.base_models.files.services import create_file
 from api.v1.base_models.files.uploads import check_upload, clean_name
@@ -34,26 +34,6 @@ RECORD_ELSEWHERE = _("The record belongs to another organization than the docume
 NOT_LINKABLE = _("Documents cannot be attached to {model}.")
 ONE_SOURCE = _("Send either a file (an upload) or file_id (a file already uploaded).")
 FILE_ELSEWHERE = _("The file belongs to another organization than the document.")
-
-
-class DocumentTypeField(serializers.PrimaryKeyRelatedField):
-    """An active category of type DOCUMENT_TYPE, by id."""
-
-    default_error_messages = {
-        **serializers.PrimaryKeyRelatedField.default_error_messages,
-        "not_document_type": _("Category {name!r} is not a document type."),
-        "inactive": _("Category {name!r} is inactive."),
-    }
-
-    def to_internal_value(self, data):
-        category = super().to_internal_value(data)
-        if category.category_type != CategoryType.DOCUMENT_TYPE:
-            self.fail("not_document_type", name=category.name)
-        if not category.is_active and category.pk != getattr(
-            self.parent.instance, "document_type_id", 0
-        ):
-            self.fail("inactive", name=category.name)
-        return category
 
 
 @extend_schema_field(OpenApiTypes.INT)
@@ -171,8 +151,9 @@ class DocumentSerializer(VersionSourceMixin, ScopedModelSerializer):
     `object_id`), and its current version. Created with its first version: an upload
     (`file`, multipart) or a file already uploaded (`file_id`)."""
 
-    document_type = DocumentTypeField(
-        queryset=Category.objects.all(),
+    document_type = CategoryOfTypeField(
+        CategoryType.DOCUMENT_TYPE,
+        _("a document type"),
         required=False,
         allow_null=True,
         help_text=_("Id of an active category of type DOCUMENT_TYPE."),

@@ -3,7 +3,8 @@ from rest_framework import serializers
 
 from api.base.serializers import ScopedModelSerializer
 from api.v1.base_models.common.choices import CategoryType
-from api.v1.base_models.common.models import Category, UnitOfMeasure
+from api.v1.base_models.common.models import UnitOfMeasure
+from api.v1.base_models.common.serializers import CategoryOfTypeField
 from core.serializers import UniqueGuardMixin
 from core.utils import exists_besides
 
@@ -17,34 +18,15 @@ def sku_taken(organization, sku, exclude=None) -> bool:
     )
 
 
-class ProductCategoryField(serializers.PrimaryKeyRelatedField):
-    """An active category of type PRODUCT, by id."""
-
-    default_error_messages = {
-        **serializers.PrimaryKeyRelatedField.default_error_messages,
-        "not_product": _("Category {name!r} is not a product category."),
-        "inactive": _("Category {name!r} is inactive."),
-    }
-
-    def to_internal_value(self, data):
-        category = super().to_internal_value(data)
-        if category.category_type != CategoryType.PRODUCT:
-            self.fail("not_product", name=category.name)
-        if not category.is_active and category.pk != getattr(
-            self.parent.instance, "category_id", 0
-        ):
-            self.fail("inactive", name=category.name)
-        return category
-
-
 class ProductSerializer(UniqueGuardMixin, ScopedModelSerializer):
     """A product of your organization's catalog. `status` is read-only here: it changes
     through the workflow's transitions (activate, discontinue, reset-to-draft)."""
 
     unique_names = ("organization", "sku")
 
-    category = ProductCategoryField(
-        queryset=Category.objects.all(),
+    category = CategoryOfTypeField(
+        CategoryType.PRODUCT,
+        _("a product category"),
         required=False,
         allow_null=True,
         help_text="Id of an active category of type PRODUCT.",
