@@ -10,6 +10,7 @@ from core.registry import organization_path
 from .access import member_organization_ids, member_role_ids, role_in_org
 
 _CACHE_ATTR = "_rbac_field_rules"
+_RESTRICTIONS_ATTR = "_rbac_field_restrictions"
 
 
 def _rules(request, model) -> dict[int, dict[str, tuple[bool, bool]]]:
@@ -55,17 +56,25 @@ def check_writable(request, model, organization, *fields) -> None:
         raise fields_denied(forbidden)
 
 
-def field_restrictions(request, model, organization) -> tuple[set[str], set[str]]:
+def field_restrictions(request, model, organization) -> tuple[frozenset[str], frozenset[str]]:
     """(hidden fields, read-only fields) for the caller on `model` records of
     `organization`. Hidden fields are read-only too. Superusers have none."""
     user = getattr(request, "user", None)
     if user is None or organization is None or (user.is_active and user.is_superuser):
-        return set(), set()
-    role_id = role_in_org(user, organization)
-    rules = _rules(request, model).get(role_id, {}) if role_id is not None else {}
-    hidden = {name for name, (can_read, _write) in rules.items() if not can_read}
-    read_only = {name for name, (_read, can_write) in rules.items() if not can_write}
-    return hidden, read_only | hidden
+        return frozenset(), frozenset()
+    # Asked once per record of a list: answered once per request, model and organization.
+    memo = getattr(request, _RESTRICTIONS_ATTR, None)
+    if memo is None:
+        memo = {}
+        setattr(request, _RESTRICTIONS_ATTR, memo)
+    key = (model, getattr(organization, "pk", organization))
+    if key not in memo:
+        role_id = role_in_org(user, organization)
+        rules = _rules(request, model).get(role_id, {}) if role_id is not None else {}
+        hidden = frozenset(name for name, (can_read, _write) in rules.items() if not can_read)
+        read_only = frozenset(name for name, (_read, can_write) in rules.items() if not can_write)
+        memo[key] = (hidden, read_only | hidden)
+    return memo[key]
 
 
 class FieldPermissionSerializerMixin:
