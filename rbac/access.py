@@ -38,45 +38,20 @@ def _access(user) -> _Access:
 
     access = _Access()
     if user is not None and user.is_authenticated and user.is_active:
-        rows = list(
-            OrganizationMembership.objects.filter(user=user, is_active=True).values_list(
-                "organization_id", "role_id", "role__permissions"
-            )
+        rows = OrganizationMembership.objects.filter(user=user, is_active=True).values_list(
+            "organization_id",
+            "role_id",
+            "role__permissions__content_type__app_label",
+            "role__permissions__codename",
         )
-        names = permission_names({permission for _org, _role, permission in rows})
-        for organization_id, role_id, permission in rows:
+        for organization_id, role_id, app_label, codename in rows:
             access.roles[organization_id] = role_id
             permissions = access.permissions.setdefault(organization_id, set())
-            if permission is not None:
-                permissions.add(names[permission])
+            if codename is not None:
+                permissions.add(f"{app_label}.{codename}")
     if user is not None:
         setattr(user, _CACHE_ATTR, access)
     return access
-
-
-# Permission id -> "app_label.codename", for every process: permissions change only
-# when migrations run (rbac.signals clears it then, and on any save or delete of one).
-_permission_names: dict[int, str] = {}
-
-
-def permission_names(ids) -> dict[int, str]:
-    """The "app_label.codename" of each of these Permission ids (None ignored), read
-    from the database only when one is not known yet."""
-    if any(pk not in _permission_names for pk in ids if pk is not None):
-        from django.contrib.auth.models import Permission
-
-        _permission_names.clear()
-        _permission_names.update(
-            (pk, f"{app_label}.{codename}")
-            for pk, app_label, codename in Permission.objects.values_list(
-                "pk", "content_type__app_label", "codename"
-            )
-        )
-    return _permission_names
-
-
-def forget_permission_names(**kwargs) -> None:
-    _permission_names.clear()
 
 
 def clear_cache(user) -> None:

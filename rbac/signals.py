@@ -1,15 +1,6 @@
 from django.apps import apps as global_apps
-from django.contrib.auth.models import Permission
-from django.db.models.signals import post_delete, post_migrate, post_save
+from django.db.models.signals import post_migrate
 from django.dispatch import receiver
-
-from .access import forget_permission_names
-
-# Permission ids are read from a per-process cache (rbac.access.permission_names): a
-# database changed under it (migrations, a test's rollback reusing an id) clears it.
-post_migrate.connect(forget_permission_names, dispatch_uid="rbac.forget_permission_names")
-post_save.connect(forget_permission_names, sender=Permission, dispatch_uid="rbac.perm_saved")
-post_delete.connect(forget_permission_names, sender=Permission, dispatch_uid="rbac.perm_deleted")
 
 
 @receiver(post_migrate, dispatch_uid="rbac.create_default_roles")

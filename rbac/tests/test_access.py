@@ -266,39 +266,6 @@ def test_a_role_change_is_seen_by_a_freshly_loaded_user(member, org_a, fresh):
     assert not has_perm_in_org(fresh(user), VIEW, org_a)
 
 
-def test_permission_names_are_read_once_and_again_when_one_is_unknown(
-    member, org_a, fresh, django_assert_num_queries
-):
-    from django.contrib.contenttypes.models import ContentType
-
-    known = Permission.objects.get(codename="view_contact").pk
-    access.permission_names([known])
-    with django_assert_num_queries(0):
-        assert access.permission_names([known, None])[known] == VIEW
-    # Written without signals (as post_migrate's create_permissions does): unknown, so read.
-    content_type = ContentType.objects.get_for_model(OrganizationMembership)
-    Permission.objects.bulk_create(
-        [Permission(codename="audit_membership", name="Audit", content_type=content_type)]
-    )
-    added = Permission.objects.get(codename="audit_membership")
-    with django_assert_num_queries(1):
-        assert access.permission_names([added.pk])[added.pk] == "organization.audit_membership"
-    user = fresh(member(org_a, VIEW))
-    OrganizationMembership.objects.get(user=user).role.permissions.add(added)
-    assert has_perm_in_org(fresh(user), "organization.audit_membership", org_a)
-
-
-def test_a_renamed_permission_is_not_read_from_the_cache(member, org_a, fresh):
-    user = fresh(member(org_a, VIEW))
-    assert has_perm_in_org(user, VIEW, org_a)
-    permission = Permission.objects.get(codename="view_contact")
-    permission.codename = "inspect_contact"
-    permission.save()
-    user = fresh(user)
-    assert not has_perm_in_org(user, VIEW, org_a)
-    assert has_perm_in_org(user, "contact.inspect_contact", org_a)
-
-
 # ----------------------------------------------------------------- package exports
 def test_the_checks_are_importable_from_the_package():
     assert rbac.has_perm_in_org is has_perm_in_org
