@@ -134,38 +134,15 @@ class ConditionalReadMixin:
         return response
 
 
-class ConditionalRequestMixin(ConditionalReadMixin):
-    """ETags and conditional requests for a ModelViewSet (see the module's docstring).
-    A custom action that changes a record runs its write inside
-    `self.conditional_write(instance)` and names itself in `conditional_actions` (the
-    workflow's transitions do)."""
+class ConditionalDestroyMixin(ConditionalReadMixin):
+    """ETags on reads and `If-Match` on deletes, for a viewset whose records are read
+    and deleted but not edited (see ConditionalRequestMixin for the rest)."""
 
-    conditional_actions: frozenset[str] = frozenset({"update", "partial_update", "destroy"})
-
-    def update(self, request, *args, **kwargs):
-        # DRF's update, with the write made under the precondition: the body is read
-        # and validated first (a malformed body is a 400 whatever the version).
-        partial = kwargs.pop("partial", False)
-        instance = self.get_object()
-        serializer = self.get_serializer(instance, data=request.data, partial=partial)
-        serializer.is_valid(raise_exception=True)
-        with self.conditional_write(instance):
-            self.perform_update(serializer)
-        if getattr(instance, "_prefetched_objects_cache", None):
-            instance._prefetched_objects_cache = {}
-        return Response(serializer.data)
+    conditional_actions: frozenset[str] = frozenset({"destroy"})
 
     def destroy(self, request, *args, **kwargs):
         with self.conditional_write(self.get_object(), etag_after=False):
             return super().destroy(request, *args, **kwargs)
-
-    def create(self, request, *args, **kwargs):
-        response = super().create(request, *args, **kwargs)
-        model = self.get_queryset().model
-        pk = response.data.get(model._meta.pk.name) if isinstance(response.data, dict) else None
-        if pk is not None:
-            self._etag_record = (model, pk)
-        return response
 
     @contextmanager
     def conditional_write(self, instance, *, etag_after: bool = True):
@@ -195,4 +172,34 @@ class ConditionalRequestMixin(ConditionalReadMixin):
             etag = stored_etag(*written)
             if etag is not None:
                 response[ETAG_HEADER] = etag
+        return response
+
+
+class ConditionalRequestMixin(ConditionalDestroyMixin):
+    """ETags and conditional requests for a ModelViewSet (see the module's docstring).
+    A custom action that changes a record runs its write inside
+    `self.conditional_write(instance)` and names itself in `conditional_actions` (the
+    workflow's transitions do)."""
+
+    conditional_actions: frozenset[str] = frozenset({"update", "partial_update", "destroy"})
+
+    def update(self, request, *args, **kwargs):
+        # DRF's update, with the write made under the precondition: the body is read
+        # and validated first (a malformed body is a 400 whatever the version).
+        partial = kwargs.pop("partial", False)
+        instance = self.get_object()
+        serializer = self.get_serializer(instance, data=request.data, partial=partial)
+        serializer.is_valid(raise_exception=True)
+        with self.conditional_write(instance):
+            self.perform_update(serializer)
+        if getattr(instance, "_prefetched_objects_cache", None):
+            instance._prefetched_objects_cache = {}
+        return Response(serializer.data)
+
+    def create(self, request, *args, **kwargs):
+        response = super().create(request, *args, **kwargs)
+        model = self.get_queryset().model
+        pk = response.data.get(model._meta.pk.name) if isinstance(response.data, dict) else None
+        if pk is not None:
+            self._etag_record = (model, pk)
         return response

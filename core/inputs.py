@@ -13,6 +13,7 @@ import re
 from collections.abc import Iterator
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
 DEFAULT_JSON_MAX_DEPTH = 32
@@ -28,6 +29,19 @@ def json_max_depth() -> int:
 
 def query_param_max_length() -> int:
     return getattr(settings, "QUERY_PARAM_MAX_LENGTH", DEFAULT_QUERY_PARAM_MAX_LENGTH)
+
+
+def primary_key_or_none(model, value):
+    """`value` (an id from a request, or stored as text) as a primary key of `model`, or
+    None where no row could have it: not of the key's type, or a number no database
+    column holds (SQLite would raise OverflowError on it)."""
+    try:
+        pk = model._meta.pk.to_python(value)
+    except (ValidationError, TypeError, ValueError):
+        return None
+    if isinstance(pk, int) and not -(2**63) <= pk < 2**63:
+        return None
+    return pk
 
 
 def text_problem(text: str) -> str | None:

@@ -1,25 +1,38 @@
 """`send_notification`: the one way to notify users.
 
 It writes the rows in the caller's transaction (a rolled-back change notifies no one),
-notifies only the users who may view the record it is about at that moment, leaves
-out the actor unless asked, and collapses a burst: an unread notification of the same
+notifies only the users who may view the record it is about at that moment and who
+have not turned the type off in the app (notifications.preferences), leaves out the
+actor unless asked, and collapses a burst: an unread notification of the same
 type about the same record, younger than NOTIFICATION_COLLAPSE_WINDOW, is updated (its
 count grows) rather than repeated. Recipients are handled in bulk: a constant number
-of queries for one recipient or a thousand.
+of queries for one recipient or a thousand. Once the transaction commits, each row is
+pushed to its recipient's open WebSocket connections (notifications.push), and the
+emails of those who want this type by email are queued (notifications.tasks), or left
+for their digest.
 """
+
+import logging
+from datetime import timedelta
+from functools import partial
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from audit import bulk
 from core.registry import organization_path
 from rbac.access import users_who_may
 
-from .choices import NotificationLevel
+from . import preferences
+from .choices import EmailDigest, EmailStatus, NotificationLevel
 from .models import Notification
+from .push import push_notifications
+
+logger = logging.getLogger(__name__)
 
 # What a repeat within the collapse window rewrites (besides the count).
 COLLAPSED_FIELDS = [
@@ -77,8 +90,17 @@ def send_notification(
         ids = set(
             get_user_model().objects.filter(pk__in=ids, is_active=True).values_list("pk", flat=True)
         )
+    chosen = preferences.of_users(ids)
+    ids = {pk for pk in ids if preferences.wants(chosen[pk].choices, type_code, preferences.IN_APP)}
     if not ids:
         return []
+    # By email: those who want this type by email and have an address; now, or in
+    # their digest.
+    emailed = {
+        pk
+        for pk in ids
+        if chosen[pk].email and preferences.wants(chosen[pk].choices, type_code, preferences.EMAIL)
+    }
     content_type = ContentType.objects.get_for_model(target) if target is not None else None
     target_id = str(target.pk) if target is not None else ""
     fields = {
@@ -118,9 +140,59 @@ def send_notification(
                     recipient_id=pk,
                     target_content_type=content_type,
                     target_object_id=target_id,
+                    email_status=EmailStatus.UNSENT if pk in emailed else EmailStatus.SKIPPED,
                     **fields,
                 )
                 for pk in sorted(ids - done)
             ]
         )
-    return [*collapsed, *created]
+        rows = [*collapsed, *created]
+        transaction.on_commit(partial(push_notifications, [row.pk for row in rows]))
+        # A repeat collapsed into a notification is not emailed again.
+        now = [
+            row.pk
+            for row in created
+            if row.recipient_id in emailed
+            and preferences.digest(chosen[row.recipient_id].choices) == EmailDigest.IMMEDIATE
+        ]
+        if now:
+            transaction.on_commit(partial(_queue_emails, now))
+    return rows
+
+
+def _queue_emails(ids) -> None:
+    from .tasks import send_notification_emails
+
+    send_notification_emails.delay(ids)
+
+
+def purge(*, now=None, batch_size: int = 1000) -> dict:
+    """Delete the notifications read more than NOTIFICATION_RETENTION_DAYS ago and the
+    unread ones older than NOTIFICATION_UNREAD_RETENTION_DAYS, in batches. Housekeeping,
+    not a change anyone made: no audit row per notification (a log line says what went)."""
+    now = now or timezone.now()
+    read_before = now - timedelta(days=settings.NOTIFICATION_RETENTION_DAYS)
+    unread_before = now - timedelta(days=settings.NOTIFICATION_UNREAD_RETENTION_DAYS)
+    expired = Notification.objects.filter(
+        Q(read_at__lt=read_before) | Q(read_at__isnull=True, created_at__lt=unread_before)
+    )
+    removed = 0
+    while True:
+        with transaction.atomic():
+            batch = list(expired.order_by("pk").values_list("pk", flat=True)[:batch_size])
+            if not batch:
+                break
+            removed += Notification.objects.filter(pk__in=batch)._raw_delete(
+                Notification.objects.db
+            )
+    result = {
+        "removed": removed,
+        "read_before": read_before.isoformat(),
+        "unread_before": unread_before.isoformat(),
+    }
+    logger.info(
+        "Notification purge: %(removed)s removed (read before %(read_before)s, unread "
+        "before %(unread_before)s)",
+        result,
+    )
+    return result

@@ -53,6 +53,7 @@ HIDDEN_YEAR = 1999  # the dates of B's and C's records, for date hierarchies
 NOT_SCOPED = {
     # Platform configuration: global (staff) permissions, see docs/decisions.md.
     "core.customfielddefinition",
+    "notifications.notificationtemplate",
     # Read-only, for staff with the global permission; organizations read their own
     # audit log through the API (audit.views.visible_logs).
     "audit.auditlog",

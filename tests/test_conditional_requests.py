@@ -6,7 +6,11 @@ import pytest
 from django.urls import reverse
 
 from api.v1.base_models.common.tests.factories import CategoryFactory
-from core.conditional import ConditionalReadMixin, ConditionalRequestMixin
+from core.conditional import (
+    ConditionalDestroyMixin,
+    ConditionalReadMixin,
+    ConditionalRequestMixin,
+)
 
 from .apiwalk import api_routes
 
@@ -20,7 +24,7 @@ WITHOUT_ETAGS = {
     # A tag's count changes with other records: its own columns are not its version.
     "TagViewSet",
 }
-WRITES = {"update", "partial_update", "destroy"}
+UPDATES = {"update", "partial_update"}
 
 
 def test_every_record_endpoint_offers_conditional_requests():
@@ -32,8 +36,10 @@ def test_every_record_endpoint_offers_conditional_requests():
             continue
         if "retrieve" in actions and not issubclass(view, ConditionalReadMixin):
             missing.append(f"{route}: reads without ETag ({view.__name__})")
-        if actions & WRITES and not issubclass(view, ConditionalRequestMixin):
+        if actions & UPDATES and not issubclass(view, ConditionalRequestMixin):
             missing.append(f"{route}: writes without If-Match ({view.__name__})")
+        if "destroy" in actions and not issubclass(view, ConditionalDestroyMixin):
+            missing.append(f"{route}: deletes without If-Match ({view.__name__})")
     assert missing == []
 
 

@@ -29,6 +29,12 @@ NOT_UNDER_CONTRACT = {
     # Platform configuration under global (staff) permissions, not tenant data (see
     # docs/decisions.md); tested in core/tests/test_custom_fields_api.py.
     "core.customfielddefinition": "global configuration",
+    # The same, for the notification emails' templates; tested in
+    # notifications/tests/test_emails.py.
+    "notifications.notificationtemplate": "global configuration",
+    # A user's own notifications (the recipient's, not an organization's roles'), only
+    # read, marked and deleted; tested in notifications/tests/test_api.py.
+    "notifications.notification": "the recipient's own",
     # Created, listed, resent and revoked, never updated nor deleted, under the
     # membership permissions; tested in api/v1/base_models/organization/tests/api/
     # test_invitations.py.

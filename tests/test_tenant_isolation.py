@@ -39,8 +39,19 @@ NOT_SCOPED = {
     # view, with counts of those records.
     "api/v1/^tags/$",
     "api/v1/^tags/(?P<slug>[^/.]+)/$",
+    # The caller's own notifications (their recipient), whichever organization they
+    # come from; tested in notifications/tests/.
+    "api/v1/^notifications/$",
+    "api/v1/^notifications/mark-all-read/$",
+    "api/v1/^notifications/unread-count/$",
+    "api/v1/^notifications/preferences/$",
+    "api/v1/^notifications/(?P<pk>[^/.]+)/$",
+    "api/v1/^notifications/(?P<pk>[^/.]+)/mark-read/$",
+    "api/v1/^notifications/(?P<pk>[^/.]+)/mark-unread/$",
     # Platform configuration: global (staff) permissions, see docs/decisions.md.
     "api/v1/^custom-field-definitions/$",
+    "api/v1/^notification-templates/$",
+    "api/v1/^notification-templates/(?P<pk>[^/.]+)/$",
     "api/v1/^custom-field-definitions/(?P<pk>[^/.]+)/$",
 }
 

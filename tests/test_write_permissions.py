@@ -49,6 +49,11 @@ SELF_SERVICE = {
     "/api/v1/auth/api-keys/{prefix}/",
     "/api/v1/auth/api-keys/{prefix}/revoke/",
     "/api/v1/profiles/me/",  # the caller's own profile
+    "/api/v1/notifications/{id}/",  # the caller's own notifications
+    "/api/v1/notifications/{id}/mark-read/",
+    "/api/v1/notifications/{id}/mark-unread/",
+    "/api/v1/notifications/mark-all-read/",
+    "/api/v1/notifications/preferences/",
     "/api/v1/invitations/accept/",  # invitations to the caller's own address
     "/api/v1/invitations/decline/",
     "/api/v1/invitations/{id}/accept/",

@@ -28,5 +28,6 @@ urlpatterns = [
     path("", include("api.v1.features.documents.urls")),
     path("", include("rbac.urls")),
     path("", include("audit.urls")),
+    path("", include("notifications.urls")),
     path("", include(router.urls)),
 ]

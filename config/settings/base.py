@@ -18,6 +18,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 
 from core.storage import storages_from_url
 
@@ -398,6 +399,10 @@ AUDIT = {
         "authentication.userapikey.last_used_at",
         # Reading a notification is not worth an audit row.
         "notifications.notification.read_at",
+        # Nor is the delivery of its email.
+        "notifications.notification.email_status",
+        "notifications.notification.email_error",
+        "notifications.notification.emailed_at",
     ],
     # How to reach the organization of records of models outside the feature registry
     # (core.registry) that have no `organization` field: {"app_label.model": "a.b"}.
@@ -467,6 +472,30 @@ STORAGES = storages_from_url(
 NOTIFICATION_COLLAPSE_WINDOW = timedelta(
     minutes=env.int("NOTIFICATION_COLLAPSE_MINUTES", default=10)
 )
+# Emails the mail server refused for now are tried again this many times, after this
+# many seconds, doubled each time; then marked ERROR with the reason.
+NOTIFICATION_EMAIL_MAX_RETRIES = env.int("NOTIFICATION_EMAIL_MAX_RETRIES", default=5)
+NOTIFICATION_EMAIL_RETRY_DELAY = env.int("NOTIFICATION_EMAIL_RETRY_DELAY", default=60)
+# The daily digest goes out at this hour (UTC).
+NOTIFICATION_DIGEST_HOUR = env.int("NOTIFICATION_DIGEST_HOUR", default=7)
+# Notifications are deleted this many days after being read, or after being written
+# when never read.
+NOTIFICATION_RETENTION_DAYS = env.int("NOTIFICATION_RETENTION_DAYS", default=90)
+NOTIFICATION_UNREAD_RETENTION_DAYS = env.int("NOTIFICATION_UNREAD_RETENTION_DAYS", default=365)
+CELERY_BEAT_SCHEDULE["send-hourly-notification-digests"] = {
+    "task": "notifications.tasks.send_email_digests",
+    "schedule": crontab(minute=0),
+    "args": ["hourly"],
+}
+CELERY_BEAT_SCHEDULE["send-daily-notification-digests"] = {
+    "task": "notifications.tasks.send_email_digests",
+    "schedule": crontab(minute=0, hour=NOTIFICATION_DIGEST_HOUR),
+    "args": ["daily"],
+}
+CELERY_BEAT_SCHEDULE["purge-notifications"] = {
+    "task": "notifications.tasks.purge_notifications",
+    "schedule": timedelta(days=1),
+}
 
 # --------------------------------------------------------------------------------------
 # Files (api/v1/base_models/files)

@@ -1,7 +1,14 @@
 """The scenario the documentation's examples are captured from: calls in the order a
 client makes them, on the demo data (seed_demo), ids of created records chained."""
 
-from . import calls_account, calls_catalog, calls_documents, calls_files, calls_organizations
+from . import (
+    calls_account,
+    calls_catalog,
+    calls_documents,
+    calls_files,
+    calls_notifications,
+    calls_organizations,
+)
 from .capture import Call
 
 LOGIN = [
@@ -80,5 +87,7 @@ SCENARIO = [
     *calls_files.CALLS,
     *calls_documents.CALLS,
     *calls_organizations.CALLS,
+    *calls_notifications.CALLS,
+    *calls_notifications.TEMPLATES,
     *calls_account.CALLS,
 ]

@@ -107,13 +107,19 @@ class ScenarioError(AssertionError):
     """A call answered another status than the scenario expects."""
 
 
+# A saved value's placeholder: {name}, not {{name}} nor template text ("{{ x }}",
+# "{% if %}"), as postman.py reads them.
+_PLACEHOLDER = re.compile(r"(?<!\{)\{(\w+)\}(?!\})")
+
+
 def _fill(value, saved: dict):
     if callable(value):
         return value(saved)
     if isinstance(value, str):
         if value.startswith("{") and value.endswith("}") and value[1:-1] in saved:
             return saved[value[1:-1]]  # the value itself, a number stays a number
-        return value.format(**saved) if "{" in value else value
+        # An unknown name is a KeyError: a mistake of the scenario.
+        return _PLACEHOLDER.sub(lambda match: str(saved[match[1]]), value)
     if isinstance(value, dict):
         return {key: _fill(item, saved) for key, item in value.items()}
     if isinstance(value, list):

@@ -25,6 +25,9 @@ from api.v1.features.inventory.models import StockLocation, Warehouse
 from api.v1.features.products.choices import ProductType
 from api.v1.features.products.models import Product
 from core.workflows import run_transition
+from notifications.choices import NotificationLevel
+from notifications.models import Notification
+from notifications.services import send_notification
 
 User = get_user_model()
 
@@ -107,6 +110,31 @@ DEMO_PRODUCTS = [
         ["activate"],
     ),
 ]
+# (type, level, title, message, the SKU of the product it is about or None): what the
+# demo user has been told, by the admin.
+DEMO_NOTIFICATIONS = [
+    (
+        "welcome",
+        NotificationLevel.SUCCESS,
+        "Welcome to Demo Company",
+        "You administer the demo organization: its products, contacts and warehouse.",
+        None,
+    ),
+    (
+        "product_changed",
+        NotificationLevel.INFO,
+        "Ergonomic Office Chair is on sale",
+        "It was activated: customers can order it now.",
+        "CHR-001",
+    ),
+    (
+        "product_changed",
+        NotificationLevel.WARNING,
+        'Laptop 14" was discontinued',
+        "Sell the remaining stock; it will not be reordered.",
+        "LTP-014",
+    ),
+]
 DEMO_WAREHOUSE = {
     "code": "WH-MAIN",
     "name": "Main Warehouse",
@@ -158,12 +186,14 @@ class Command(BaseCommand):
             company = self._ensure_organizations(User.objects.get(username="demo"))
             self._ensure_products(company)
             self._ensure_warehouse(company)
+            self._ensure_notifications(company, User.objects.get(username="demo"))
         self.stdout.write(
             f"Demo data: {len(DEMO_CATEGORIES)} product categories "
             f"(/api/v1/categories/tree/PRODUCT/), {len(DEMO_TAX_RATES)} tax rates, "
             f"organization {company.code} (id {company.pk}) with a department, "
             f"{len(DEMO_CONTACTS)} contacts, {len(DEMO_PRODUCTS)} products and a warehouse "
-            f"with {len(DEMO_LOCATIONS)} stock locations; 'demo' administers it."
+            f"with {len(DEMO_LOCATIONS)} stock locations; 'demo' administers it and has "
+            f"{len(DEMO_NOTIFICATIONS)} notifications."
         )
 
     def _ensure_organizations(self, member):
@@ -229,6 +259,25 @@ class Command(BaseCommand):
                 name=name,
                 location_type=location_type,
                 barcode=barcode,
+            )
+
+    def _ensure_notifications(self, company, user):
+        if Notification.objects.filter(recipient=user).exists():
+            return
+        admin = User.objects.get(username="admin")
+        for type_code, level, title, message, sku in DEMO_NOTIFICATIONS:
+            target = Product.objects.get(organization=company, sku=sku) if sku else None
+            send_notification(
+                user,
+                type_code,
+                title,
+                message,
+                level=level,
+                target=target,
+                organization=company,
+                actor=admin,
+                action_url=f"/api/v1/products/{target.pk}/" if target else "",
+                action_text="View the product" if target else "",
             )
 
     def _ensure_categories(self):

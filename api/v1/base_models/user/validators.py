@@ -3,14 +3,20 @@
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from notifications.choices import EmailDigest
+
 from .choices import NotificationChannel
+
+# The key of the preferences that says how emails are sent (EmailDigest).
+EMAIL_DIGEST = "email_digest"
 
 
 def validate_notification_preferences(value) -> None:
     """Preferences are a JSON object whose entries are either
 
     - a channel switch for every notification type: ``"email": false``, or
-    - per notification type, a switch per channel: ``"comment_mention": {"email": true}``.
+    - per notification type, a switch per channel: ``"comment_mention": {"email": true}``,
+    - ``"email_digest"``: how emails are sent, one of EmailDigest.
 
     Channels are those of NotificationChannel; switches are booleans.
     """
@@ -18,6 +24,14 @@ def validate_notification_preferences(value) -> None:
     if not isinstance(value, dict):
         raise ValidationError(_("Notification preferences must be a JSON object."), code="invalid")
     for key, setting in value.items():
+        if key == EMAIL_DIGEST:
+            if setting not in EmailDigest.values:
+                raise ValidationError(
+                    _("'%(key)s' must be one of %(choices)s."),
+                    code="invalid",
+                    params={"key": key, "choices": ", ".join(EmailDigest.values)},
+                )
+            continue
         if key in channels:
             if not isinstance(setting, bool):
                 raise ValidationError(

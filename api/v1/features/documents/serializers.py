@@ -1,4 +1,3 @@
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
@@ -13,6 +12,7 @@ from api.v1.base_models.files.services import create_file
 from api.v1.base_models.files.uploads import check_upload, clean_name
 from audit.grouping import one_row_per_record
 from core import registry
+from core.inputs import primary_key_or_none
 from rbac.access import visible_to
 from rbac.serializers import ContentTypeField
 
@@ -232,7 +232,7 @@ class DocumentSerializer(VersionSourceMixin, ScopedModelSerializer):
             raise serializers.ValidationError({"object_id": [_("This field is required.")]})
         found = list(
             visible_to(model, self.context["request"].user)
-            .filter(pk=_pk_or_none(model, object_id))
+            .filter(pk=primary_key_or_none(model, object_id))
             .values_list("pk", registry.organization_path(model))[:1]
         )
         if not found:
@@ -273,14 +273,3 @@ def attachable(model) -> bool:
     if model is None or not registry.organization_path(model):
         return False
     return model._meta.label_lower not in NOT_ATTACHABLE
-
-
-def _pk_or_none(model, value):
-    """`value` as a primary key of `model`, or None where no row could have it."""
-    try:
-        pk = model._meta.pk.to_python(value)
-    except DjangoValidationError:
-        return None
-    if isinstance(pk, int) and not -(2**63) <= pk < 2**63:
-        return None
-    return pk

@@ -53,6 +53,7 @@ class TestValidateNotificationPreferences:
                 "comment_mention": {"email": False},
                 "task_assigned": {"in_app": False},
             },
+            {"email_digest": "daily", "email": True},
         ],
     )
     def test_accepts_channel_switches_globally_and_per_type(self, value):
@@ -73,6 +74,8 @@ class TestValidateNotificationPreferences:
             ({"comment_mention": {"sms": True}}, "Unknown channel 'sms' in 'comment_mention'"),
             ({"comment_mention": {"email": "yes"}}, "'comment_mention.email' must be true"),
             ({"comment_mention": {"in_app": 1}}, "'comment_mention.in_app' must be true"),
+            ({"email_digest": "weekly"}, "'email_digest' must be one of immediate, hourly"),
+            ({"email_digest": None}, "'email_digest' must be one of"),
         ],
     )
     def test_refuses_invalid_shapes(self, value, message_part):

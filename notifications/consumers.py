@@ -1,0 +1,43 @@
+"""`ws/notifications/`: the live feed of the connected user's notifications.
+
+On connecting, the user gets their unread count; then every new notification as it is
+committed (`{"type": "notification", "notification": {...}, "unread_count": N}`), and
+the unread count whenever reading changes it (`{"type": "unread_count",
+"unread_count": N}`), on every connection they have open. `{"type": "ping"}` is
+answered with `{"type": "pong"}`. Nothing else is accepted: notifications are read
+and changed over REST, which also catches a client up after a gap (`?after=<id>`).
+"""
+
+from channels.db import database_sync_to_async
+
+from core.consumers import AuthenticatedJsonConsumer
+
+from .push import group_name, unread_counts
+
+
+class NotificationConsumer(AuthenticatedJsonConsumer):
+    group = None
+
+    async def connect(self):
+        await super().connect()
+        user = self.scope.get("user")
+        if user is None or not user.is_authenticated:
+            return
+        self.group = group_name(user.pk)
+        await self.channel_layer.group_add(self.group, self.channel_name)
+        count = await database_sync_to_async(unread_counts)([user.pk])
+        await self.send_json({"type": "unread_count", "unread_count": count[user.pk]})
+
+    async def disconnect(self, code):
+        if self.group is not None:
+            await self.channel_layer.group_discard(self.group, self.channel_name)
+
+    async def push(self, event):
+        """A channel layer event of notifications.push: forwarded as it is."""
+        await self.send_json(event["message"])
+
+    async def receive_json(self, content, **kwargs):
+        if isinstance(content, dict) and content.get("type") == "ping":
+            await self.send_json({"type": "pong"})
+        else:
+            await self.send_json({"type": "error", "detail": "Unknown message type."})

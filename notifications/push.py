@@ -1,0 +1,92 @@
+"""Live delivery: each new notification, and the unread count, pushed to every open
+`/ws/notifications/` connection of its recipient once the transaction that wrote it
+commits (notifications.consumers).
+
+The database stays the source of truth: a push that cannot be made (no channel layer
+server, a full channel) is logged and dropped, and a client that reconnects catches up
+over REST (`?after=<id>`)."""
+
+import logging
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from django.db.models import Count
+
+from .models import Notification
+
+logger = logging.getLogger(__name__)
+
+# The type of the channel layer events: the consumer's method that handles them.
+EVENT = "push"  # NotificationConsumer.push
+
+
+def group_name(user_id) -> str:
+    """The channel layer group of a user's open connections."""
+    return f"notifications.user.{user_id}"
+
+
+def unread_counts(user_ids) -> dict[int, int]:
+    """{user id: unread notifications} in one query (the partial index of unread rows)."""
+    counts = dict.fromkeys(user_ids, 0)
+    rows = (
+        Notification.objects.filter(recipient_id__in=list(counts), read_at__isnull=True)
+        .values("recipient_id")
+        .annotate(unread=Count("id"))
+        .values_list("recipient_id", "unread")
+    )
+    counts.update(rows)
+    return counts
+
+
+def _send(messages: list[tuple[int, dict]]) -> None:
+    layer = get_channel_layer()
+    if layer is None or not messages:
+        return
+
+    async def send_all():
+        for user_id, message in messages:
+            await layer.group_send(group_name(user_id), {"type": EVENT, "message": message})
+
+    try:
+        async_to_sync(send_all)()
+    except Exception:  # the socket is a hint: never fail the sender
+        logger.warning("Could not push %d notification messages", len(messages), exc_info=True)
+
+
+def push_notifications(ids) -> None:
+    """Push these notifications (ids) to their recipients, each with the recipient's
+    unread count. Their records were checked as viewable when they were written."""
+    from .serializers import NotificationSerializer
+
+    rows = list(
+        Notification.objects.filter(pk__in=list(ids)).select_related("organization", "actor")
+    )
+    if not rows:
+        return
+    counts = unread_counts({row.recipient_id for row in rows})
+    context = {
+        "visible_targets": {
+            (row.target_content_type_id, row.target_object_id)
+            for row in rows
+            if row.target_content_type_id is not None
+        }
+    }
+    _send(
+        [
+            (
+                row.recipient_id,
+                {
+                    "type": "notification",
+                    "notification": NotificationSerializer(row, context=context).data,
+                    "unread_count": counts[row.recipient_id],
+                },
+            )
+            for row in rows
+        ]
+    )
+
+
+def push_unread_count(user_id) -> None:
+    """Tell the user's open connections their unread count (after reading some)."""
+    count = unread_counts([user_id])[user_id]
+    _send([(user_id, {"type": "unread_count", "unread_count": count})])
