@@ -1,9 +1,10 @@
 """`ws/notifications/`: the live feed of the connected user's notifications.
 
 On connecting, the user gets their unread count; then every new notification as it is
-committed (`{"type": "notification", "notification": {...}, "unread_count": N}`), and
-the unread count whenever reading changes it (`{"type": "unread_count",
-"unread_count": N}`), on every connection they have open. `{"type": "ping"}` is
+committed (`{"type": "notification", "notification": {...}, "unread_count": N,
+"unread_count_is_exact": true}`), and the unread count whenever reading changes it
+(`{"type": "unread_count", "unread_count": N, "unread_count_is_exact": true}`), on every
+connection they have open (counted up to NOTIFICATION_UNREAD_COUNT_LIMIT). `{"type": "ping"}` is
 answered with `{"type": "pong"}`. Nothing else is accepted: notifications are read
 and changed over REST, which also catches a client up after a gap (`?after=<id>`).
 """
@@ -12,7 +13,8 @@ from channels.db import database_sync_to_async
 
 from core.consumers import AuthenticatedJsonConsumer
 
-from .push import group_name, unread_counts
+from .models import Notification
+from .push import group_name, unread_count_of
 
 
 class NotificationConsumer(AuthenticatedJsonConsumer):
@@ -25,8 +27,9 @@ class NotificationConsumer(AuthenticatedJsonConsumer):
             return
         self.group = group_name(user.pk)
         await self.channel_layer.group_add(self.group, self.channel_name)
-        count = await database_sync_to_async(unread_counts)([user.pk])
-        await self.send_json({"type": "unread_count", "unread_count": count[user.pk]})
+        unread = Notification.objects.filter(recipient_id=user.pk, read_at__isnull=True)
+        count = await database_sync_to_async(unread_count_of)(unread)
+        await self.send_json({"type": "unread_count", **count})
 
     async def disconnect(self, code):
         if self.group is not None:

@@ -10,6 +10,7 @@ import logging
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
+from django.conf import settings
 from django.db.models import Count
 
 from .models import Notification
@@ -25,8 +26,22 @@ def group_name(user_id) -> str:
     return f"notifications.user.{user_id}"
 
 
-def unread_counts(user_ids) -> dict[int, int]:
-    """{user id: unread notifications} in one query (the partial index of unread rows)."""
+def unread(count: int) -> dict:
+    """How an unread count is shown: counted up to NOTIFICATION_UNREAD_COUNT_LIMIT
+    (`unread_count_is_exact` false past it, a "1000+" to show)."""
+    limit = settings.NOTIFICATION_UNREAD_COUNT_LIMIT
+    return {"unread_count": min(count, limit), "unread_count_is_exact": count <= limit}
+
+
+def unread_count_of(queryset) -> dict:
+    """unread() of these unread notifications, reading no more than the limit and one
+    index entries (the partial index of unread rows): the same time for 10 or 100,000."""
+    limit = settings.NOTIFICATION_UNREAD_COUNT_LIMIT
+    return unread(queryset.order_by().values("pk")[: limit + 1].count())
+
+
+def unread_counts(user_ids) -> dict[int, dict]:
+    """{user id: unread()} of several users in one query."""
     counts = dict.fromkeys(user_ids, 0)
     rows = (
         Notification.objects.filter(recipient_id__in=list(counts), read_at__isnull=True)
@@ -35,7 +50,7 @@ def unread_counts(user_ids) -> dict[int, int]:
         .values_list("recipient_id", "unread")
     )
     counts.update(rows)
-    return counts
+    return {pk: unread(count) for pk, count in counts.items()}
 
 
 def _send(messages: list[tuple[int, dict]]) -> None:
@@ -71,22 +86,24 @@ def push_notifications(ids) -> None:
             if row.target_content_type_id is not None
         }
     }
+    # One serializer for all of them: its fields are built once, not per row.
+    shown = NotificationSerializer(rows, many=True, context=context).data
     _send(
         [
             (
                 row.recipient_id,
                 {
                     "type": "notification",
-                    "notification": NotificationSerializer(row, context=context).data,
-                    "unread_count": counts[row.recipient_id],
+                    "notification": data,
+                    **counts[row.recipient_id],
                 },
             )
-            for row in rows
+            for row, data in zip(rows, shown, strict=True)
         ]
     )
 
 
 def push_unread_count(user_id) -> None:
     """Tell the user's open connections their unread count (after reading some)."""
-    count = unread_counts([user_id])[user_id]
-    _send([(user_id, {"type": "unread_count", "unread_count": count})])
+    count = unread_count_of(Notification.objects.filter(recipient_id=user_id, read_at__isnull=True))
+    _send([(user_id, {"type": "unread_count", **count})])

@@ -121,12 +121,17 @@ class NotificationSerializer(serializers.ModelSerializer):
 
 
 class UnreadCountSerializer(serializers.Serializer):
-    unread_count = serializers.IntegerField(help_text="Your unread notifications.")
+    unread_count = serializers.IntegerField(
+        help_text="Your unread notifications, counted up to NOTIFICATION_UNREAD_COUNT_LIMIT "
+        "(1000 by default)."
+    )
+    unread_count_is_exact = serializers.BooleanField(
+        help_text="False when there are more than `unread_count` (show it as 1000+)."
+    )
 
 
-class MarkedReadSerializer(serializers.Serializer):
+class MarkedReadSerializer(UnreadCountSerializer):
     marked = serializers.IntegerField(help_text="Notifications marked read by this call.")
-    unread_count = serializers.IntegerField(help_text="Your unread notifications now.")
 
 
 TYPE_CODE = r"^[a-z0-9][a-z0-9_.-]{0,63}$"

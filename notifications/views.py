@@ -17,7 +17,7 @@ from rbac.permissions import GlobalModelPermissions
 from . import preferences as user_preferences
 from .filters import NotificationFilter
 from .models import Notification, NotificationTemplate
-from .push import push_unread_count
+from .push import push_unread_count, unread_count_of
 from .serializers import (
     MarkedReadSerializer,
     NotificationPreferencesSerializer,
@@ -124,8 +124,10 @@ class NotificationViewSet(
         )
         if marked:
             self._read_changed()
-        count = Notification.objects.filter(recipient=request.user, read_at__isnull=True).count()
-        return Response({"marked": marked, "unread_count": count}, status=status.HTTP_200_OK)
+        count = unread_count_of(
+            Notification.objects.filter(recipient=request.user, read_at__isnull=True)
+        )
+        return Response({"marked": marked, **count}, status=status.HTTP_200_OK)
 
     @extend_schema(
         tags=TAGS,
@@ -136,7 +138,7 @@ class NotificationViewSet(
     @action(detail=False, methods=["get"], url_path="unread-count", pagination_class=None)
     def unread_count(self, request):
         unread = self.filter_queryset(self.get_queryset()).filter(read_at__isnull=True)
-        return Response({"unread_count": unread.order_by().count()})
+        return Response(unread_count_of(unread))
 
     @extend_schema(
         tags=TAGS,

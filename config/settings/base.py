@@ -472,6 +472,9 @@ STORAGES = storages_from_url(
 NOTIFICATION_COLLAPSE_WINDOW = timedelta(
     minutes=env.int("NOTIFICATION_COLLAPSE_MINUTES", default=10)
 )
+# Unread counts stop at this number (`unread_count_is_exact` false past it): the same
+# time for a user with 10 unread notifications or 100,000.
+NOTIFICATION_UNREAD_COUNT_LIMIT = env.int("NOTIFICATION_UNREAD_COUNT_LIMIT", default=1000)
 # Emails the mail server refused for now are tried again this many times, after this
 # many seconds, doubled each time; then marked ERROR with the reason.
 NOTIFICATION_EMAIL_MAX_RETRIES = env.int("NOTIFICATION_EMAIL_MAX_RETRIES", default=5)

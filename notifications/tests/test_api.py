@@ -147,16 +147,34 @@ def test_unread_count_and_mark_all_read(client, reader, org, other_org):
     NotificationFactory(recipient=reader, read_at=timezone.now())
     NotificationFactory.create_batch(4)  # others'
 
-    assert client.get(f"{URL}unread-count/").json() == {"unread_count": 5}
-    assert client.get(f"{URL}unread-count/", {"organization": org.pk}).json() == {"unread_count": 3}
+    assert client.get(f"{URL}unread-count/").json() == {
+        "unread_count": 5,
+        "unread_count_is_exact": True,
+    }
+    assert client.get(f"{URL}unread-count/", {"organization": org.pk}).json()["unread_count"] == 3
 
     marked = client.post(f"{URL}mark-all-read/?organization={org.pk}")
 
     assert marked.status_code == 200
-    assert marked.json() == {"marked": 3, "unread_count": 2}
+    assert marked.json() == {"marked": 3, "unread_count": 2, "unread_count_is_exact": True}
     assert all(row.read_at for row in Notification.objects.filter(pk__in=[n.pk for n in here]))
-    assert client.post(f"{URL}mark-all-read/").json() == {"marked": 2, "unread_count": 0}
+    assert client.post(f"{URL}mark-all-read/").json()["marked"] == 2
     assert Notification.objects.filter(read_at__isnull=True).count() == 4  # others' untouched
+
+
+def test_the_unread_count_stops_at_the_limit(client, reader, settings):
+    settings.NOTIFICATION_UNREAD_COUNT_LIMIT = 3
+    NotificationFactory.create_batch(3, recipient=reader)
+
+    assert client.get(f"{URL}unread-count/").json() == {
+        "unread_count": 3,
+        "unread_count_is_exact": True,
+    }
+    NotificationFactory(recipient=reader)
+    assert client.get(f"{URL}unread-count/").json() == {
+        "unread_count": 3,
+        "unread_count_is_exact": False,
+    }
 
 
 def test_delete_own(client, reader):

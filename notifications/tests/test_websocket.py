@@ -52,7 +52,11 @@ async def test_a_connection_starts_with_the_unread_count(world):
     await database_sync_to_async(NotificationFactory.create_batch)(2, recipient=world["reader"])
     comm = await connected(world["reader"])
 
-    assert await comm.receive_json_from(timeout=3) == {"type": "unread_count", "unread_count": 2}
+    assert await comm.receive_json_from(timeout=3) == {
+        "type": "unread_count",
+        "unread_count": 2,
+        "unread_count_is_exact": True,
+    }
     await comm.disconnect()
 
 
@@ -106,9 +110,17 @@ async def test_reading_over_rest_pushes_the_new_unread_count(world, jwt_client):
     )
 
     assert response.status_code == 200
-    assert await comm.receive_json_from(timeout=3) == {"type": "unread_count", "unread_count": 1}
+    assert await comm.receive_json_from(timeout=3) == {
+        "type": "unread_count",
+        "unread_count": 1,
+        "unread_count_is_exact": True,
+    }
     await database_sync_to_async(client.post)("/api/v1/notifications/mark-all-read/")
-    assert await comm.receive_json_from(timeout=3) == {"type": "unread_count", "unread_count": 0}
+    assert await comm.receive_json_from(timeout=3) == {
+        "type": "unread_count",
+        "unread_count": 0,
+        "unread_count_is_exact": True,
+    }
     await comm.disconnect()
 
 

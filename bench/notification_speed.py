@@ -13,9 +13,10 @@ or Redis with REDIS_URL), not run.
 Unread count: `GET /api/v1/notifications/unread-count/` for a user with 100,000
 notifications (half of them unread) and for one with 100, as JWT-authenticated
 requests: medians and their ratio, and the SQL of the large one (EXPLAIN) on
-PostgreSQL.
+PostgreSQL. The count stops at NOTIFICATION_UNREAD_COUNT_LIMIT (1000): past it the
+answer says `unread_count_is_exact: false`.
 
-    .venv/bin/python bench/notifications.py [--recipients 1000] [--rounds 7] [--rows 100000]
+    .venv/bin/python bench/notification_speed.py [--recipients 1000] [--rounds 7] [--rows 100000]
 """
 
 import statistics
@@ -57,7 +58,9 @@ def fan_out_setup():
     organization = Organization.objects.create(
         name="Bench", code="BENCH", organization_type_id="Company"
     )
-    product = Product.objects.create(organization=organization, name="Chair", sku="CHR")
+    product = Product.objects.create(
+        organization=organization, name="Chair", sku="CHR", base_uom_id="EA"
+    )
     users = User.objects.bulk_create(
         [User(username=f"user{i}", email=f"user{i}@example.com") for i in range(ARGS.recipients)]
     )
@@ -69,7 +72,16 @@ def fan_out_setup():
     OrganizationMembership.objects.bulk_create(
         [OrganizationMembership(user=user, organization=organization, role=role) for user in users]
     )
+    analyze()
     return organization, product, users
+
+
+def analyze() -> None:
+    """Statistics of the tables just filled, as autovacuum keeps them on a live server
+    (without them PostgreSQL plans for empty tables)."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
 
 
 def fan_out(organization, product, users) -> None:
@@ -135,9 +147,7 @@ def unread_count() -> None:
                     for i in range(start, min(start + 10_000, count))
                 ]
             )
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("ANALYZE notifications_notification")
+    analyze()
     clients = {}
     for user in (many, few):
         clients[user.username] = APIClient()
@@ -152,9 +162,8 @@ def unread_count() -> None:
             timings[name].append(time.perf_counter() - start)
             assert response.status_code == 200, response.content
     expected = ARGS.rows - ARGS.rows // 2
-    assert clients["many"].get("/api/v1/notifications/unread-count/").json() == {
-        "unread_count": expected
-    }
+    answer = clients["many"].get("/api/v1/notifications/unread-count/").json()
+    print(f"answer for {expected} unread: {answer}")
     many_ms = statistics.median(timings["many"]) * 1000
     few_ms = statistics.median(timings["few"]) * 1000
     print(
