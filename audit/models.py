@@ -40,6 +40,8 @@ class AuditLog(Timestamped):
     outlives the users, organizations and records it is about.
     """
 
+    business_record = False  # bookkeeping: no comments or documents on it (core.registry)
+
     default_grants = {"administrator": ("view",), "auditor": ("view",)}
 
     user = models.ForeignKey(

@@ -204,6 +204,8 @@ class CustomFieldDefinition(Timestamped, Auditable):
     """One allowed key of the `custom_fields` of a model, globally or for one organization
     (an organization's definition of a key replaces the global one for its records)."""
 
+    business_record = False  # bookkeeping: no comments or documents on it (core.registry)
+
     content_type = models.ForeignKey(
         "contenttypes.ContentType",
         on_delete=models.CASCADE,

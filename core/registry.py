@@ -215,3 +215,12 @@ def models_with(feature: str) -> list[type]:
 
 def registered_models() -> list[type]:
     return list(_registry)
+
+
+def is_business_record(model) -> bool:
+    """Whether records of `model` are an organization's business records, which
+    comments and documents may be about: scoped, and not bookkeeping (a model says so
+    with `business_record = False`: the audit log, memberships, files, notifications...)."""
+    if model is None or organization_path(model) is None:
+        return False
+    return getattr(model, "business_record", True)

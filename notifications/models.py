@@ -18,6 +18,8 @@ class Notification(Timestamped):
     """A notification to one user. A burst of the same type about the same record
     collapses into one row whose `count` grows (services.send_notification)."""
 
+    business_record = False  # bookkeeping: no comments or documents on it (core.registry)
+
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("Recipient"),
@@ -102,6 +104,8 @@ class NotificationTemplate(Timestamped, Auditable):
     one, in one language or in any. The most specific active one is used
     (notifications.emails.template_for); none: the built-in one. A template that does
     not compile is refused when saved, never found out when sending."""
+
+    business_record = False  # bookkeeping: no comments or documents on it (core.registry)
 
     type_code = models.CharField(
         _("Type"), max_length=64, help_text=_('The notification type, e.g. "comment_mention".')

@@ -33,6 +33,8 @@ def upload_to(instance: "FileStorage", filename: str) -> str:
 class FileStorage(OrganizationScoped, BaseModel):
     """A file uploaded to an organization."""
 
+    business_record = False  # bookkeeping: no comments or documents on it (core.registry)
+
     default_grants = {
         "administrator": ALL,
         "member": ("view", "add"),

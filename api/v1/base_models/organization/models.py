@@ -169,6 +169,8 @@ class OrganizationMembership(Timestamped, Auditable):
     """A user's membership of an organization, with the role (a Group of permissions)
     the user holds there."""
 
+    business_record = False  # bookkeeping: no comments or documents on it (core.registry)
+
     default_grants = {"administrator": ALL, "member": ("view",), "auditor": ("view",)}
 
     user = models.ForeignKey(
@@ -238,6 +240,8 @@ class OrganizationInvitation(Timestamped, Auditable):
     with the single-use token of the email, or from their list of invitations once
     logged in with the invited address. Only a hash of the token is stored.
     """
+
+    business_record = False  # bookkeeping: no comments or documents on it (core.registry)
 
     organization = models.ForeignKey(
         Organization,

@@ -86,6 +86,8 @@ class DocumentVersion(Timestamped, Auditable):
     """One version of a document: its file, number (1, 2, ...), who added it and why.
     Versions are read and added through their document, with its permissions."""
 
+    business_record = False  # bookkeeping: no comments or documents on it (core.registry)
+
     # A version belongs to its document's organization (core.registry).
     organization_path = "document__organization"
 

@@ -19,16 +19,8 @@ from rbac.serializers import ContentTypeField
 from . import services
 from .models import Document, DocumentVersion
 
-# Scoped models that are not business records: documents cannot be about them.
-NOT_ATTACHABLE = {
-    "audit.auditlog",
-    "core.customfielddefinition",
-    "documents.document",
-    "documents.documentversion",
-    "files.filestorage",
-    "organization.organizationinvitation",
-    "organization.organizationmembership",
-}
+# Business records documents cannot be about (core.registry.is_business_record).
+NOT_ATTACHABLE = {"documents.document"}
 RECORD_NOT_FOUND = _("No record of this type with id {id!r} among those you may see.")
 RECORD_ELSEWHERE = _("The record belongs to another organization than the document.")
 NOT_LINKABLE = _("Documents cannot be attached to {model}.")
@@ -270,6 +262,4 @@ class DocumentUpdateSerializer(DocumentSerializer):
 def attachable(model) -> bool:
     """Whether documents may be about records of `model`: an organization's business
     records (scoped models), not its bookkeeping."""
-    if model is None or not registry.organization_path(model):
-        return False
-    return model._meta.label_lower not in NOT_ATTACHABLE
+    return registry.is_business_record(model) and model._meta.label_lower not in NOT_ATTACHABLE
