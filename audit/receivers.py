@@ -101,7 +101,7 @@ def _event(
 ) -> events.ModelEvent | None:
     """The model change event of an audit row, from the same values (core.events); none
     when nothing listens."""
-    if not events.has_subscribers():
+    if not events.has_subscribers(instance._meta.label_lower):
         return None
     user = get_current_user()
     return events.ModelEvent(

@@ -14,6 +14,10 @@ subscribe here instead of connecting signals of their own:
     def reindex(event: events.ModelEvent) -> None: ...
 
     events.subscribe(reindex)  # from an AppConfig.ready()
+    events.subscribe(notify, models=["collaboration.comment"])  # only these models'
+
+A subscriber that names its models costs the changes of every other model nothing: no
+event is built for a model no one listens to.
 
 Subscribers run once the change is committed (never for a rolled-back change), in the
 order they subscribed; one that fails is logged and the others still run: a subscriber
@@ -46,36 +50,45 @@ class ModelEvent:
 
 
 Subscriber = Callable[[ModelEvent], None]
-_subscribers: list[Subscriber] = []
+# Each subscriber with the models it listens to ("app_label.model"; None: every one).
+_subscribers: dict[Subscriber, frozenset[str] | None] = {}
 
 
-def subscribe(subscriber: Subscriber) -> Subscriber:
-    """Call `subscriber(event)` for every event from now on (once, however often
-    subscribed). Returns it, to serve as a decorator."""
-    if subscriber not in _subscribers:
-        _subscribers.append(subscriber)
+def subscribe(subscriber: Subscriber, models=None) -> Subscriber:
+    """Call `subscriber(event)` for every event from now on, or only for those of
+    `models` ("app_label.model" labels): changes of other models then build no event
+    for it. Once, however often subscribed. Returns it, to serve as a decorator."""
+    _subscribers[subscriber] = None if models is None else frozenset(m.lower() for m in models)
     return subscriber
 
 
 def unsubscribe(subscriber: Subscriber) -> None:
-    if subscriber in _subscribers:
-        _subscribers.remove(subscriber)
+    _subscribers.pop(subscriber, None)
 
 
-def has_subscribers() -> bool:
-    """Whether emitting is worth building an event for."""
-    return bool(_subscribers)
+def _listens(models: frozenset[str] | None, model: str) -> bool:
+    return models is None or model in models
+
+
+def has_subscribers(model: str | None = None) -> bool:
+    """Whether emitting is worth building an event for (of `model`, "app_label.model",
+    when given)."""
+    if model is None:
+        return bool(_subscribers)
+    return any(_listens(models, model) for models in _subscribers.values())
 
 
 def emit(event: ModelEvent, using: str | None = None) -> None:
-    """Deliver the event to the subscribers once the current transaction commits (at
+    """Deliver the event to its subscribers once the current transaction commits (at
     once outside a transaction)."""
-    if _subscribers:
+    if has_subscribers(event.model):
         transaction.on_commit(lambda: deliver(event), using=using)
 
 
 def deliver(event: ModelEvent) -> None:
-    for subscriber in list(_subscribers):
+    for subscriber, models in list(_subscribers.items()):
+        if not _listens(models, event.model):
+            continue
         try:
             subscriber(event)
         except Exception:

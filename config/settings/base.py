@@ -81,6 +81,7 @@ LOCAL_APPS = [
     "api.v1.features.products.apps.ProductsConfig",
     "api.v1.features.inventory.apps.InventoryConfig",
     "api.v1.features.documents.apps.DocumentsConfig",
+    "api.v1.features.collaboration.apps.CollaborationConfig",
     "rbac.apps.RbacConfig",
     "audit.apps.AuditConfig",
     "notifications.apps.NotificationsConfig",

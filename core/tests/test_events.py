@@ -134,6 +134,25 @@ def test_a_failing_subscriber_fails_nothing(
     assert "broken subscriber" in caplog.text
 
 
+def test_a_subscriber_of_some_models_gets_only_theirs_and_costs_the_others_nothing(
+    organization, django_capture_on_commit_callbacks
+):
+    from api.v1.features.products.tests.factories import ProductFactory
+
+    got = []
+    events.subscribe(got.append, models=["Products.Product"])
+    try:
+        with django_capture_on_commit_callbacks() as contact_callbacks:
+            ContactFactory(organization=organization)
+        with django_capture_on_commit_callbacks(execute=True):
+            product = ProductFactory(organization=organization)
+    finally:
+        events.unsubscribe(got.append)
+
+    assert contact_callbacks == []  # no event built for a contact
+    assert [(event.model, event.pk) for event in got] == [("products.product", str(product.pk))]
+
+
 def test_without_subscribers_nothing_is_queued(organization, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks() as callbacks:
         ContactFactory(organization=organization)
@@ -150,7 +169,12 @@ def test_every_registered_model_emits_them_but_the_log_and_login_sessions():
         for model in registry.registered_models()
         if model._meta.app_label != "testapp" and not registry.get(model).audited
     }
-    assert silent == {"audit.auditlog", "authentication.authsession"}
+    # A comment's attachments are a link table, written with the comment.
+    assert silent == {
+        "audit.auditlog",
+        "authentication.authsession",
+        "collaboration.commentattachment",
+    }
     for model in registry.models_with("audited"):
         assert audit_registry.is_audited(model), model  # its receivers emit the events
 

@@ -47,6 +47,7 @@ def test_the_roles_come_from_the_models_grants():
             "inventory.stocklocation": ALL,
             "files.filestorage": ALL,
             "documents.document": ALL,
+            "collaboration.comment": (*ALL, "moderate"),
             "audit.auditlog": ("view",),
             # The test app's worked example (installed by the test settings).
             "testapp.gadget": ALL,
@@ -61,6 +62,7 @@ def test_the_roles_come_from_the_models_grants():
             "inventory.stocklocation": ("view", "add", "change"),
             "files.filestorage": ("view", "add"),
             "documents.document": ("view", "add", "change"),
+            "collaboration.comment": ("view", "add"),
             "testapp.gadget": ("view", "add", "change"),
         },
         AUDITOR: {
@@ -73,6 +75,7 @@ def test_the_roles_come_from_the_models_grants():
             "inventory.stocklocation": ("view",),
             "files.filestorage": ("view",),
             "documents.document": ("view",),
+            "collaboration.comment": ("view",),
             "testapp.gadget": ("view",),
         },
         VIEWER: {
@@ -84,6 +87,7 @@ def test_the_roles_come_from_the_models_grants():
             "inventory.stocklocation": ("view",),
             "files.filestorage": ("view",),
             "documents.document": ("view",),
+            "collaboration.comment": ("view",),
             "testapp.gadget": ("view",),
         },
     } == DEFAULT_ROLES

@@ -4,6 +4,7 @@ client makes them, on the demo data (seed_demo), ids of created records chained.
 from . import (
     calls_account,
     calls_catalog,
+    calls_comments,
     calls_documents,
     calls_files,
     calls_notifications,
@@ -86,6 +87,7 @@ SCENARIO = [
     *calls_catalog.CALLS,
     *calls_files.CALLS,
     *calls_documents.CALLS,
+    *calls_comments.CALLS,
     *calls_organizations.CALLS,
     *calls_notifications.CALLS,
     *calls_notifications.TEMPLATES,

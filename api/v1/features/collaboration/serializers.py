@@ -1,0 +1,224 @@
+from django.contrib.contenttypes.models import ContentType
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from api.v1.base_models.files.models import FileStorage
+from core import registry
+from core.inputs import primary_key_or_none
+from rbac.access import has_perm_in_org, visible_to
+from rbac.serializers import ContentTypeField
+
+from .choices import CommentStatus
+from .models import MAX_LENGTH, Comment
+
+RECORD_NOT_FOUND = _("No record of this type with id {id!r} among those you may see.")
+NOT_COMMENTABLE = _("Comments cannot be about {model}.")
+PARENT_ELSEWHERE = _("The comment replied to is about another record.")
+FILE_ELSEWHERE = _("Attach files of the record's organization only.")
+MODERATE = "collaboration.moderate_comment"
+
+
+class VisibleFileField(serializers.PrimaryKeyRelatedField):
+    """A file the caller may view, by id (others are reported as not existing)."""
+
+    def get_queryset(self):
+        request = self.context.get("request")
+        return visible_to(FileStorage, request.user) if request else FileStorage.objects.none()
+
+
+class RecordIdField(serializers.CharField):
+    """A record's id, as text or as a whole number (not a boolean)."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, int) and not isinstance(data, bool):
+            data = str(data)
+        return super().to_internal_value(data)
+
+
+class PersonSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    username = serializers.CharField()
+    full_name = serializers.SerializerMethodField()
+
+    def get_full_name(self, user) -> str:
+        return user.get_full_name()
+
+
+class AttachmentSerializer(serializers.ModelSerializer):
+    download_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = FileStorage
+        fields = ["id", "original_name", "size", "mime_type", "download_url"]
+        read_only_fields = fields
+
+    @extend_schema_field(serializers.URLField())
+    def get_download_url(self, stored) -> str:
+        path = reverse("api-v1:file-download", args=[stored.pk])
+        request = self.context.get("request")
+        return request.build_absolute_uri(path) if request else path
+
+
+class CommentSerializer(serializers.ModelSerializer):
+    """A comment. `content` and `attachments` are null and empty once its author deleted
+    it, and for a comment a moderator hid (except for moderators)."""
+
+    content_type = ContentTypeField(
+        help_text=_('The type of the record it is about ("products.product").')
+    )
+    object_id = RecordIdField(max_length=64, help_text=_("The id of that record."))
+    parent = serializers.PrimaryKeyRelatedField(
+        queryset=Comment.objects.none(),
+        required=False,
+        allow_null=True,
+        help_text=_("The comment it replies to (a reply to a reply joins the same thread)."),
+    )
+    content = serializers.CharField(
+        max_length=MAX_LENGTH,
+        allow_null=True,
+        help_text=_("The text; @username mentions a colleague who may view the record."),
+    )
+    attachment_ids = serializers.PrimaryKeyRelatedField(
+        queryset=FileStorage.objects.none(),
+        many=True,
+        required=False,
+        write_only=True,
+        help_text=_("Ids of files of the record's organization that you may view."),
+    )
+    attachments = serializers.SerializerMethodField()
+    author = serializers.SerializerMethodField()
+    mentions = serializers.SerializerMethodField()
+    replies = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Comment
+        fields = [
+            "id",
+            "organization",
+            "content_type",
+            "object_id",
+            "parent",
+            "content",
+            "status",
+            "is_edited",
+            "edited_at",
+            "author",
+            "mentions",
+            "attachment_ids",
+            "attachments",
+            "replies",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["organization", "status", "is_edited", "edited_at"]
+
+    def get_fields(self):
+        fields = super().get_fields()
+        request = self.context.get("request")
+        if request is not None:
+            fields["attachment_ids"].child_relation.queryset = visible_to(FileStorage, request.user)
+            fields["parent"].queryset = visible_to(Comment, request.user)
+        if self.instance is not None and not isinstance(self.instance, list | tuple):
+            # A comment stays on its record and in its thread.
+            for name in ("content_type", "object_id", "parent"):
+                fields[name].read_only = True
+        return fields
+
+    # ------------------------------------------------------------------ reading
+    def _shows_content(self, comment) -> bool:
+        if comment.status == CommentStatus.VISIBLE:
+            return True
+        if comment.status == CommentStatus.DELETED:
+            return False
+        request = self.context.get("request")
+        return request is not None and has_perm_in_org(
+            request.user, MODERATE, comment.organization_id
+        )
+
+    def to_representation(self, comment):
+        data = super().to_representation(comment)
+        if not self._shows_content(comment):
+            data["content"] = None
+            data["attachments"] = []
+        return data
+
+    @extend_schema_field(AttachmentSerializer(many=True))
+    def get_attachments(self, comment):
+        return AttachmentSerializer(comment.attachments.all(), many=True, context=self.context).data
+
+    @extend_schema_field(PersonSerializer(allow_null=True))
+    def get_author(self, comment):
+        return PersonSerializer(comment.created_by).data if comment.created_by else None
+
+    @extend_schema_field(PersonSerializer(many=True))
+    def get_mentions(self, comment):
+        return PersonSerializer(comment.mentions.all(), many=True).data
+
+    @extend_schema_field(serializers.ListField(child=serializers.DictField()))
+    def get_replies(self, comment):
+        """The thread's replies, oldest first (top-level comments only)."""
+        if comment.parent_id is not None:
+            return []
+        return CommentSerializer(comment.replies.all(), many=True, context=self.context).data
+
+    # ------------------------------------------------------------------ writing
+    def validate_content(self, value):
+        if value is None or not value.strip():
+            raise serializers.ValidationError(_("Write something."))
+        return value
+
+    def validate(self, attrs):
+        attrs = super().validate(attrs)
+        if self.instance is None:
+            attrs["target"] = self._target(attrs)
+            parent = attrs.get("parent")
+            if parent is not None:
+                if (parent.content_type_id, parent.object_id) != (
+                    attrs["content_type"].pk,
+                    str(attrs["target"].pk),
+                ):
+                    raise serializers.ValidationError({"parent": [PARENT_ELSEWHERE]})
+                attrs["parent"] = parent.parent or parent  # one level of replies
+        organization_id = (
+            self.instance.organization_id
+            if self.instance is not None
+            else registry_organization_of(attrs["target"])
+        )
+        attrs["organization_id"] = organization_id
+        for stored in attrs.get("attachment_ids") or []:
+            if stored.organization_id != organization_id:
+                raise serializers.ValidationError({"attachment_ids": [FILE_ELSEWHERE]})
+        return attrs
+
+    def _target(self, attrs):
+        content_type: ContentType = attrs["content_type"]
+        model = content_type.model_class()
+        if not registry.is_business_record(model):
+            raise serializers.ValidationError(
+                {
+                    "content_type": [
+                        NOT_COMMENTABLE.format(
+                            model=f"{content_type.app_label}.{content_type.model}"
+                        )
+                    ]
+                }
+            )
+        object_id = attrs["object_id"]
+        found = (
+            visible_to(model, self.context["request"].user)
+            .filter(pk=primary_key_or_none(model, object_id))
+            .first()
+        )
+        if found is None:
+            raise serializers.ValidationError(
+                {"object_id": [RECORD_NOT_FOUND.format(id=object_id)]}
+            )
+        return found
+
+
+def registry_organization_of(record) -> int:
+    """The id of the organization a business record belongs to."""
+    path = registry.organization_path(type(record))
+    return type(record)._default_manager.filter(pk=record.pk).values_list(path, flat=True).get()

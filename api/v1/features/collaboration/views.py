@@ -1,0 +1,140 @@
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import Prefetch, Q
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema
+from rest_framework import status
+from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.response import Response
+
+from api.base.views import ScopedModelViewSet
+from core import registry
+from rbac.access import visible_organization_ids
+from rbac.permissions import HasModelPermissionInOrg
+
+from . import services
+from .choices import CommentStatus
+from .filters import CommentFilter
+from .models import Comment
+from .serializers import CommentSerializer
+
+ONLY_THE_AUTHOR = _("Only its author may change or delete a comment.")
+DELETED = _("This comment was deleted.")
+
+
+class CommentPermission(HasModelPermissionInOrg):
+    """The organization's permissions on comments, except that a comment is edited and
+    deleted by its author only (moderators hide it instead)."""
+
+    def has_object_permission(self, request, view, obj):
+        if view.action in ("update", "partial_update", "destroy"):
+            if obj.created_by_id != request.user.pk:
+                raise PermissionDenied(ONLY_THE_AUTHOR)
+            return True
+        return super().has_object_permission(request, view, obj)
+
+    def describe_access(self, view) -> str:
+        if getattr(view, "action", None) in ("update", "partial_update", "destroy"):
+            return "The comment's author."
+        return super().describe_access(view)
+
+
+def _replies():
+    return Prefetch(
+        "replies",
+        queryset=Comment.objects.select_related("created_by", "content_type").prefetch_related(
+            "attachments", "mentions"
+        ),
+    )
+
+
+class CommentViewSet(ScopedModelViewSet):
+    """Comments on the business records of your organizations, in threads one level
+    deep. The list holds the threads (top-level comments, oldest first, each with its
+    replies) of the records you may view; `?content_type=products.product&object_id=7`
+    gives one record's. A comment belongs to its record's organization: writing one
+    needs `collaboration.add_comment` there and a record you may view. Its author edits
+    (marked `is_edited`; the audit log keeps the previous text) and deletes it (the
+    text goes, the place in the thread stays); moderators
+    (`collaboration.moderate_comment`) hide and restore it. `@username` notifies a
+    mentioned colleague who may view the record."""
+
+    schema_tags = ["comments"]
+
+    queryset = Comment.objects.select_related("created_by", "content_type").prefetch_related(
+        "attachments", "mentions", _replies()
+    )
+    serializer_class = CommentSerializer
+    filterset_class = CommentFilter
+    permission_classes = [CommentPermission]
+    permission_verbs = {"hide": "moderate", "restore": "moderate"}
+    conditional_actions = frozenset({"update", "partial_update", "destroy", "hide", "restore"})
+    search_fields = ["content"]
+    json_filter_fields = ("content", "status", "object_id", "organization", "created_at")
+    ordering_fields = ["created_at", "id"]
+    ordering = ["created_at", "id"]
+
+    def get_queryset(self):
+        queryset = super().get_queryset()
+        if self.action == "list":
+            queryset = queryset.filter(parent__isnull=True)
+        return queryset.filter(self._on_visible_records())
+
+    def _on_visible_records(self) -> Q:
+        """Comments on records the caller may view: a record's comments share its
+        organization, so this is, per kind of record, the organizations where the
+        caller may view that kind."""
+        user = self.request.user
+        allowed = Q(pk__in=[])
+        for model in registry.registered_models():
+            if not registry.is_business_record(model):
+                continue
+            organizations = visible_organization_ids(user, model)
+            kind = Q(content_type=ContentType.objects.get_for_model(model))
+            if organizations is None:
+                allowed |= kind
+            elif organizations:
+                allowed |= kind & Q(organization_id__in=organizations)
+        return allowed
+
+    def perform_create(self, serializer):
+        data = serializer.validated_data
+        organization_id = data["organization_id"]
+        self.check_organization_permission("add", organization_id)
+        serializer.instance = services.create_comment(
+            target=data["target"],
+            organization=registry.organization_model().objects.get(pk=organization_id),
+            content=data["content"],
+            parent=data.get("parent"),
+            attachments=data.get("attachment_ids") or [],
+        )
+
+    def perform_update(self, serializer):
+        comment = serializer.instance
+        if comment.status == CommentStatus.DELETED:
+            raise ValidationError({"detail": DELETED})
+        data = serializer.validated_data
+        services.edit_comment(
+            comment, content=data.get("content"), attachments=data.get("attachment_ids")
+        )
+
+    def perform_destroy(self, instance):
+        services.delete_comment(instance)
+
+    def _moderated(self, change) -> Response:
+        comment = self.get_object()
+        with self.conditional_write(comment):
+            change(comment)
+        comment = self.get_queryset().get(pk=comment.pk)
+        return Response(self.get_serializer(comment).data, status=status.HTTP_200_OK)
+
+    @extend_schema(summary="Hide a comment (moderators)", request=None)
+    @action(detail=True, methods=["post"])
+    def hide(self, request, pk=None):
+        """Its text and attachments are shown to moderators only, until restored."""
+        return self._moderated(lambda comment: services.hide_comment(comment, request.user))
+
+    @extend_schema(summary="Show a hidden comment again (moderators)", request=None)
+    @action(detail=True, methods=["post"])
+    def restore(self, request, pk=None):
+        return self._moderated(services.restore_comment)
