@@ -12,6 +12,7 @@ broken one is refused then, not discovered when sending.
 import logging
 import smtplib
 from dataclasses import dataclass
+from urllib.parse import urljoin, urlsplit
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
@@ -113,7 +114,7 @@ def context_of(notification: Notification) -> dict:
             "level": notification.level,
             "title": notification.title,
             "message": notification.message,
-            "action_url": notification.action_url,
+            "action_url": absolute(notification.action_url),
             "action_text": notification.action_text,
             "count": notification.count,
             "created_at": notification.created_at,
@@ -127,6 +128,13 @@ def context_of(notification: Notification) -> dict:
             else None
         ),
     }
+
+
+def absolute(url: str) -> str:
+    """An action URL as an email needs it: relative ones on SITE_URL."""
+    if not url or urlsplit(url).scheme:
+        return url
+    return urljoin(settings.SITE_URL.rstrip("/") + "/", url.lstrip("/"))
 
 
 @dataclass

@@ -473,6 +473,9 @@ STORAGES = storages_from_url(
 NOTIFICATION_COLLAPSE_WINDOW = timedelta(
     minutes=env.int("NOTIFICATION_COLLAPSE_MINUTES", default=10)
 )
+# Where the platform is reached from outside: a notification's relative action URL
+# ("/api/v1/comments/7/") is made absolute on this base in its email.
+SITE_URL = env.str("SITE_URL", default="http://localhost:8000")
 # Unread counts stop at this number (`unread_count_is_exact` false past it): the same
 # time for a user with 10 unread notifications or 100,000.
 NOTIFICATION_UNREAD_COUNT_LIMIT = env.int("NOTIFICATION_UNREAD_COUNT_LIMIT", default=1000)

@@ -77,6 +77,14 @@ def test_a_mention_is_emailed_once_committed_with_the_built_in_template(mention,
     assert row.emailed_at is not None
 
 
+def test_a_relative_action_url_is_made_absolute_in_the_email(mention, settings):
+    settings.SITE_URL = "https://erp.example.com/"
+
+    mention(UserFactory(email="jane@example.com"), action_url="/api/v1/comments/7/")
+
+    assert "https://erp.example.com/api/v1/comments/7/" in mail.outbox[0].body
+
+
 def test_nothing_is_emailed_before_the_commit(org):
     user = UserFactory(email="jane@example.com")
 
