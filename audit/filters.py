@@ -1,9 +1,6 @@
 import django_filters
-from django.contrib.contenttypes.models import ContentType
-from django.utils.translation import gettext_lazy as _
-from rest_framework.exceptions import ValidationError
 
-from core.filters import FilterSet
+from core.filters import ContentTypeFilter, FilterSet
 
 from .models import AuditLog
 
@@ -11,9 +8,7 @@ from .models import AuditLog
 class AuditLogFilter(FilterSet):
     user = django_filters.NumberFilter(field_name="user_id")
     organization = django_filters.NumberFilter(field_name="organization_id")
-    content_type = django_filters.CharFilter(
-        method="filter_content_type", help_text='"app_label.model", e.g. "contact.contact".'
-    )
+    content_type = ContentTypeFilter(help_text='"app_label.model", e.g. "contact.contact".')
     created_after = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
     created_before = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
 
@@ -29,12 +24,3 @@ class AuditLogFilter(FilterSet):
             "created_after",
             "created_before",
         ]
-
-    def filter_content_type(self, queryset, name, value):
-        app_label, _dot, model = value.lower().partition(".")
-        content_type = ContentType.objects.filter(app_label=app_label, model=model).first()
-        if content_type is None:
-            raise ValidationError(
-                {"content_type": [_("Unknown model %(value)s.") % {"value": value}]}
-            )
-        return queryset.filter(content_type=content_type)

@@ -390,3 +390,25 @@ def _tagged_filterset(model, fields: tuple[str, ...]) -> type[TaggedFilterSet]:
     """The filter set of a taggable model's view that names only `filterset_fields`."""
     meta = type("Meta", (), {"model": model, "fields": list(fields)})
     return type(f"{model.__name__}FilterSet", (TaggedFilterSet,), {"Meta": meta})
+
+
+class ContentTypeFilter(django_filters.CharFilter):
+    """A kind of record, "app_label.model" (e.g. "products.product"), matched against
+    the content type foreign key `field_name`; one that does not exist is a 400 naming
+    the parameter."""
+
+    def filter(self, queryset, value):
+        if value in EMPTY_VALUES:
+            return queryset
+        from django.contrib.contenttypes.models import ContentType
+
+        app_label, _dot, model = value.lower().partition(".")
+        content_type = ContentType.objects.filter(app_label=app_label, model=model).first()
+        if content_type is None:
+            name = next(
+                (key for key, each in self.parent.filters.items() if each is self), self.field_name
+            )
+            raise ValidationError(
+                {name: [_("Unknown kind of record %(value)s.") % {"value": value}]}
+            )
+        return queryset.filter(**{self.field_name: content_type})

@@ -1,9 +1,6 @@
 import django_filters
-from django.contrib.contenttypes.models import ContentType
-from django.utils.translation import gettext_lazy as _
-from rest_framework.exceptions import ValidationError
 
-from core.filters import FilterSet, IntegerFilter, StrictBooleanFilter
+from core.filters import ContentTypeFilter, FilterSet, IntegerFilter, StrictBooleanFilter
 
 from .choices import NotificationLevel
 from .models import Notification
@@ -19,8 +16,8 @@ class NotificationFilter(FilterSet):
     )
     level = django_filters.MultipleChoiceFilter(choices=NotificationLevel.choices)
     organization = django_filters.NumberFilter(field_name="organization_id")
-    target_type = django_filters.CharFilter(
-        method="filter_target_type",
+    target_type = ContentTypeFilter(
+        field_name="target_content_type",
         help_text='The kind of record they are about, "app_label.model" (e.g. "products.product").',
     )
     target_id = django_filters.CharFilter(
@@ -65,12 +62,3 @@ class NotificationFilter(FilterSet):
     def filter_type(self, queryset, name, value):
         codes = {code.strip() for code in value.split(",") if code.strip()}
         return queryset.filter(type_code__in=codes) if codes else queryset
-
-    def filter_target_type(self, queryset, name, value):
-        app_label, _dot, model = value.lower().partition(".")
-        content_type = ContentType.objects.filter(app_label=app_label, model=model).first()
-        if content_type is None:
-            raise ValidationError(
-                {"target_type": [_("Unknown kind of record %(value)s.") % {"value": value}]}
-            )
-        return queryset.filter(target_content_type=content_type)

@@ -4,6 +4,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from api.base.serializers import ScopedModelSerializer
+from rbac.access import visible_to
 
 from .models import FileStorage
 from .services import stored
@@ -93,3 +94,12 @@ class FileUpdateSerializer(FileSerializer):
 
     class Meta(FileSerializer.Meta):
         fields = [name for name in FileSerializer.Meta.fields if name != "file"]
+
+
+class VisibleFileField(serializers.PrimaryKeyRelatedField):
+    """A file the caller may view, by id (others are reported as not existing): how
+    other records (document versions, comments) name files already uploaded."""
+
+    def get_queryset(self):
+        request = self.context.get("request")
+        return visible_to(FileStorage, request.user) if request else FileStorage.objects.none()

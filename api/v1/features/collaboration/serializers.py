@@ -5,6 +5,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from api.v1.base_models.files.models import FileStorage
+from api.v1.base_models.files.serializers import VisibleFileField
 from core import registry
 from core.inputs import primary_key_or_none
 from rbac.access import has_perm_in_org, visible_to
@@ -18,14 +19,6 @@ NOT_COMMENTABLE = _("Comments cannot be about {model}.")
 PARENT_ELSEWHERE = _("The comment replied to is about another record.")
 FILE_ELSEWHERE = _("Attach files of the record's organization only.")
 MODERATE = "collaboration.moderate_comment"
-
-
-class VisibleFileField(serializers.PrimaryKeyRelatedField):
-    """A file the caller may view, by id (others are reported as not existing)."""
-
-    def get_queryset(self):
-        request = self.context.get("request")
-        return visible_to(FileStorage, request.user) if request else FileStorage.objects.none()
 
 
 class RecordIdField(serializers.CharField):
@@ -80,8 +73,7 @@ class CommentSerializer(serializers.ModelSerializer):
         allow_null=True,
         help_text=_("The text; @username mentions a colleague who may view the record."),
     )
-    attachment_ids = serializers.PrimaryKeyRelatedField(
-        queryset=FileStorage.objects.none(),
+    attachment_ids = VisibleFileField(
         many=True,
         required=False,
         write_only=True,

@@ -8,6 +8,7 @@ from api.base.serializers import ScopedModelSerializer
 from api.v1.base_models.common.choices import CategoryType
 from api.v1.base_models.common.serializers import CategoryOfTypeField
 from api.v1.base_models.files.models import FileStorage
+from api.v1.base_models.files.serializers import VisibleFileField
 from api.v1.base_models.files.services import create_file
 from api.v1.base_models.files.uploads import check_upload, clean_name
 from audit.grouping import one_row_per_record
@@ -29,14 +30,6 @@ FILE_ELSEWHERE = _("The file belongs to another organization than the document."
 
 
 @extend_schema_field(OpenApiTypes.INT)
-class VisibleFileField(serializers.PrimaryKeyRelatedField):
-    """A file the caller may view, by id (others are reported as not existing)."""
-
-    def get_queryset(self):
-        request = self.context.get("request")
-        return visible_to(FileStorage, request.user) if request else FileStorage.objects.none()
-
-
 class VersionSourceMixin(serializers.Serializer):
     """The content of a new version: an upload (`file`, multipart) or a file already
     uploaded to the document's organization (`file_id`)."""
