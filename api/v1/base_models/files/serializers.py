@@ -1,5 +1,6 @@
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -96,6 +97,7 @@ class FileUpdateSerializer(FileSerializer):
         fields = [name for name in FileSerializer.Meta.fields if name != "file"]
 
 
+@extend_schema_field(OpenApiTypes.INT)
 class VisibleFileField(serializers.PrimaryKeyRelatedField):
     """A file the caller may view, by id (others are reported as not existing): how
     other records (document versions, comments) name files already uploaded."""

@@ -1,6 +1,5 @@
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -29,7 +28,6 @@ ONE_SOURCE = _("Send either a file (an upload) or file_id (a file already upload
 FILE_ELSEWHERE = _("The file belongs to another organization than the document.")
 
 
-@extend_schema_field(OpenApiTypes.INT)
 class VersionSourceMixin(serializers.Serializer):
     """The content of a new version: an upload (`file`, multipart) or a file already
     uploaded to the document's organization (`file_id`)."""
