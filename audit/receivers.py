@@ -101,11 +101,12 @@ def _event(
 ) -> events.ModelEvent | None:
     """The model change event of an audit row, from the same values (core.events); none
     when nothing listens."""
-    if not events.has_subscribers(instance._meta.label_lower):
+    kind = EVENT_ACTIONS.get(action, events.UPDATE)
+    if not events.has_subscribers(instance._meta.label_lower, kind):
         return None
     user = get_current_user()
     return events.ModelEvent(
-        action=EVENT_ACTIONS.get(action, events.UPDATE),
+        action=kind,
         model=instance._meta.label_lower,
         pk=object_id_of(instance),
         organization_id=organization if organization is not None else organization_of(instance),

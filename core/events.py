@@ -16,8 +16,8 @@ subscribe here instead of connecting signals of their own:
     events.subscribe(reindex)  # from an AppConfig.ready()
     events.subscribe(notify, models=["collaboration.comment"])  # only these models'
 
-A subscriber that names its models costs the changes of every other model nothing: no
-event is built for a model no one listens to.
+A subscriber that names its models (and `actions=[events.DELETE]`, ...) costs every
+other change nothing: no event is built for a change no one listens to.
 
 Subscribers run once the change is committed (never for a rolled-back change), in the
 order they subscribed; one that fails is logged and the others still run: a subscriber
@@ -50,15 +50,30 @@ class ModelEvent:
 
 
 Subscriber = Callable[[ModelEvent], None]
-# Each subscriber with the models it listens to ("app_label.model"; None: every one).
-_subscribers: dict[Subscriber, frozenset[str] | None] = {}
 
 
-def subscribe(subscriber: Subscriber, models=None) -> Subscriber:
+@dataclass(frozen=True)
+class _Interest:
+    models: frozenset[str] | None  # "app_label.model" labels; None: every model
+    actions: frozenset[str] | None  # CREATE, UPDATE, DELETE, TRANSITION; None: all
+
+    def covers(self, model: str | None, action: str | None) -> bool:
+        return (model is None or self.models is None or model in self.models) and (
+            action is None or self.actions is None or action in self.actions
+        )
+
+
+_subscribers: dict[Subscriber, _Interest] = {}
+
+
+def subscribe(subscriber: Subscriber, models=None, actions=None) -> Subscriber:
     """Call `subscriber(event)` for every event from now on, or only for those of
-    `models` ("app_label.model" labels): changes of other models then build no event
-    for it. Once, however often subscribed. Returns it, to serve as a decorator."""
-    _subscribers[subscriber] = None if models is None else frozenset(m.lower() for m in models)
+    `models` ("app_label.model" labels) and `actions`: other changes then build no
+    event for it. Once, however often subscribed. Returns it, to serve as a decorator."""
+    _subscribers[subscriber] = _Interest(
+        None if models is None else frozenset(each.lower() for each in models),
+        None if actions is None else frozenset(actions),
+    )
     return subscriber
 
 
@@ -66,28 +81,22 @@ def unsubscribe(subscriber: Subscriber) -> None:
     _subscribers.pop(subscriber, None)
 
 
-def _listens(models: frozenset[str] | None, model: str) -> bool:
-    return models is None or model in models
-
-
-def has_subscribers(model: str | None = None) -> bool:
+def has_subscribers(model: str | None = None, action: str | None = None) -> bool:
     """Whether emitting is worth building an event for (of `model`, "app_label.model",
-    when given)."""
-    if model is None:
-        return bool(_subscribers)
-    return any(_listens(models, model) for models in _subscribers.values())
+    and `action`, when given)."""
+    return any(interest.covers(model, action) for interest in _subscribers.values())
 
 
 def emit(event: ModelEvent, using: str | None = None) -> None:
     """Deliver the event to its subscribers once the current transaction commits (at
     once outside a transaction)."""
-    if has_subscribers(event.model):
+    if has_subscribers(event.model, event.action):
         transaction.on_commit(lambda: deliver(event), using=using)
 
 
 def deliver(event: ModelEvent) -> None:
-    for subscriber, models in list(_subscribers.items()):
-        if not _listens(models, event.model):
+    for subscriber, interest in list(_subscribers.items()):
+        if not interest.covers(event.model, event.action):
             continue
         try:
             subscriber(event)

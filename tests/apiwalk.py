@@ -74,6 +74,12 @@ def fill(path: str) -> str | None:
     model = queryset.model if queryset is not None else None
     values = {}
     for name in _PARAMETER.findall(path):
+        record_model = getattr(view_class, "record_model", None)
+        if name == "record_pk" and record_model is not None:
+            # A record's own sub-route: products/{record_pk}/comments/.
+            record = record_model._default_manager.order_by("pk").first()
+            values[name] = record.pk if record else None
+            continue
         if name.endswith("_pk") and model is not None:
             # A parent in a nested route: warehouses/{warehouse_pk}/stock-locations/.
             parent = model._meta.get_field(name.removesuffix("_pk")).related_model

@@ -48,6 +48,13 @@ NOT_SCOPED = {
     "api/v1/^notifications/(?P<pk>[^/.]+)/$",
     "api/v1/^notifications/(?P<pk>[^/.]+)/mark-read/$",
     "api/v1/^notifications/(?P<pk>[^/.]+)/mark-unread/$",
+    # A record's own comments: found through the record, which must be one the caller
+    # may view (404 otherwise); tested in api/v1/features/collaboration/tests/.
+    *(
+        f"api/v1/{prefix}/<str:record_pk>/comments/"
+        for prefix in ("organizations", "contacts", "products", "warehouses")
+    ),
+    *(f"api/v1/{prefix}/<str:record_pk>/comments/" for prefix in ("stock-locations", "documents")),
     # Platform configuration: global (staff) permissions, see docs/decisions.md.
     "api/v1/^custom-field-definitions/$",
     "api/v1/^notification-templates/$",

@@ -583,3 +583,6 @@ SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"]["InvitationStatusEnum"] = (
 SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"]["DocumentStatusEnum"] = (
     "api.v1.features.documents.choices.DocumentStatus"
 )
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"]["CommentStatusEnum"] = (
+    "api.v1.features.collaboration.choices.CommentStatus"
+)

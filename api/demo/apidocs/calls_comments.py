@@ -43,11 +43,11 @@ CALLS = [
         save={"reply": "id"},
     ),
     Call(
-        "A record you may not see (or that does not exist) is refused",
+        "A record you may not see (or that does not exist) is not found",
         "POST",
         "/api/v1/comments/",
         body={"content_type": "products.product", "object_id": "999999", "content": "Hello"},
-        status=400,
+        status=404,
     ),
     Call(
         "Read a record's threads, replies nested",
@@ -75,4 +75,43 @@ CALLS = [
     Call("Read a comment's history", "GET", "/api/v1/comments/{reply}/history/"),
     Call("Delete your reply", "DELETE", "/api/v1/comments/{reply}/", status=204),
     Call("Delete your comment", "DELETE", "/api/v1/comments/{comment}/", status=204),
+    Call(
+        "Find a contact",
+        "GET",
+        "/api/v1/contacts/",
+        query={"page_size": 1},
+        save={"some_contact": "results.0.id"},
+    ),
 ]
+
+# Each business record's own route: the same threads, and a comment posted without
+# content_type and object_id. (Documents': in calls_documents, while one exists.)
+RECORD_ROUTES = [
+    ("products", "chair", "Check the stock before the sale."),
+    ("contacts", "some_contact", "Prefers to be called in the morning."),
+    ("organizations", "organization", "Audit planned for next quarter."),
+    ("warehouses", "main_warehouse", "The loading dock is closed on Fridays."),
+    ("stock-locations", "bin_a1_01", "Needs a new label."),
+]
+for prefix, record, text in RECORD_ROUTES:
+    CALLS += [
+        Call(
+            f"Comment on one of the {prefix.replace('-', ' ')} through its own route",
+            "POST",
+            f"/api/v1/{prefix}/{{{record}}}/comments/",
+            body={"content": text},
+            status=201,
+            save={"record_comment": "id"},
+        ),
+        Call(
+            f"Read the threads of one of the {prefix.replace('-', ' ')}",
+            "GET",
+            f"/api/v1/{prefix}/{{{record}}}/comments/",
+        ),
+        Call(
+            "Delete that comment",
+            "DELETE",
+            "/api/v1/comments/{record_comment}/",
+            status=204,
+        ),
+    ]

@@ -149,6 +149,15 @@ DOCUMENTS = [
         },
         status=400,
     ),
+    Call(
+        "Comment on a document through its own route",
+        "POST",
+        "/api/v1/documents/{document}/comments/",
+        body={"content": "Signed copy received; archive it next month."},
+        status=201,
+    ),
+    Call("Read a document's comments", "GET", "/api/v1/documents/{document}/comments/"),
+    # Its comments go with it.
     Call("Delete a document", "DELETE", "/api/v1/documents/{document}/", status=204),
     # The files of its versions stay (a file may serve elsewhere): deleted here too.
     Call(

@@ -3,6 +3,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+from rest_framework.exceptions import NotFound
 
 from api.v1.base_models.files.models import FileStorage
 from api.v1.base_models.files.serializers import VisibleFileField
@@ -164,7 +165,10 @@ class CommentSerializer(serializers.ModelSerializer):
     def validate(self, attrs):
         attrs = super().validate(attrs)
         if self.instance is None:
-            attrs["target"] = self._target(attrs)
+            # The record of a nested route (/products/{id}/comments/), or the one named.
+            record = self.context.get("record")
+            attrs["target"] = record if record is not None else self._target(attrs)
+            attrs["content_type"] = ContentType.objects.get_for_model(attrs["target"])
             parent = attrs.get("parent")
             if parent is not None:
                 if (parent.content_type_id, parent.object_id) != (
@@ -204,9 +208,8 @@ class CommentSerializer(serializers.ModelSerializer):
             .first()
         )
         if found is None:
-            raise serializers.ValidationError(
-                {"object_id": [RECORD_NOT_FOUND.format(id=object_id)]}
-            )
+            # As a record outside the caller's organizations is everywhere else.
+            raise NotFound(RECORD_NOT_FOUND.format(id=object_id))
         return found
 
 
@@ -214,3 +217,13 @@ def registry_organization_of(record) -> int:
     """The id of the organization a business record belongs to."""
     path = registry.organization_path(type(record))
     return type(record)._default_manager.filter(pk=record.pk).values_list(path, flat=True).get()
+
+
+class RecordCommentSerializer(CommentSerializer):
+    """A comment posted to its record's own route: the record comes from the URL."""
+
+    def get_fields(self):
+        fields = super().get_fields()
+        for name in ("content_type", "object_id"):
+            fields[name].read_only = True
+        return fields

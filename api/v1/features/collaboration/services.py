@@ -97,3 +97,14 @@ def restore_comment(comment):
     comment.hidden_at = None
     comment.save(update_fields=["status", "hidden_by", "hidden_at"])
     return comment
+
+
+def remove_comments_of(event) -> None:
+    """A business record was deleted (core.events): its comments go with it."""
+    from django.apps import apps
+    from django.contrib.contenttypes.models import ContentType
+
+    model = apps.get_model(event.model)
+    Comment.objects.filter(
+        content_type=ContentType.objects.get_for_model(model), object_id=event.pk
+    ).delete()

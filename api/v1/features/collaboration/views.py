@@ -1,24 +1,26 @@
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Prefetch, Q
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import extend_schema
-from rest_framework import status
+from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework import generics, status
 from rest_framework.decorators import action
-from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
 from rest_framework.response import Response
 
 from api.base.views import ScopedModelViewSet
 from core import registry
-from rbac.access import visible_organization_ids
+from core.inputs import primary_key_or_none
+from rbac.access import has_perm_in_org, visible_organization_ids, visible_to
 from rbac.permissions import HasModelPermissionInOrg
 
 from . import services
 from .choices import CommentStatus
 from .filters import CommentFilter
 from .models import Comment
-from .serializers import CommentSerializer
+from .serializers import CommentSerializer, RecordCommentSerializer
 
 ONLY_THE_AUTHOR = _("Only its author may change or delete a comment.")
+NO_ADD = _("Your role in the record's organization does not allow you to comment.")
 DELETED = _("This comment was deleted.")
 
 
@@ -48,7 +50,31 @@ def _replies():
     )
 
 
-class CommentViewSet(ScopedModelViewSet):
+def _comments():
+    return Comment.objects.select_related("created_by", "content_type").prefetch_related(
+        "attachments", "mentions", _replies()
+    )
+
+
+class CommentWriting:
+    """Writing a comment from a validated serializer: the add permission in the
+    record's organization, then services.create_comment."""
+
+    def perform_create(self, serializer):
+        data = serializer.validated_data
+        organization_id = data["organization_id"]
+        if not has_perm_in_org(self.request.user, "collaboration.add_comment", organization_id):
+            raise PermissionDenied(NO_ADD)
+        serializer.instance = services.create_comment(
+            target=data["target"],
+            organization=registry.organization_model().objects.get(pk=organization_id),
+            content=data["content"],
+            parent=data.get("parent"),
+            attachments=data.get("attachment_ids") or [],
+        )
+
+
+class CommentViewSet(CommentWriting, ScopedModelViewSet):
     """Comments on the business records of your organizations, in threads one level
     deep. The list holds the threads (top-level comments, oldest first, each with its
     replies) of the records you may view; `?content_type=products.product&object_id=7`
@@ -61,9 +87,7 @@ class CommentViewSet(ScopedModelViewSet):
 
     schema_tags = ["comments"]
 
-    queryset = Comment.objects.select_related("created_by", "content_type").prefetch_related(
-        "attachments", "mentions", _replies()
-    )
+    queryset = _comments()
     serializer_class = CommentSerializer
     filterset_class = CommentFilter
     permission_classes = [CommentPermission]
@@ -97,18 +121,6 @@ class CommentViewSet(ScopedModelViewSet):
                 allowed |= kind & Q(organization_id__in=organizations)
         return allowed
 
-    def perform_create(self, serializer):
-        data = serializer.validated_data
-        organization_id = data["organization_id"]
-        self.check_organization_permission("add", organization_id)
-        serializer.instance = services.create_comment(
-            target=data["target"],
-            organization=registry.organization_model().objects.get(pk=organization_id),
-            content=data["content"],
-            parent=data.get("parent"),
-            attachments=data.get("attachment_ids") or [],
-        )
-
     def perform_update(self, serializer):
         comment = serializer.instance
         if comment.status == CommentStatus.DELETED:
@@ -138,3 +150,69 @@ class CommentViewSet(ScopedModelViewSet):
     @action(detail=True, methods=["post"])
     def restore(self, request, pk=None):
         return self._moderated(services.restore_comment)
+
+
+class RecordCommentsPermission(CommentPermission):
+    def describe_access(self, view) -> str:
+        verb = "view" if view.request.method in ("GET", "HEAD") else "add"
+        return (
+            f"Users whose role holds `collaboration.{verb}_comment` in the organization of "
+            "the record, which they may view (superusers: any)."
+        )
+
+
+@extend_schema_view(
+    get=extend_schema(summary="The comment threads of a record, replies nested"),
+    post=extend_schema(summary="Comment on a record"),
+)
+class RecordCommentsView(CommentWriting, generics.ListCreateAPIView):
+    """The comments of one record, on its own route (`/products/{id}/comments/`): its
+    threads, oldest first, replies nested (GET), and a new comment on it (POST, the
+    body of /comments/ without `content_type` and `object_id`). A record outside your
+    organizations, or that does not exist, is a 404."""
+
+    schema_tags = ["comments"]
+    record_model = None  # set by of()
+    serializer_class = RecordCommentSerializer
+    permission_classes = [RecordCommentsPermission]
+    filterset_class = CommentFilter
+    search_fields = ["content"]
+    json_filter_fields = CommentViewSet.json_filter_fields
+    ordering_fields = ["created_at", "id"]
+    ordering = ["created_at", "id"]
+
+    @classmethod
+    def of(cls, model) -> type:
+        """The view of `model`'s records' comments."""
+        return type(f"{model.__name__}CommentsView", (cls,), {"record_model": model})
+
+    def get_permission_model(self):
+        return Comment
+
+    def get_object_organization(self, obj):
+        return obj.organization_id
+
+    def get_record(self):
+        if not hasattr(self, "_record"):
+            model = self.record_model
+            pk = primary_key_or_none(model, self.kwargs["record_pk"])
+            self._record = visible_to(model, self.request.user).filter(pk=pk).first()
+            if self._record is None:
+                raise NotFound
+        return self._record
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # schema generation
+            return Comment.objects.none()
+        record = self.get_record()
+        return visible_to(_comments(), self.request.user).filter(
+            content_type=ContentType.objects.get_for_model(record),
+            object_id=str(record.pk),
+            parent__isnull=True,
+        )
+
+    def get_serializer_context(self):
+        context = super().get_serializer_context()
+        if not getattr(self, "swagger_fake_view", False) and self.request.method == "POST":
+            context["record"] = self.get_record()
+        return context

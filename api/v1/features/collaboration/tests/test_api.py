@@ -82,8 +82,7 @@ def test_another_organizations_record_is_not_found_and_nothing_is_written(
 
     response = post(jwt_client(ann), on(theirs, "Hello"))
 
-    assert response.status_code == 400
-    assert "object_id" in response.json()
+    assert response.status_code == 404
     assert not Comment.objects.exists()
 
 
@@ -102,13 +101,18 @@ def test_another_organizations_comment_is_404(jwt_client, ann, other_org):
     [
         {"content_type": "audit.auditlog", "object_id": "1", "content": "x"},
         {"content_type": "nothing.here", "object_id": "1", "content": "x"},
-        {"content_type": "products.product", "object_id": "99999999999999999999", "content": "x"},
-        {"content_type": "products.product", "object_id": "abc", "content": "x"},
         {"content_type": "products.product", "content": "x"},
     ],
 )
 def test_bad_records_are_400(jwt_client, ann, body):
     assert post(jwt_client(ann), body).status_code == 400
+    assert not Comment.objects.exists()
+
+
+@pytest.mark.parametrize("object_id", ["99999999999999999999", "abc", "0"])
+def test_a_record_that_does_not_exist_is_404_like_anothers(jwt_client, ann, object_id):
+    body = {"content_type": "products.product", "object_id": object_id, "content": "x"}
+    assert post(jwt_client(ann), body).status_code == 404
     assert not Comment.objects.exists()
 
 
@@ -265,3 +269,73 @@ def test_comments_on_records_one_may_no_longer_view_are_not_listed(
     CommentFactory(target=product)
 
     assert jwt_client(only_comments).get(URL).json()["count"] == 0
+
+
+def test_a_records_own_route_lists_its_threads_and_takes_comments(
+    jwt_client, ann, bob, product, org
+):
+    url = f"/api/v1/products/{product.pk}/comments/"
+    other = CommentFactory(target=ProductFactory(organization=org), content="Elsewhere")
+
+    created = jwt_client(ann).post(url, {"content": "Is it in stock?"}, format="json")
+    reply = jwt_client(bob).post(
+        url, {"content": "Yes.", "parent": created.json()["id"]}, format="json"
+    )
+    listed = jwt_client(bob).get(url)
+
+    assert created.status_code == 201, created.content
+    assert (created.json()["content_type"], created.json()["object_id"]) == (
+        "products.product",
+        str(product.pk),
+    )
+    assert reply.status_code == 201, reply.content
+    [thread] = listed.json()["results"]
+    assert thread["content"] == "Is it in stock?"
+    assert [each["content"] for each in thread["replies"]] == ["Yes."]
+    assert other.pk not in [row["id"] for row in listed.json()["results"]]
+
+
+@pytest.mark.parametrize("prefix", ["contacts", "warehouses", "organizations", "documents"])
+def test_every_business_record_has_its_comments_route(jwt_client, ann, org, prefix):
+    from api.v1.base_models.contact.tests.factories import ContactFactory
+    from api.v1.features.documents.tests.factories import DocumentFactory
+    from api.v1.features.inventory.tests.factories import WarehouseFactory
+
+    record = {
+        "contacts": lambda: ContactFactory(organization=org),
+        "warehouses": lambda: WarehouseFactory(organization=org),
+        "organizations": lambda: org,
+        "documents": lambda: DocumentFactory(organization=org),
+    }[prefix]()
+
+    response = jwt_client(ann).post(
+        f"/api/v1/{prefix}/{record.pk}/comments/", {"content": "Noted."}, format="json"
+    )
+
+    assert response.status_code == 201, response.content
+    assert Comment.objects.get().target == record
+
+
+@pytest.mark.parametrize("record_id", ["other", "999999", "abc"])
+def test_a_records_route_outside_ones_organizations_is_404(jwt_client, ann, other_org, record_id):
+    if record_id == "other":
+        record_id = ProductFactory(organization=other_org).pk
+    url = f"/api/v1/products/{record_id}/comments/"
+    client = jwt_client(ann)
+
+    assert client.get(url).status_code == 404
+    assert client.post(url, {"content": "Hello"}, format="json").status_code == 404
+    assert not Comment.objects.exists()
+
+
+def test_deleting_a_record_removes_its_comments(
+    jwt_client, ann, moderator, product, django_capture_on_commit_callbacks
+):
+    kept = CommentFactory(target=ProductFactory(organization=product.organization))
+    post(jwt_client(ann), on(product, "Soon gone"))
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = jwt_client(moderator).delete(f"/api/v1/products/{product.pk}/")
+
+    assert response.status_code == 204, response.content
+    assert list(Comment.objects.all()) == [kept]
