@@ -224,3 +224,13 @@ def is_business_record(model) -> bool:
     if model is None or organization_path(model) is None:
         return False
     return getattr(model, "business_record", True)
+
+
+def organization_id_of(record) -> int | None:
+    """The id of the organization a stored record belongs to, read along its model's
+    organization path (one query); None for shared data."""
+    model = type(record)
+    path = organization_path(model)
+    if path is None:
+        return None
+    return model._default_manager.filter(pk=record.pk).values_list(path, flat=True).first()

@@ -24,7 +24,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from audit import bulk
-from core.registry import organization_path
+from core.registry import organization_id_of
 from rbac.access import users_who_may
 
 from . import preferences
@@ -54,13 +54,6 @@ def _user_ids(recipients) -> set[int]:
     return {getattr(each, "pk", each) for each in recipients}
 
 
-def _organization_of(target):
-    path = organization_path(type(target))
-    if path is None:
-        return None
-    return type(target)._default_manager.filter(pk=target.pk).values_list(path, flat=True).first()
-
-
 def send_notification(
     recipients,
     type_code: str,
@@ -85,7 +78,7 @@ def send_notification(
     if target is not None:
         ids = users_who_may(ids, target)
         if organization is None:
-            organization = _organization_of(target)
+            organization = organization_id_of(target)
     else:
         ids = set(
             get_user_model().objects.filter(pk__in=ids, is_active=True).values_list("pk", flat=True)

@@ -191,17 +191,13 @@ def users_who_may(user_ids, record, action: str = "view") -> set[int]:
     number of queries."""
     from django.contrib.auth import get_user_model
 
-    from core.registry import organization_path
+    from core.registry import organization_id_of
 
     users = get_user_model().objects.filter(pk__in=list(user_ids), is_active=True)
     allowed = set(users.filter(is_superuser=True).values_list("pk", flat=True))
     model = type(record)
-    path = organization_path(model)
-    if path is None:  # shared data: superusers only, as visible_to answers
-        return allowed
-    organization_id = (
-        model._default_manager.filter(pk=record.pk).values_list(path, flat=True).first()
-    )
+    # None for shared data: superusers only, as visible_to answers.
+    organization_id = organization_id_of(record)
     if organization_id is None:
         return allowed
     OrganizationMembership = apps.get_model("organization", "OrganizationMembership")

@@ -180,8 +180,10 @@ class CommentSerializer(serializers.ModelSerializer):
         organization_id = (
             self.instance.organization_id
             if self.instance is not None
-            else registry_organization_of(attrs["target"])
+            else registry.organization_id_of(attrs["target"])
         )
+        if organization_id is None:  # the record was deleted meanwhile
+            raise NotFound
         attrs["organization_id"] = organization_id
         for stored in attrs.get("attachment_ids") or []:
             if stored.organization_id != organization_id:
@@ -211,12 +213,6 @@ class CommentSerializer(serializers.ModelSerializer):
             # As a record outside the caller's organizations is everywhere else.
             raise NotFound(RECORD_NOT_FOUND.format(id=object_id))
         return found
-
-
-def registry_organization_of(record) -> int:
-    """The id of the organization a business record belongs to."""
-    path = registry.organization_path(type(record))
-    return type(record)._default_manager.filter(pk=record.pk).values_list(path, flat=True).get()
 
 
 class RecordCommentSerializer(CommentSerializer):
