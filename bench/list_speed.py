@@ -9,8 +9,9 @@ printed per endpoint, as an organization member (of three organizations) and as 
 superuser, with the SQL queries of the request.
 
 The data: 50 organizations with 200 products each (10,000: category, unit, two tags
-of a pool of 20, custom fields), 100 contacts each with an e-mail address, 5
-warehouses each with 4 stock locations.
+of a pool of 20, custom fields), 100 contacts each with an e-mail address, 40
+warehouses each with 3 stock locations: every list gives the member (of three
+organizations) a full page of 100.
 
 Runs on a fresh SQLite file (WAL, as the embedded default), or with DATABASE_URL set
 on a test database created on that server (`test_<name>`) and dropped afterwards.
@@ -58,7 +59,7 @@ from api.v1.features.inventory.models import StockLocation, Warehouse
 from api.v1.features.products.models import Product
 from rbac.roles import ROLE_NAMES
 
-ORGANIZATIONS, PRODUCTS, CONTACTS, WAREHOUSES, LOCATIONS = 50, 200, 100, 5, 4
+ORGANIZATIONS, PRODUCTS, CONTACTS, WAREHOUSES, LOCATIONS = 50, 200, 100, 40, 3
 
 
 def build_data():
@@ -108,11 +109,21 @@ def build_data():
         ],
         batch_size=1000,
     )
-    for warehouse in Warehouse.objects.all():
-        for i in range(LOCATIONS):
-            StockLocation.objects.create(
-                organization_id=warehouse.organization_id, warehouse=warehouse, name=f"Bin {i}"
-            )
+    locations = [
+        # Top-level locations: each its own tree (django-mptt's columns set by hand).
+        StockLocation(
+            organization_id=warehouse.organization_id,
+            warehouse=warehouse,
+            name=f"Bin {i}",
+            tree_id=warehouse.pk * LOCATIONS + i,
+            lft=1,
+            rght=2,
+            level=0,
+        )
+        for warehouse in Warehouse.objects.all()
+        for i in range(LOCATIONS)
+    ]
+    StockLocation.objects.bulk_create(locations, batch_size=1000)
     tagged = []
     for model in (Product, Warehouse):
         content_type = ContentType.objects.get_for_model(model)

@@ -83,7 +83,8 @@ class FieldPermissionSerializerMixin:
     it may not write (sending a readable field unchanged, as a PUT of a read representation
     does, is allowed).
 
-    Subclasses may override `get_record_organization(instance)` and
+    `record_organization` names the record's field holding the organization whose rules
+    apply ("pk" where the record is an organization); subclasses may also override
     `get_target_organization(attrs)`. The filters of a view using it (`?filter=`,
     `search=`, `ordering=`, django-filter) ask `filter_guard` which conditions to keep
     off the records where a field is hidden.
@@ -93,8 +94,11 @@ class FieldPermissionSerializerMixin:
     def filter_guard(request, view):
         return hidden_field_guard(request, view)
 
+    record_organization = "organization"
+
     def get_record_organization(self, instance):
-        return getattr(instance, "organization_id", None)
+        name = self.record_organization
+        return instance.pk if name == "pk" else getattr(instance, f"{name}_id", None)
 
     def get_target_organization(self, attrs):
         if self.instance is not None:

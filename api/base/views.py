@@ -10,6 +10,8 @@ serializer and filters, and gets what the model's features ask for (core.registr
 - workflow: one `POST {id}/<transition>/` per transition and
   `GET {id}/available-transitions/`;
 - tree: `GET {id}/descendants/`, `ancestors/` and `children/`;
+- lists read as rows, without model instances, wherever the serializer allows
+  (api.base.rows);
 - ETags on every record it answers, `If-Match` on writes and transitions (412 when the
   record changed since), `If-None-Match` on reads (304): core.conditional;
 - `?filter=` on the model columns its serializer shows, the organization's code and
@@ -21,6 +23,7 @@ serializer and filters, and gets what the model's features ask for (core.registr
         filterset_class = ProductFilter
 """
 
+from django.db.models import Model
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import viewsets
@@ -36,6 +39,7 @@ from core.tagging import prefetch_tags
 from rbac.access import has_perm_in_org, member_organization_ids, visible_to
 from rbac.permissions import GlobalModelPermissions, HasModelPermissionInOrg, model_permission
 
+from .rows import RowListMixin
 from .serializers import CustomFieldDefinitionSerializer
 from .workflows import WorkflowViewSetMixin
 
@@ -171,6 +175,7 @@ class CustomFieldDefinitionViewSet(ConditionalRequestMixin, viewsets.ModelViewSe
 
 
 class ScopedModelViewSet(
+    RowListMixin,
     ConditionalRequestMixin,
     WorkflowViewSetMixin,
     AuditHistoryMixin,
@@ -200,10 +205,11 @@ class ScopedModelViewSet(
         return queryset if queryset.ordered else queryset.order_by("pk")
 
     # Tags are loaded in one query per page or record (core.tagging.prefetch_tags): a
-    # viewset's queryset does not prefetch them.
+    # viewset's queryset does not prefetch them. A page of rows (api.base.rows) reads
+    # its own.
     def paginate_queryset(self, queryset):
         page = super().paginate_queryset(queryset)
-        if page is not None and registry.features(queryset.model).taggable:
+        if page and isinstance(page[0], Model) and registry.features(queryset.model).taggable:
             prefetch_tags(page)
         return page
 

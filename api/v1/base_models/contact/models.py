@@ -64,7 +64,12 @@ class Contact(OrganizationScoped, BaseModel):
 
     @property
     def full_name(self) -> str:
-        return " ".join(part for part in (self.first_name, self.last_name) if part)
+        return contact_full_name(self.first_name, self.last_name)
+
+
+def contact_full_name(first_name: str, last_name: str) -> str:
+    """A contact's name as shown: the first and last names, either possibly empty."""
+    return " ".join(part for part in (first_name, last_name) if part)
 
 
 class ContactChannel(Timestamped, Auditable):

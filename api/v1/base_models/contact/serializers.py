@@ -3,6 +3,7 @@ from django.utils.translation import gettext_lazy as _
 from phonenumber_field.serializerfields import PhoneNumberField
 from rest_framework import serializers
 
+from api.base.rows import ComputedTextField
 from api.base.serializers import ScopedModelSerializer
 from api.v1.base_models.common.models import Address
 from api.v1.base_models.common.serializers import AddressSerializer
@@ -10,7 +11,13 @@ from api.v1.base_models.organization.models import Organization
 from audit.services import diff_from_now
 from core.serializers import missing_fields
 
-from .models import Contact, ContactAddress, ContactEmailAddress, ContactPhoneNumber
+from .models import (
+    Contact,
+    ContactAddress,
+    ContactEmailAddress,
+    ContactPhoneNumber,
+    contact_full_name,
+)
 
 
 class ChannelSerializer(serializers.ModelSerializer):
@@ -83,7 +90,11 @@ class ContactSerializer(ScopedModelSerializer):
     linked_organization_name = serializers.CharField(
         source="linked_organization.name", read_only=True, allow_null=True
     )
-    full_name = serializers.CharField(read_only=True)
+    full_name = ComputedTextField(
+        contact_full_name,
+        ["first_name", "last_name"],
+        help_text="The first and last names, as shown.",
+    )
 
     class Meta:
         model = Contact

@@ -53,6 +53,8 @@ class OrganizationSerializer(ScopedModelSerializer):
     )
     primary_address = AddressSerializer(required=False, allow_null=True)
 
+    record_organization = "pk"  # the field rules of an organization are its own
+
     class Meta:
         model = Organization
         fields = [
@@ -99,9 +101,6 @@ class OrganizationSerializer(ScopedModelSerializer):
 
     # FieldPermissionSerializerMixin: an organization's own rules apply to it; a new
     # one takes the rules of its parent.
-    def get_record_organization(self, instance):
-        return instance.pk
-
     def get_target_organization(self, attrs):
         if self.instance is not None:
             return self.instance.pk

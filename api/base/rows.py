@@ -1,0 +1,458 @@
+"""Lists read as rows: a page read with `.values()` and turned into exactly what the
+view's serializer gives for the same records, without model instances.
+
+Building an instance per row (and per joined row) runs everything its `__init__` and
+its fields' descriptors run, and the serializer then walks each field's attribute path
+on it: for a page of 100 records that is most of the time of a list (see
+bench/list_speed.py). A plan reads the same values from columns instead:
+
+- model fields, and paths through forward foreign keys ("category.name"), with the
+  serializer field's own `to_representation` (skipped where it returns its input);
+- related primary keys (`PrimaryKeyRelatedField`);
+- nested serializers: of a forward foreign key (joined in the same query) and of a
+  reverse one (`many=True`: one query per page and relation);
+- tags (one query per page);
+- field rules: what the caller's role may not read in a record's organization is left
+  out, as rbac.fields.FieldPermissionSerializerMixin does.
+
+`row_plan(serializer, queryset)` answers None when a field needs an instance: a method
+field, a property, an overridden `get_attribute` or `to_representation`, a custom list
+serializer, a prefetch with its own queryset. The list then goes through the serializer
+as before: the same answer, at the instance path's cost. tests/test_row_reads.py holds
+every list using plans to the serializer's output.
+"""
+
+from operator import itemgetter
+
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import FieldDoesNotExist
+from django.db import models
+from django.db.models import Prefetch
+from django.db.models.query_utils import DeferredAttribute
+from django_countries.fields import CountryDescriptor
+from django_fsm import FSMFieldDescriptor
+from phonenumber_field.modelfields import PhoneNumberDescriptor
+from rest_framework import relations, serializers
+from rest_framework.fields import Field, empty
+from rest_framework.pagination import CursorPagination
+from rest_framework.response import Response
+from taggit.managers import TaggableManager
+from taggit.serializers import TagListSerializerField
+
+from rbac.fields import FieldPermissionSerializerMixin, field_restrictions
+
+_SKIP = object()  # a key the serializer leaves out of this row
+
+# Attribute descriptors that give the value a column is loaded as, or one that the
+# serializer fields of such a column read the same way (a country code or a Country).
+_PLAIN_DESCRIPTORS = (
+    DeferredAttribute,
+    FSMFieldDescriptor,
+    PhoneNumberDescriptor,
+    CountryDescriptor,
+)
+
+# Serializer fields whose `to_representation` returns a loaded value of these model
+# fields unchanged (unless the model field converts what it loads: a phone number field
+# is a CharField loading PhoneNumber objects): it is not called.
+_UNCHANGED = (
+    (serializers.CharField.to_representation, (models.CharField, models.TextField)),
+    (serializers.IntegerField.to_representation, (models.IntegerField,)),
+    (serializers.BooleanField.to_representation, (models.BooleanField,)),
+    (serializers.JSONField.to_representation, (models.JSONField,)),
+)
+
+
+class ComputedTextField(serializers.CharField):
+    """A read-only text computed from columns of the record by `function` (of their
+    values, in the order of `columns`): what a model property would give, readable from
+    rows as from instances.
+
+        full_name = ComputedTextField(full_name, ["first_name", "last_name"])
+    """
+
+    def __init__(self, function, columns, **kwargs):
+        self.function, self.columns = function, tuple(columns)
+        super().__init__(read_only=True, **kwargs)
+
+    def get_attribute(self, instance):
+        return self.function(*(getattr(instance, column) for column in self.columns))
+
+
+def _defines(serializer, name, allowed=()) -> bool:
+    """`serializer`'s class (or a class it inherits before DRF's Serializer) defines
+    method `name`, other than in `allowed`."""
+    for cls in type(serializer).__mro__:
+        if cls is serializers.Serializer:
+            return False
+        if name in cls.__dict__ and cls not in allowed:
+            return True
+    return False
+
+
+def _plain(model, name) -> bool:
+    return isinstance(model.__dict__.get(name), _PLAIN_DESCRIPTORS) or any(
+        isinstance(base.__dict__.get(name), _PLAIN_DESCRIPTORS) for base in model.__mro__[1:]
+    )
+
+
+def _path(model, attrs):
+    """(column, model field, nullable foreign keys crossed) of a source path through
+    forward foreign keys to a concrete field, or None."""
+    crossed = []
+    for index, attr in enumerate(attrs):
+        try:
+            model_field = model._meta.get_field(attr)
+        except FieldDoesNotExist:
+            return None
+        if not model_field.concrete or model_field.many_to_many:
+            return None
+        if model_field.is_relation:
+            if not (model_field.many_to_one or model_field.one_to_one):
+                return None
+        elif not _plain(model, model_field.attname):
+            return None
+        if index == len(attrs) - 1:
+            return "__".join(attrs), model_field, crossed
+        if not model_field.is_relation:
+            return None
+        if model_field.null:
+            crossed.append("__".join(attrs[: index + 1]))
+        model = model_field.related_model
+    return None
+
+
+def _converter(field, model_field):
+    """The function of a loaded value that the field's representation is, or None
+    when it is the value itself."""
+    method = type(field).to_representation
+    converts = hasattr(model_field, "from_db_value")
+    for unchanged, model_fields in _UNCHANGED:
+        if method is unchanged and isinstance(model_field, model_fields):
+            if isinstance(model_field, models.JSONField):
+                return None if not field.binary else field.to_representation
+            return field.to_representation if converts else None
+    if (
+        not converts
+        and method is serializers.ChoiceField.to_representation
+        and isinstance(model_field, models.CharField | models.TextField)
+        and all(isinstance(key, str) for key in field.choices)
+    ):
+        return None
+    return field.to_representation
+
+
+class RowPlan:
+    """The compiled representation of one serializer over rows of `model`: `columns`
+    to read, and `represent(rows)` (see the module's docstring)."""
+
+    def __init__(self, model, prefix=""):
+        self.model = model
+        self.prefix = prefix
+        self.pk = f"{prefix}pk"
+        self.columns = {self.pk}
+        self.fields = []  # (name, read(row, batch), batch(rows) or None)
+        # The column of the organization whose field rules apply to a row.
+        self.organization = None
+        self.static = True  # the same for every request: see row_plan
+
+    def column(self, path: str) -> str:
+        column = f"{self.prefix}{path}"
+        self.columns.add(column)
+        return column
+
+    def represent(self, rows, request=None) -> list[dict]:
+        """The serializer's representation of `rows` (read by `read_rows`), for the
+        caller of `request` (whose field rules apply)."""
+        batches = [batch(rows) if batch is not None else None for _n, _r, batch in self.fields]
+        fields = [
+            (name, read, batch)
+            for (name, read, _b), batch in zip(self.fields, batches, strict=True)
+        ]
+        hidden = self._hidden(request)
+        results = []
+        for row in rows:
+            data = {}
+            for name, read, batch in fields:
+                value = read(row, batch)
+                if value is not _SKIP:
+                    data[name] = value
+            if hidden is not None:
+                for name in hidden(row):
+                    data.pop(name, None)
+            results.append(data)
+        return results
+
+    def _hidden(self, request):
+        """row -> the names the caller may not read in its organization, or None."""
+        if request is None or self.organization is None:
+            return None
+        model, column, known = self.model, self.organization, {}
+
+        def hidden(row):
+            organization = row[column]
+            if organization not in known:
+                known[organization] = field_restrictions(request, model, organization)[0]
+            return known[organization]
+
+        return hidden
+
+    # Compiling ------------------------------------------------------------------------
+
+    def add(self, field) -> bool:
+        """Compile one readable serializer field; False when it needs an instance."""
+        name = field.field_name
+        if field.source == "*" or isinstance(field, serializers.SerializerMethodField):
+            return False
+        if isinstance(field, TagListSerializerField):
+            return self._add_tags(field)
+        if isinstance(field, ComputedTextField):
+            return self._add_computed(field)
+        if isinstance(field, serializers.ListSerializer):
+            return self._add_many(field)
+        if isinstance(field, serializers.BaseSerializer):
+            return self._add_one(field)
+        if isinstance(field, relations.ManyRelatedField):
+            return False
+        path = _path(self.model, field.source_attrs)
+        if path is None:
+            return False
+        column, model_field, crossed = path
+        if isinstance(field, relations.RelatedField):
+            if not (
+                isinstance(field, relations.PrimaryKeyRelatedField)
+                and type(field).to_representation
+                is relations.PrimaryKeyRelatedField.to_representation
+                and type(field).get_attribute is relations.RelatedField.get_attribute
+                and field.pk_field is None
+                and model_field.is_relation
+            ):
+                return False
+            convert = None
+        elif type(field).get_attribute is not Field.get_attribute or model_field.is_relation:
+            return False
+        else:
+            convert = _converter(field, model_field)
+        if crossed and (field.default is not empty or field.required):
+            return False
+        self.fields.append((name, self._reader(field, column, convert, crossed), None))
+        return True
+
+    def _reader(self, field, column, convert, crossed):
+        column = self.column(column)
+        crossed = [self.column(path) for path in crossed]
+        # A path through an empty foreign key: None where the field allows it, else
+        # left out (DRF's Field.get_attribute).
+        missing = None if field.allow_null else _SKIP
+
+        def read(row, _batch):
+            value = row[column]
+            if value is None:
+                if any(row[path] is None for path in crossed):
+                    return missing
+                return None
+            return value if convert is None else convert(value)
+
+        if convert is None and not crossed:
+            get = itemgetter(column)
+            return lambda row, _batch: get(row)
+        return read
+
+    def _add_computed(self, field) -> bool:
+        paths = [_path(self.model, [name]) for name in field.columns]
+        if None in paths:
+            return False
+        columns = [self.column(column) for column, _model_field, _crossed in paths]
+        function = field.function
+        self.fields.append(
+            (field.field_name, lambda row, _b: function(*(row[c] for c in columns)), None)
+        )
+        return True
+
+    def _add_tags(self, field) -> bool:
+        try:
+            manager = self.model._meta.get_field(field.source)
+        except FieldDoesNotExist:
+            return False
+        if self.prefix or not isinstance(manager, TaggableManager):
+            return False
+        model, through, pk = self.model, manager.through, self.pk
+
+        def batch(rows):
+            names = {}
+            tagged = through.objects.filter(
+                content_type=ContentType.objects.get_for_model(model),
+                object_id__in={row[pk] for row in rows},
+            )
+            for object_id, name in tagged.order_by().values_list("object_id", "tag__name"):
+                names.setdefault(object_id, []).append(name)
+            return names
+
+        represent = field.to_representation
+        self.fields.append(
+            (field.field_name, lambda row, names: represent(names.get(row[pk], [])), batch)
+        )
+        return True
+
+    def _add_many(self, field) -> bool:
+        child = field.child
+        if (
+            self.prefix
+            or type(field) is not serializers.ListSerializer
+            or len(field.source_attrs) != 1
+            or _defines(child, "to_representation")
+        ):
+            return False
+        relation = next(
+            (
+                rel
+                for rel in self.model._meta.related_objects
+                if rel.one_to_many and rel.get_accessor_name() == field.source
+            ),
+            None,
+        )
+        if relation is None:
+            return False
+        plan = compile_plan(child, relation.related_model)
+        if plan is None:
+            return False
+        self.static &= plan.static
+        foreign_key, pk = relation.field.attname, self.pk
+        manager = relation.related_model._default_manager
+        lookup = f"{relation.field.name}__in"
+
+        def batch(rows):
+            children = list(
+                manager.filter(**{lookup: [row[pk] for row in rows]}).values(
+                    *(plan.columns | {foreign_key})
+                )
+            )
+            grouped = {}
+            for row, data in zip(children, plan.represent(children), strict=True):
+                grouped.setdefault(row[foreign_key], []).append(data)
+            return grouped
+
+        self.fields.append((field.field_name, lambda row, grouped: grouped.get(row[pk], []), batch))
+        return True
+
+    def _add_one(self, field) -> bool:
+        path = _path(self.model, field.source_attrs)
+        if path is None or _defines(field, "to_representation"):
+            return False
+        column, model_field, crossed = path
+        if not model_field.is_relation or (crossed and not field.allow_null):
+            return False
+        plan = compile_plan(field, model_field.related_model, prefix=f"{self.prefix}{column}__")
+        if plan is None or any(batch is not None for _n, _r, batch in plan.fields):
+            return False
+        self.static &= plan.static
+        key = self.column(column)
+        self.columns |= plan.columns
+        self.fields.append(
+            (
+                field.field_name,
+                lambda row, _batch: None if row[key] is None else plan.represent([row])[0],
+                None,
+            )
+        )
+        return True
+
+
+def compile_plan(serializer, model, prefix="") -> RowPlan | None:
+    """The plan of a (child) serializer's readable fields, or None."""
+    plan = RowPlan(model, prefix)
+    plan.static = not _fields_vary(serializer)
+    for field in serializer._readable_fields:
+        if not plan.add(field):
+            return None
+    return plan
+
+
+# Plans by serializer class: compiled once per process where the class's fields are the
+# same for every request (fields built per request, by an overridden `__init__` or
+# `get_fields`, are compiled per request).
+_PLANS: dict = {}
+_STATIC_FIELDS = (serializers.ModelSerializer,)
+
+
+def _fields_vary(serializer) -> bool:
+    from .serializers import ScopedModelSerializer
+
+    return any(
+        _defines(serializer, name, allowed=(*_STATIC_FIELDS, ScopedModelSerializer))
+        for name in ("__init__", "get_fields")
+    )
+
+
+def row_plan(serializer_class, queryset, make_serializer) -> RowPlan | None:
+    """The plan of a list of `queryset` through `serializer_class`, or None when the
+    list needs instances. `make_serializer()` gives an instance of it with the view's
+    context, when one is needed to compile."""
+    if any(
+        isinstance(lookup, Prefetch) and lookup.queryset is not None
+        for lookup in queryset._prefetch_related_lookups
+    ):
+        return None
+    key = (serializer_class, queryset.model)
+    if key in _PLANS:
+        return _PLANS[key]
+    serializer = make_serializer()
+    plan = _compile(serializer, queryset.model)
+    if not _fields_vary(serializer) and (plan is None or plan.static):
+        _PLANS[key] = plan
+    return plan
+
+
+def _compile(serializer, model) -> RowPlan | None:
+    meta = getattr(serializer, "Meta", None)
+    if (
+        getattr(meta, "model", None) is not model
+        or getattr(meta, "list_serializer_class", serializers.ListSerializer)
+        is not serializers.ListSerializer
+        or _defines(serializer, "to_representation", allowed=(FieldPermissionSerializerMixin,))
+    ):
+        return None
+    plan = compile_plan(serializer, model)
+    if plan is None or not isinstance(serializer, FieldPermissionSerializerMixin):
+        return plan
+    if _defines(serializer, "get_record_organization", allowed=(FieldPermissionSerializerMixin,)):
+        return None
+    name = serializer.record_organization
+    if name != "pk":
+        try:
+            if not model._meta.get_field(name).many_to_one:
+                return None
+        except FieldDoesNotExist:
+            return plan  # get_record_organization: None, no field rules
+    plan.organization = plan.column(name)
+    return plan
+
+
+def read_rows(plan: RowPlan, queryset):
+    """`queryset` as the rows `plan` reads."""
+    return queryset.prefetch_related(None).values(*plan.columns)
+
+
+class RowListMixin:
+    """For model viewsets: lists read as rows wherever the serializer allows (see the
+    module's docstring); `row_reads = False` turns it off for a view."""
+
+    row_reads = True
+
+    def list(self, request, *args, **kwargs):
+        queryset = self.filter_queryset(self.get_queryset())
+        plan = self.list_row_plan(queryset)
+        if plan is not None:
+            queryset = read_rows(plan, queryset)
+        page = self.paginate_queryset(queryset)
+        items = queryset if page is None else page
+        if plan is None:
+            data = self.get_serializer(items, many=True).data
+        else:
+            data = plan.represent(list(items), request)
+        return Response(data) if page is None else self.get_paginated_response(data)
+
+    def list_row_plan(self, queryset) -> RowPlan | None:
+        if not self.row_reads or isinstance(self.paginator, CursorPagination):
+            return None  # a cursor reads its position from the page's last instance
+        return row_plan(self.get_serializer_class(), queryset, self.get_serializer)

@@ -1,0 +1,219 @@
+"""Lists read as rows (api.base.rows) answer exactly what the serializer answers.
+
+Every list of the API whose view reads rows is asked twice, as a superuser and as a
+member whose role hides fields in one of their organizations: once as it runs, once
+with rows turned off (through model instances and the serializer). The two responses
+must be the same bytes. The data: one record of every scoped model, and records that
+reach the edges (empty foreign keys on a path, tags, nested channels and addresses).
+"""
+
+import re
+from types import SimpleNamespace
+
+import pytest
+from django.contrib.auth.models import Group
+from django.contrib.contenttypes.models import ContentType
+from rest_framework import serializers
+from rest_framework.test import APIClient
+
+from api.base.rows import RowListMixin, row_plan
+from api.base.serializers import ScopedModelSerializer
+from api.v1.base_models.auth.services import tokens_for
+from api.v1.base_models.common.tests.factories import AddressFactory
+from api.v1.base_models.contact.models import Contact
+from api.v1.base_models.contact.tests.factories import (
+    ContactAddressFactory,
+    ContactEmailAddressFactory,
+    ContactFactory,
+    ContactPhoneNumberFactory,
+)
+from api.v1.base_models.organization.models import OrganizationMembership
+from api.v1.base_models.organization.tests.factories import OrganizationFactory
+from api.v1.base_models.user.tests.factories import UserFactory
+from api.v1.features.inventory.tests.factories import StockLocationFactory, WarehouseFactory
+from api.v1.features.products.models import Product
+from api.v1.features.products.tests.factories import ProductFactory
+from rbac.models import FieldPermission
+from rbac.roles import ROLE_NAMES
+
+from .apiwalk import fill, list_routes, seed_scoped_records
+
+pytestmark = pytest.mark.django_db
+
+# Lists that must read rows: a change that makes one of them fall back to instances
+# (a method field, a property) is caught here, not in a benchmark.
+MUST_READ_ROWS = [
+    "/api/v1/organizations/",
+    "/api/v1/organization-memberships/",
+    "/api/v1/contacts/",
+    "/api/v1/products/",
+    "/api/v1/warehouses/",
+    "/api/v1/stock-locations/",
+]
+HIDDEN = {Product: ["description", "category_name"], Contact: ["notes", "full_name"]}
+
+
+def row_routes() -> list[tuple[str, type]]:
+    routes = []
+    for url, callback in list_routes():
+        if issubclass(callback.cls, RowListMixin):
+            path = re.sub(r"<(?:\w+:)?(\w+)>|\(\?P<(\w+)>[^)]*\)", r"{\1\2}", url)
+            routes.append((path, callback.cls))
+    return routes
+
+
+@pytest.fixture
+def world():
+    a, b = OrganizationFactory.create_batch(2)
+    seed_scoped_records(a)
+    ProductFactory(organization=a, category=None, tags=["Red", "blue", "Äpfel"])
+    ProductFactory(organization=b, tags=["red"], custom_fields={"size": 3, "note": "x"})
+    contact = ContactFactory(organization=a, linked_organization=a, tags=["vip"], notes="n")
+    ContactFactory(organization=b, first_name="", last_name="Solo")
+    ContactEmailAddressFactory.create_batch(2, contact=contact)
+    ContactPhoneNumberFactory(contact=contact)
+    ContactAddressFactory(contact=contact, address=AddressFactory(latitude="1.5"))
+    warehouse = WarehouseFactory(organization=b, address=None, tags=["cold"])
+    parent = StockLocationFactory(warehouse=warehouse, organization=b)
+    StockLocationFactory(warehouse=warehouse, organization=b, parent=parent)
+
+    administrator = Group.objects.get(name=ROLE_NAMES["administrator"])
+    restricted = Group.objects.create(name="Administrator with hidden fields")
+    restricted.permissions.set(administrator.permissions.all())
+    for model, names in HIDDEN.items():
+        for name in names:
+            FieldPermission.objects.create(
+                role=restricted,
+                content_type=ContentType.objects.get_for_model(model),
+                field_name=name,
+                can_read=False,
+            )
+    member = UserFactory()
+    OrganizationMembership.objects.create(user=member, organization=a, role=restricted)
+    OrganizationMembership.objects.create(user=member, organization=b, role=administrator)
+    clients = {}
+    for name, user in (
+        ("superuser", UserFactory(is_superuser=True, is_staff=True)),
+        ("member", member),
+    ):
+        clients[name] = APIClient()
+        clients[name].credentials(HTTP_AUTHORIZATION=f"Bearer {tokens_for(user)['access']}")
+    return SimpleNamespace(clients=clients, restricted=a, unrestricted=b)
+
+
+def test_every_list_read_as_rows_answers_what_the_serializer_answers(world, monkeypatch):
+    compared = set()
+    for path, view in row_routes():
+        url = fill(path)
+        if url is None:
+            continue
+        for client in world.clients.values():
+            rows = client.get(url, {"page_size": 50})
+            with monkeypatch.context() as patch:
+                patch.setattr(view, "row_reads", False)
+                instances = client.get(url, {"page_size": 50})
+            assert rows.status_code == instances.status_code == 200, (url, rows.content[:300])
+            assert rows.content == instances.content, url
+            if rows.json()["results"]:
+                compared.add(path)
+    assert set(MUST_READ_ROWS) <= compared
+
+
+@pytest.mark.parametrize("path", MUST_READ_ROWS)
+def test_the_lists_of_the_trunk_read_rows(path):
+    view = dict(row_routes())[path]()
+    view.request, view.format_kwarg, view.kwargs = None, None, {}
+    assert row_plan(view.get_serializer_class(), view.queryset, view.get_serializer) is not None
+
+
+def test_hidden_fields_are_left_out_of_rows_per_organization(world):
+    client = world.clients["member"]
+    for url, hidden in (
+        ("/api/v1/products/", HIDDEN[Product]),
+        ("/api/v1/contacts/", HIDDEN[Contact]),
+    ):
+        body = client.get(url, {"page_size": 50}).json()["results"]
+        by_organization = {}
+        for row in body:
+            by_organization.setdefault(row["organization"], []).append(row)
+        assert set(by_organization) == {world.restricted.pk, world.unrestricted.pk}
+        for row in by_organization[world.restricted.pk]:
+            assert not set(hidden) & set(row), row
+        for row in by_organization[world.unrestricted.pk]:
+            assert set(hidden) <= set(row), row
+
+
+# What makes a list fall back to instances, and what a plan reads.
+
+
+def plan_of(serializer_class, queryset=None):
+    queryset = Product.objects.all() if queryset is None else queryset
+    return row_plan(serializer_class, queryset, lambda: serializer_class(context={}))
+
+
+class ProductRows(ScopedModelSerializer):
+    category_name = serializers.CharField(source="category.name", read_only=True, allow_null=True)
+    category_slug = serializers.CharField(source="category.slug", read_only=True)
+    base_uom_name = serializers.CharField(source="base_uom.name", read_only=True)
+
+    class Meta:
+        model = Product
+        fields = ["id", "name", "category", "category_name", "category_slug", "base_uom_name"]
+
+
+def test_an_empty_foreign_key_on_a_path_gives_null_or_leaves_the_key_out(world):
+    product = ProductFactory(category=None)
+    plan = plan_of(ProductRows)
+    rows = list(Product.objects.filter(pk=product.pk).values(*plan.columns))
+    (data,) = plan.represent(rows)
+    assert data == ProductRows(product).data
+    assert data["category_name"] is None
+    assert "category_slug" not in data
+    assert data["base_uom_name"] == product.base_uom.name
+
+
+class WithMethod(ScopedModelSerializer):
+    shout = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Product
+        fields = ["id", "shout"]
+
+    def get_shout(self, product) -> str:
+        return product.name.upper()
+
+
+class WithProperty(ScopedModelSerializer):
+    label = serializers.CharField(source="__str__", read_only=True)
+
+    class Meta:
+        model = Product
+        fields = ["id", "label"]
+
+
+class WithOwnRepresentation(ScopedModelSerializer):
+    class Meta:
+        model = Product
+        fields = ["id", "name"]
+
+    def to_representation(self, instance):
+        return {"id": instance.pk}
+
+
+@pytest.mark.parametrize("serializer_class", [WithMethod, WithProperty, WithOwnRepresentation])
+def test_a_serializer_that_needs_instances_gets_them(serializer_class):
+    assert plan_of(serializer_class) is None
+
+
+def test_a_prefetch_with_its_own_queryset_needs_instances():
+    from django.db.models import Prefetch
+
+    queryset = Contact.objects.prefetch_related(
+        Prefetch(
+            "email_addresses", queryset=Contact.email_addresses.rel.related_model.objects.all()
+        )
+    )
+    from api.v1.base_models.contact.serializers import ContactSerializer
+
+    assert plan_of(ContactSerializer, queryset) is None
+    assert plan_of(ContactSerializer, Contact.objects.all()) is not None
