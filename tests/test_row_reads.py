@@ -217,3 +217,16 @@ def test_a_prefetch_with_its_own_queryset_needs_instances():
 
     assert plan_of(ContactSerializer, queryset) is None
     assert plan_of(ContactSerializer, Contact.objects.all()) is not None
+
+
+def test_times_are_given_in_the_active_time_zone_as_the_serializer_gives_them(world):
+    from django.utils import timezone
+
+    from api.v1.base_models.contact.serializers import ContactSerializer
+
+    plan = plan_of(ContactSerializer, Contact.objects.all())
+    with timezone.override("America/New_York"):
+        rows = list(Contact.objects.order_by("pk").values(*plan.columns))
+        expected = [ContactSerializer(each).data for each in Contact.objects.order_by("pk")]
+        assert plan.represent(rows) == expected
+    assert expected[0]["created_at"].endswith(("-05:00", "-04:00"))

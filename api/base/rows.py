@@ -22,6 +22,7 @@ as before: the same answer, at the instance path's cost. tests/test_row_reads.py
 every list using plans to the serializer's output.
 """
 
+from functools import partial
 from operator import itemgetter
 
 from django.contrib.contenttypes.models import ContentType
@@ -29,13 +30,15 @@ from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from django.db.models import Prefetch
 from django.db.models.query_utils import DeferredAttribute
+from django.utils.timezone import is_aware
 from django_countries.fields import CountryDescriptor
 from django_fsm import FSMFieldDescriptor
 from phonenumber_field.modelfields import PhoneNumberDescriptor
-from rest_framework import relations, serializers
+from rest_framework import ISO_8601, relations, serializers
 from rest_framework.fields import Field, empty
 from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
+from rest_framework.settings import api_settings
 from taggit.managers import TaggableManager
 from taggit.serializers import TagListSerializerField
 
@@ -142,6 +145,37 @@ def _converter(field, model_field):
     return field.to_representation
 
 
+def _alone(convert):
+    return lambda value, _batch: convert(value)
+
+
+def _iso_datetime(field, model_field) -> bool:
+    """`field` is DRF's DateTimeField, giving ISO 8601, of a datetime column."""
+    method = serializers.DateTimeField.to_representation
+    return (
+        type(field).to_representation is method
+        and type(field).enforce_timezone is serializers.DateTimeField.enforce_timezone
+        and isinstance(model_field, models.DateTimeField)
+        and str(getattr(field, "format", api_settings.DATETIME_FORMAT)).lower() == ISO_8601
+    )
+
+
+def _output_timezone(field, _rows):
+    """The time zone `field` gives its values in (DRF's DateTimeField.enforce_timezone)."""
+    return field.timezone if hasattr(field, "timezone") else field.default_timezone()
+
+
+def _iso_format(field, value, zone):
+    """DRF's DateTimeField.to_representation of an aware `value` in `zone`."""
+    if zone is None or not is_aware(value):
+        return field.to_representation(value)
+    try:
+        value = value.astimezone(zone).isoformat()
+    except OverflowError:
+        return field.to_representation(value)  # DRF's own error
+    return value[:-6] + "Z" if value.endswith("+00:00") else value
+
+
 class RowPlan:
     """The compiled representation of one serializer over rows of `model`: `columns`
     to read, and `represent(rows)` (see the module's docstring)."""
@@ -155,6 +189,7 @@ class RowPlan:
         # The column of the organization whose field rules apply to a row.
         self.organization = None
         self.static = True  # the same for every request: see row_plan
+        self.queries = False  # represent() runs queries (tags, nested lists)
 
     def column(self, path: str) -> str:
         column = f"{self.prefix}{path}"
@@ -235,23 +270,30 @@ class RowPlan:
             convert = _converter(field, model_field)
         if crossed and (field.default is not empty or field.required):
             return False
-        self.fields.append((name, self._reader(field, column, convert, crossed), None))
+        if convert is not None and _iso_datetime(field, model_field):
+            # The time zone is looked up once per page, not per value.
+            batch = partial(_output_timezone, field)
+            read = self._reader(field, column, partial(_iso_format, field), crossed)
+        else:
+            batch, read = None, self._reader(field, column, convert and _alone(convert), crossed)
+        self.fields.append((name, read, batch))
         return True
 
     def _reader(self, field, column, convert, crossed):
+        """read(row, batch): the value of `column`, through `convert(value, batch)`."""
         column = self.column(column)
         crossed = [self.column(path) for path in crossed]
         # A path through an empty foreign key: None where the field allows it, else
         # left out (DRF's Field.get_attribute).
         missing = None if field.allow_null else _SKIP
 
-        def read(row, _batch):
+        def read(row, batch):
             value = row[column]
             if value is None:
                 if any(row[path] is None for path in crossed):
                     return missing
                 return None
-            return value if convert is None else convert(value)
+            return value if convert is None else convert(value, batch)
 
         if convert is None and not crossed:
             get = itemgetter(column)
@@ -289,6 +331,7 @@ class RowPlan:
             return names
 
         represent = field.to_representation
+        self.queries = True
         self.fields.append(
             (field.field_name, lambda row, names: represent(names.get(row[pk], [])), batch)
         )
@@ -332,6 +375,7 @@ class RowPlan:
                 grouped.setdefault(row[foreign_key], []).append(data)
             return grouped
 
+        self.queries = True
         self.fields.append((field.field_name, lambda row, grouped: grouped.get(row[pk], []), batch))
         return True
 
@@ -343,7 +387,7 @@ class RowPlan:
         if not model_field.is_relation or (crossed and not field.allow_null):
             return False
         plan = compile_plan(field, model_field.related_model, prefix=f"{self.prefix}{column}__")
-        if plan is None or any(batch is not None for _n, _r, batch in plan.fields):
+        if plan is None or plan.queries:  # a query per row
             return False
         self.static &= plan.static
         key = self.column(column)
