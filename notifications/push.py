@@ -26,10 +26,11 @@ def group_name(user_id) -> str:
     return f"notifications.user.{user_id}"
 
 
-def unread(count: int) -> dict:
+def unread(count: int, limit: int | None = None) -> dict:
     """How an unread count is shown: counted up to NOTIFICATION_UNREAD_COUNT_LIMIT
     (`unread_count_is_exact` false past it, a "1000+" to show)."""
-    limit = settings.NOTIFICATION_UNREAD_COUNT_LIMIT
+    if limit is None:
+        limit = settings.NOTIFICATION_UNREAD_COUNT_LIMIT
     return {"unread_count": min(count, limit), "unread_count_is_exact": count <= limit}
 
 
@@ -50,7 +51,8 @@ def unread_counts(user_ids) -> dict[int, dict]:
         .values_list("recipient_id", "unread")
     )
     counts.update(rows)
-    return {pk: unread(count) for pk, count in counts.items()}
+    limit = settings.NOTIFICATION_UNREAD_COUNT_LIMIT
+    return {pk: unread(count, limit) for pk, count in counts.items()}
 
 
 def _send(messages: list[tuple[int, dict]]) -> None:
