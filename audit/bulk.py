@@ -28,7 +28,7 @@ from . import registry
 from .choices import AuditAction
 from .diff import changes_since, initial_values, to_json, values_of
 from .grouping import one_row_per_record
-from .receivers import record_change
+from .receivers import record_changes
 
 BATCH_SIZE = 500
 
@@ -71,11 +71,11 @@ def bulk_create(records: list, *, tags: list | None = None, batch_size: int = BA
             each.created_by = each.updated_by = user
     with one_row_per_record(using=router.db_for_write(model)):
         model._default_manager.bulk_create(records, batch_size=batch_size)
+        changed = []
         for each in records:
             values = values_of(each, spec)
-            record_change(
-                AuditAction.CREATE, each, spec, changes=initial_values(values, spec), after=values
-            )
+            changed.append((each, initial_values(values, spec), {"after": values}))
+        record_changes(AuditAction.CREATE, changed, spec)
         tagged = _tagged(records, tags)
         if tagged:
             set_tags(tagged)
@@ -113,6 +113,7 @@ def bulk_update(
             .values("pk", *(attname for _name, attname in compared))
         }
         model._default_manager.bulk_update(records, fields, batch_size=batch_size)
+        changed = []
         for each in records:
             if each.pk not in stored:
                 continue  # deleted meanwhile: nothing was written
@@ -121,14 +122,8 @@ def bulk_update(
             after = {name: whole[name] for name, _attname in compared}
             changes = changes_since(before, after, spec)
             if changes:
-                record_change(
-                    AuditAction.UPDATE,
-                    each,
-                    spec,
-                    changes=changes,
-                    before={**whole, **before},
-                    after=whole,
-                )
+                changed.append((each, changes, {"before": {**whole, **before}, "after": whole}))
+        record_changes(AuditAction.UPDATE, changed, spec)
         tagged = _tagged(records, tags)
         if tagged:
             set_tags(tagged)

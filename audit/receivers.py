@@ -21,7 +21,7 @@ from .diff import (
     values_of,
 )
 from .grouping import record
-from .services import audit_row, object_id_of, organization_of
+from .services import audit_row, audit_rows, object_id_of, organization_of
 
 # The model change event of each audit action (core.events).
 EVENT_ACTIONS = {
@@ -143,6 +143,20 @@ def record_change(action, instance, spec, *, changes, organization=None, context
         ),
         using=router.db_for_write(type(instance), instance=instance),
     )
+
+
+def record_changes(action, changed: list, spec) -> None:
+    """record_change of many records of one model: `changed` holds (instance, changes,
+    event keywords) triples; what their rows share is worked out once (audit_rows)."""
+    if not changed:
+        return
+    instances = [instance for instance, _changes, _event_keywords in changed]
+    rows = audit_rows(
+        action, instances, [changes for _i, changes, _e in changed], user=get_current_user()
+    )
+    using = router.db_for_write(type(instances[0]), instance=instances[0])
+    for (instance, changes, event_keywords), row in zip(changed, rows, strict=True):
+        record(row, _event(action, instance, spec, changes=changes, **event_keywords), using=using)
 
 
 def _saved(sender, instance, created, raw=False, update_fields=None, **kwargs):

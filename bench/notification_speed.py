@@ -3,8 +3,9 @@
 notifications against one with few.
 
 Fan-out: `send_notification` to 1,000 members of an organization who may view the
-product it is about (the visibility check, the preferences, the rows, their audit
-rows, the WebSocket pushes and the queued email task, all committed), against
+product it is about, 1% of them connected (the visibility check, the preferences, the
+rows, their audit rows, the WebSocket pushes to the connected ones, core.presence, and
+the queued email task, all committed), against
 `Notification.objects.bulk_create` of the same 1,000 rows, committed. Both in a
 transaction of their own, interleaved; the rows are deleted between rounds, outside
 the timings. The email task is queued on the broker (the embedded filesystem broker,
@@ -46,8 +47,10 @@ from api.v1.base_models.organization.models import Organization, OrganizationMem
 from api.v1.base_models.user.models import UserProfile
 from api.v1.features.products.models import Product
 from config.celery import app
+from core.presence import mark_present
 from notifications.choices import EmailStatus
 from notifications.models import Notification
+from notifications.push import FEED
 from notifications.services import send_notification
 from rbac.roles import ROLE_NAMES
 
@@ -73,6 +76,8 @@ def fan_out_setup():
         [OrganizationMembership(user=user, organization=organization, role=role) for user in users]
     )
     analyze()
+    for user in users[: max(1, len(users) // 100)]:
+        mark_present(FEED, user.pk)
     return organization, product, users
 
 

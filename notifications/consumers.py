@@ -12,12 +12,14 @@ and changed over REST, which also catches a client up after a gap (`?after=<id>`
 from channels.db import database_sync_to_async
 
 from core.consumers import AuthenticatedJsonConsumer
+from core.presence import PresenceMixin
 
 from .models import Notification
-from .push import group_name, unread_count_of
+from .push import FEED, group_name, unread_count_of
 
 
-class NotificationConsumer(AuthenticatedJsonConsumer):
+class NotificationConsumer(PresenceMixin, AuthenticatedJsonConsumer):
+    presence_feed = FEED
     group = None
 
     async def connect(self):
@@ -25,6 +27,8 @@ class NotificationConsumer(AuthenticatedJsonConsumer):
         user = self.scope.get("user")
         if user is None or not user.is_authenticated:
             return
+        # Present first: a notification committed in between is then pushed, not lost.
+        await self.start_presence()
         self.group = group_name(user.pk)
         await self.channel_layer.group_add(self.group, self.channel_name)
         unread = Notification.objects.filter(recipient_id=user.pk, read_at__isnull=True)
@@ -34,6 +38,7 @@ class NotificationConsumer(AuthenticatedJsonConsumer):
     async def disconnect(self, code):
         if self.group is not None:
             await self.channel_layer.group_discard(self.group, self.channel_name)
+        await super().disconnect(code)
 
     async def push(self, event):
         """A channel layer event of notifications.push: forwarded as it is."""

@@ -2,6 +2,9 @@
 `/ws/notifications/` connection of its recipient once the transaction that wrote it
 commits (notifications.consumers).
 
+Only recipients with a connection open are pushed to (core.presence): a fan-out to
+1,000 people of whom ten are connected serializes and sends ten messages.
+
 The database stays the source of truth: a push that cannot be made (no channel layer
 server, a full channel) is logged and dropped, and a client that reconnects catches up
 over REST (`?after=<id>`)."""
@@ -13,12 +16,15 @@ from channels.layers import get_channel_layer
 from django.conf import settings
 from django.db.models import Count
 
+from core.presence import present
+
 from .models import Notification
 
 logger = logging.getLogger(__name__)
 
 # The type of the channel layer events: the consumer's method that handles them.
 EVENT = "push"  # NotificationConsumer.push
+FEED = "notifications"  # the consumer's presence feed
 
 
 def group_name(user_id) -> str:
@@ -70,14 +76,17 @@ def _send(messages: list[tuple[int, dict]]) -> None:
         logger.warning("Could not push %d notification messages", len(messages), exc_info=True)
 
 
-def push_notifications(ids) -> None:
-    """Push these notifications (ids) to their recipients, each with the recipient's
-    unread count. Their records were checked as viewable when they were written."""
+def push_notifications(recipients: dict) -> None:
+    """Push these notifications ({id: recipient id}) to those of their recipients who
+    are connected, each with the recipient's unread count. Their records were checked as
+    viewable when they were written."""
     from .serializers import NotificationSerializer
 
-    rows = list(
-        Notification.objects.filter(pk__in=list(ids)).select_related("organization", "actor")
-    )
+    online = present(FEED, set(recipients.values()))
+    ids = [pk for pk, recipient in recipients.items() if recipient in online]
+    if not ids:
+        return
+    rows = list(Notification.objects.filter(pk__in=ids).select_related("organization", "actor"))
     if not rows:
         return
     counts = unread_counts({row.recipient_id for row in rows})
@@ -107,5 +116,7 @@ def push_notifications(ids) -> None:
 
 def push_unread_count(user_id) -> None:
     """Tell the user's open connections their unread count (after reading some)."""
+    if not present(FEED, [user_id]):
+        return
     count = unread_count_of(Notification.objects.filter(recipient_id=user_id, read_at__isnull=True))
     _send([(user_id, {"type": "unread_count", **count})])

@@ -140,7 +140,9 @@ def send_notification(
             ]
         )
         rows = [*collapsed, *created]
-        transaction.on_commit(partial(push_notifications, [row.pk for row in rows]))
+        transaction.on_commit(
+            partial(push_notifications, {row.pk: row.recipient_id for row in rows})
+        )
         # A repeat collapsed into a notification is not emailed again.
         now = [
             row.pk

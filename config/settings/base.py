@@ -479,6 +479,11 @@ SITE_URL = env.str("SITE_URL", default="http://localhost:8000")
 # Unread counts stop at this number (`unread_count_is_exact` false past it): the same
 # time for a user with 10 unread notifications or 100,000.
 NOTIFICATION_UNREAD_COUNT_LIMIT = env.int("NOTIFICATION_UNREAD_COUNT_LIMIT", default=1000)
+
+# Who has a WebSocket open (core.presence): marked on connect and every PRESENCE_REFRESH
+# seconds, for PRESENCE_TTL seconds.
+PRESENCE_REFRESH = env.int("PRESENCE_REFRESH", default=30)
+PRESENCE_TTL = env.int("PRESENCE_TTL", default=90)
 # Emails the mail server refused for now are tried again this many times, after this
 # many seconds, doubled each time; then marked ERROR with the reason.
 NOTIFICATION_EMAIL_MAX_RETRIES = env.int("NOTIFICATION_EMAIL_MAX_RETRIES", default=5)

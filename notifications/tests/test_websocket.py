@@ -1,9 +1,12 @@
 """ws/notifications/ through the real ASGI application: each committed notification and
 the unread count reach every open connection of its recipient, and no one else's."""
 
+import asyncio
+
 import pytest
 from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator
+from django.core.cache import cache
 from django.db import transaction
 
 from api.v1.base_models.auth.services import tokens_for
@@ -12,6 +15,7 @@ from api.v1.base_models.user.tests.factories import UserFactory
 from api.v1.features.products.models import Product
 from api.v1.features.products.tests.factories import ProductFactory
 from config.asgi import application
+from core.presence import mark_present, present
 from notifications.models import Notification
 from notifications.services import send_notification
 
@@ -34,6 +38,7 @@ async def connected(user=None, token=None):
 def world(org, member):
     role = RoleFactory(permissions=model_permissions(Product, "view"))
     return {
+        "role": role,
         "reader": member(org, role),
         "outsider": UserFactory(),
         "product": ProductFactory(organization=org),
@@ -147,16 +152,58 @@ async def test_a_connection_without_credentials_is_closed_with_4401():
 async def test_a_push_that_cannot_be_made_does_not_fail_the_sender(world, monkeypatch):
     from notifications import push
 
-    def broken():
-        raise ConnectionError("the channel layer is down")
+    tried = []
 
     class Layer:
         async def group_send(self, group, message):
-            broken()
+            tried.append(group)
+            raise ConnectionError("the channel layer is down")
 
     monkeypatch.setattr(push, "get_channel_layer", lambda: Layer())
+    mark_present(push.FEED, world["reader"].pk)
 
     rows = await database_sync_to_async(notify)(world["reader"], world["product"])
 
+    assert tried == [push.group_name(world["reader"].pk)]
     assert len(rows) == 1
     assert await database_sync_to_async(Notification.objects.count)() == 1
+
+
+async def test_only_recipients_with_a_connection_open_are_pushed_to(
+    world, org, member, monkeypatch
+):
+    from notifications import push
+
+    cache.clear()
+    absent = await database_sync_to_async(member)(org, world["role"])
+    sent = []
+    send = push._send
+    monkeypatch.setattr(push, "_send", lambda messages: sent.extend(messages) or send(messages))
+    comm = await connected(world["reader"])
+    await comm.receive_json_from(timeout=3)  # the unread count
+
+    rows = await database_sync_to_async(notify)([world["reader"], absent], world["product"])
+
+    assert len(rows) == 2
+    assert [user_id for user_id, _message in sent] == [world["reader"].pk]
+    assert (await comm.receive_json_from(timeout=3))["type"] == "notification"
+    await comm.disconnect()
+
+
+async def test_an_open_connection_stays_present_until_it_closes(world, settings):
+    from notifications.push import FEED
+
+    settings.PRESENCE_REFRESH = 0.05
+    reader = world["reader"]
+    comm = await connected(reader)
+    await comm.receive_json_from(timeout=3)
+    assert present(FEED, [reader.pk]) == {reader.pk}
+
+    cache.delete(f"presence:{FEED}:{reader.pk}")  # as if it had expired
+    await asyncio.sleep(0.3)
+    assert present(FEED, [reader.pk]) == {reader.pk}  # refreshed by the server
+
+    await comm.disconnect()
+    cache.delete(f"presence:{FEED}:{reader.pk}")
+    await asyncio.sleep(0.3)
+    assert present(FEED, [reader.pk]) == set()  # no refresh once closed

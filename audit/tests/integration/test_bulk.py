@@ -114,3 +114,57 @@ class TestBulkUpdate:
             return len(queries)
 
         assert cost(2) == cost(40)
+
+
+class TestManyRows:
+    """insert_rows: many rows are COPYed on PostgreSQL, and read back exactly as rows
+    written by INSERT."""
+
+    TEXTS = ["plain", "tab\tand\nnewline", "back\\slash", "quote \" and '", "ümlaut ✓", ""]
+
+    def rows(self, count, marker):
+        from audit.services import audit_row
+
+        rows = []
+        for i in range(count):
+            text = self.TEXTS[i % len(self.TEXTS)]
+            row = audit_row(
+                AuditAction.UPDATE,
+                changes={"name": {"old": text, "new": None}, "n": i, "nested": [text, {"x": i}]},
+                context={"note": text, "marker": marker},
+            )
+            row["object_id"], row["object_repr"] = str(i), text
+            rows.append(row)
+        return rows
+
+    def test_copied_rows_read_back_as_inserted_rows(self, monkeypatch):
+        from django.db import connection
+
+        from audit import services
+        from audit.models import AuditLog
+
+        copied = []
+        monkeypatch.setattr(
+            services,
+            "_copy",
+            lambda rows, conn, copy=services._copy: copied.append(1) or copy(rows, conn),
+        )
+        count = services.COPY_FROM
+        services.insert_rows(self.rows(count, "copy"))
+        monkeypatch.setattr(services, "COPY_FROM", 10**9)
+        services.insert_rows(self.rows(count, "insert"))
+
+        def read(marker):
+            return [
+                {
+                    key: value
+                    for key, value in row.items()
+                    if key not in ("id", "created_at", "updated_at")
+                }
+                | {"context": {k: v for k, v in row["context"].items() if k != "marker"}}
+                for row in AuditLog.objects.filter(context__marker=marker).order_by("pk").values()
+            ]
+
+        assert len(read("copy")) == count
+        assert read("copy") == read("insert")
+        assert bool(copied) == (connection.vendor == "postgresql")
