@@ -8,6 +8,7 @@ loaded for every request, so a role change applies from the next request on).
 from dataclasses import dataclass, field
 
 from django.apps import apps
+from django.db.models import Q
 
 __all__ = [
     "clear_cache",
@@ -194,19 +195,17 @@ def users_who_may(user_ids, record, action: str = "view") -> set[int]:
     from core.registry import organization_id_of
 
     users = get_user_model().objects.filter(pk__in=list(user_ids), is_active=True)
-    allowed = set(users.filter(is_superuser=True).values_list("pk", flat=True))
-    model = type(record)
+    may = Q(is_superuser=True)
     # None for shared data: superusers only, as visible_to answers.
     organization_id = organization_id_of(record)
-    if organization_id is None:
-        return allowed
-    OrganizationMembership = apps.get_model("organization", "OrganizationMembership")
-    meta = model._meta
-    members = OrganizationMembership.objects.filter(
-        user__in=users,
-        organization_id=organization_id,
-        is_active=True,
-        role__permissions__content_type__app_label=meta.app_label,
-        role__permissions__codename=f"{action}_{meta.model_name}",
-    ).order_by()  # not the memberships' default order: two more joins and a sort
-    return allowed | set(members.values_list("user_id", flat=True))
+    if organization_id is not None:
+        OrganizationMembership = apps.get_model("organization", "OrganizationMembership")
+        meta = type(record)._meta
+        members = OrganizationMembership.objects.filter(
+            organization_id=organization_id,
+            is_active=True,
+            role__permissions__content_type__app_label=meta.app_label,
+            role__permissions__codename=f"{action}_{meta.model_name}",
+        ).order_by()  # not the memberships' default order: two more joins and a sort
+        may |= Q(pk__in=members.values("user_id"))
+    return set(users.filter(may).values_list("pk", flat=True))
