@@ -134,15 +134,11 @@ class ConditionalReadMixin:
         return response
 
 
-class ConditionalDestroyMixin(ConditionalReadMixin):
-    """ETags on reads and `If-Match` on deletes, for a viewset whose records are read
-    and deleted but not edited (see ConditionalRequestMixin for the rest)."""
+class ConditionalWriteMixin(ConditionalReadMixin):
+    """ETags on reads, and `conditional_write` for the writes of a viewset (see the
+    mixins below, which use it for DRF's own actions)."""
 
-    conditional_actions: frozenset[str] = frozenset({"destroy"})
-
-    def destroy(self, request, *args, **kwargs):
-        with self.conditional_write(self.get_object(), etag_after=False):
-            return super().destroy(request, *args, **kwargs)
+    conditional_actions: frozenset[str] = frozenset()
 
     @contextmanager
     def conditional_write(self, instance, *, etag_after: bool = True):
@@ -175,13 +171,24 @@ class ConditionalDestroyMixin(ConditionalReadMixin):
         return response
 
 
-class ConditionalRequestMixin(ConditionalDestroyMixin):
-    """ETags and conditional requests for a ModelViewSet (see the module's docstring).
-    A custom action that changes a record runs its write inside
-    `self.conditional_write(instance)` and names itself in `conditional_actions` (the
-    workflow's transitions do)."""
+class ConditionalDestroyMixin(ConditionalWriteMixin):
+    """ETags on reads and `If-Match` on deletes, for a viewset whose records are read
+    and deleted but not edited (see ConditionalRequestMixin for the rest)."""
 
-    conditional_actions: frozenset[str] = frozenset({"update", "partial_update", "destroy"})
+    conditional_actions: frozenset[str] = frozenset({"destroy"})
+
+    def destroy(self, request, *args, **kwargs):
+        with self.conditional_write(self.get_object(), etag_after=False):
+            return super().destroy(request, *args, **kwargs)
+
+
+class ConditionalUpdateMixin(ConditionalWriteMixin):
+    """ETags on reads and `If-Match` on updates, for a viewset whose records are edited
+    but never deleted (chat rooms are archived). A custom action that changes a record
+    runs its write inside `self.conditional_write(instance)` and names itself in
+    `conditional_actions` (the workflow's transitions do)."""
+
+    conditional_actions: frozenset[str] = frozenset({"update", "partial_update"})
 
     def update(self, request, *args, **kwargs):
         # DRF's update, with the write made under the precondition: the body is read
@@ -195,6 +202,12 @@ class ConditionalRequestMixin(ConditionalDestroyMixin):
         if getattr(instance, "_prefetched_objects_cache", None):
             instance._prefetched_objects_cache = {}
         return Response(serializer.data)
+
+
+class ConditionalRequestMixin(ConditionalUpdateMixin, ConditionalDestroyMixin):
+    """ETags and conditional requests for a ModelViewSet (see the module's docstring)."""
+
+    conditional_actions: frozenset[str] = frozenset({"update", "partial_update", "destroy"})
 
     def create(self, request, *args, **kwargs):
         response = super().create(request, *args, **kwargs)

@@ -9,7 +9,7 @@ from api.v1.base_models.common.tests.factories import CategoryFactory
 from core.conditional import (
     ConditionalDestroyMixin,
     ConditionalReadMixin,
-    ConditionalRequestMixin,
+    ConditionalUpdateMixin,
 )
 
 from .apiwalk import api_routes
@@ -36,7 +36,7 @@ def test_every_record_endpoint_offers_conditional_requests():
             continue
         if "retrieve" in actions and not issubclass(view, ConditionalReadMixin):
             missing.append(f"{route}: reads without ETag ({view.__name__})")
-        if actions & UPDATES and not issubclass(view, ConditionalRequestMixin):
+        if actions & UPDATES and not issubclass(view, ConditionalUpdateMixin):
             missing.append(f"{route}: writes without If-Match ({view.__name__})")
         if "destroy" in actions and not issubclass(view, ConditionalDestroyMixin):
             missing.append(f"{route}: deletes without If-Match ({view.__name__})")

@@ -39,6 +39,9 @@ NOT_UNDER_CONTRACT = {
     # A user's own notifications (the recipient's, not an organization's roles'), only
     # read, marked and deleted; tested in notifications/tests/test_api.py.
     "notifications.notification": "the recipient's own",
+    # Rooms are seen by their participants (and channels by their organization),
+    # whatever the role's other permissions: tested in api/v1/features/chat/tests/.
+    "chat.chatroom": "participants' rooms",
     # Created, listed, resent and revoked, never updated nor deleted, under the
     # membership permissions; tested in api/v1/base_models/organization/tests/api/
     # test_invitations.py.

@@ -55,6 +55,30 @@ NOT_SCOPED = {
         for prefix in ("organizations", "contacts", "products", "warehouses")
     ),
     *(f"api/v1/{prefix}/<str:record_pk>/comments/" for prefix in ("stock-locations", "documents")),
+    # Chat rooms are the caller's (a participant's) and their organizations' channels,
+    # by api.v1.features.chat.services.rooms_visible_to; tested in
+    # api/v1/features/chat/tests/.
+    *(
+        f"api/v1/^chat/rooms/{path}$"
+        for path in (
+            "",
+            "(?P<pk>[^/.]+)/",
+            *(
+                f"(?P<pk>[^/.]+)/{name}/"
+                for name in (
+                    "archive",
+                    "unarchive",
+                    "join",
+                    "leave",
+                    "read",
+                    "participants",
+                    "messages",
+                )
+            ),
+            "(?P<pk>[^/.]+)/participants/(?P<user_id>[0-9]{1,18})/",
+            "(?P<room_pk>[^/.]+)/messages/(?P<pk>[^/.]+)/",
+        )
+    ),
     # Platform configuration: global (staff) permissions, see docs/decisions.md.
     "api/v1/^custom-field-definitions/$",
     "api/v1/^notification-templates/$",

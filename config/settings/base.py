@@ -82,6 +82,7 @@ LOCAL_APPS = [
     "api.v1.features.inventory.apps.InventoryConfig",
     "api.v1.features.documents.apps.DocumentsConfig",
     "api.v1.features.collaboration.apps.CollaborationConfig",
+    "api.v1.features.chat.apps.ChatConfig",
     "rbac.apps.RbacConfig",
     "audit.apps.AuditConfig",
     "notifications.apps.NotificationsConfig",

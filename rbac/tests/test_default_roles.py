@@ -48,6 +48,7 @@ def test_the_roles_come_from_the_models_grants():
             "files.filestorage": ALL,
             "documents.document": ALL,
             "collaboration.comment": (*ALL, "moderate"),
+            "chat.chatroom": ALL,
             "audit.auditlog": ("view",),
             # The test app's worked example (installed by the test settings).
             "testapp.gadget": ALL,
@@ -63,6 +64,7 @@ def test_the_roles_come_from_the_models_grants():
             "files.filestorage": ("view", "add"),
             "documents.document": ("view", "add", "change"),
             "collaboration.comment": ("view", "add"),
+            "chat.chatroom": ("view", "add"),
             "testapp.gadget": ("view", "add", "change"),
         },
         AUDITOR: {

@@ -4,6 +4,7 @@ client makes them, on the demo data (seed_demo), ids of created records chained.
 from . import (
     calls_account,
     calls_catalog,
+    calls_chat,
     calls_comments,
     calls_documents,
     calls_files,
@@ -88,6 +89,7 @@ SCENARIO = [
     *calls_files.CALLS,
     *calls_documents.CALLS,
     *calls_comments.CALLS,
+    *calls_chat.CALLS,
     *calls_organizations.CALLS,
     *calls_notifications.CALLS,
     *calls_notifications.TEMPLATES,

@@ -10,6 +10,7 @@ from api.v1.base_models.auth.models import UserAPIKey
 from api.v1.base_models.common.models import Category, TaxRate
 from api.v1.base_models.contact.models import Contact
 from api.v1.base_models.organization.models import Organization, OrganizationMembership
+from api.v1.features.chat.models import ChatMessage, ChatRoom
 
 pytestmark = pytest.mark.django_db
 User = get_user_model()
@@ -104,13 +105,15 @@ def test_is_idempotent_and_leaves_existing_accounts_alone(settings):
 
     output = _seed()
 
-    assert User.objects.count() == 2
+    assert User.objects.count() == 3
     assert UserAPIKey.objects.count() == 1
     assert Category.objects.count() == 6
     assert TaxRate.objects.count() == 4
     assert Organization.objects.count() == 2
     assert Contact.objects.count() == 2
-    assert OrganizationMembership.objects.count() == 2
+    assert OrganizationMembership.objects.count() == 3
+    assert ChatRoom.objects.count() == 1
+    assert ChatMessage.objects.count() == 2
     assert "X-API-Key:" not in output
     admin.refresh_from_db()
     assert admin.check_password("changed-by-the-team")

@@ -20,6 +20,9 @@ from api.v1.base_models.common.choices import CategoryType, TaxType
 from api.v1.base_models.common.models import Address, Category, TaxRate
 from api.v1.base_models.contact.models import Contact, ContactAddress, ContactEmailAddress
 from api.v1.base_models.organization.models import Organization, OrganizationMembership
+from api.v1.features.chat import services as chat
+from api.v1.features.chat.choices import RoomType
+from api.v1.features.chat.models import ChatRoom
 from api.v1.features.inventory.choices import LocationType, WarehouseType
 from api.v1.features.inventory.models import StockLocation, Warehouse
 from api.v1.features.products.choices import ProductType
@@ -58,6 +61,20 @@ DEMO_USERS = [
             "manager": "admin",
         },
     },
+    {
+        "username": "sam",
+        "password": "sam",
+        "email": "sam@example.com",
+        "first_name": "Sam",
+        "last_name": "Seller",
+        "profile": {"job_title": "Sales Assistant", "employee_id": "DEMO-0003", "manager": "demo"},
+    },
+]
+# The demo organization's chat channel and its first messages (sender, text).
+DEMO_CHANNEL = "general"
+DEMO_MESSAGES = [
+    ("demo", "Welcome to the team chat!"),
+    ("sam", "Thanks! The Berlin order shipped this morning."),
 ]
 
 # (name, parent name): product categories.
@@ -187,12 +204,14 @@ class Command(BaseCommand):
             self._ensure_products(company)
             self._ensure_warehouse(company)
             self._ensure_notifications(company, User.objects.get(username="demo"))
+            self._ensure_chat(company)
         self.stdout.write(
             f"Demo data: {len(DEMO_CATEGORIES)} product categories "
             f"(/api/v1/categories/tree/PRODUCT/), {len(DEMO_TAX_RATES)} tax rates, "
             f"organization {company.code} (id {company.pk}) with a department, "
             f"{len(DEMO_CONTACTS)} contacts, {len(DEMO_PRODUCTS)} products and a warehouse "
-            f"with {len(DEMO_LOCATIONS)} stock locations; 'demo' administers it and has "
+            f"with {len(DEMO_LOCATIONS)} stock locations; 'demo' administers it (with 'sam', a "
+            f"member, in its #{DEMO_CHANNEL} chat channel) and has "
             f"{len(DEMO_NOTIFICATIONS)} notifications."
         )
 
@@ -208,6 +227,11 @@ class Command(BaseCommand):
             OrganizationMembership.objects.get_or_create(
                 user=member, organization=organization, defaults={"role": administrator}
             )
+        OrganizationMembership.objects.get_or_create(
+            user=User.objects.get(username="sam"),
+            organization=company,
+            defaults={"role": Group.objects.get(name="Organization Member")},
+        )
         for first_name, last_name, email, country, city in DEMO_CONTACTS:
             contact, created = Contact.objects.get_or_create(
                 organization=company, first_name=first_name, last_name=last_name
@@ -218,6 +242,16 @@ class Command(BaseCommand):
                     contact=contact, address=Address.objects.create(country=country, city=city)
                 )
         return company
+
+    def _ensure_chat(self, company):
+        if ChatRoom.objects.filter(organization=company, name=DEMO_CHANNEL).exists():
+            return
+        users = {user.username: user for user in User.objects.filter(username__in=["demo", "sam"])}
+        channel = chat.create_room(
+            company, users["demo"], RoomType.CHANNEL, DEMO_CHANNEL, {users["sam"].pk}
+        )
+        for sender, text in DEMO_MESSAGES:
+            chat.post_message(channel, users[sender], content=text)
 
     def _ensure_products(self, company):
         for sku, name, category, product_type, unit, tags, transitions in DEMO_PRODUCTS:

@@ -1,0 +1,177 @@
+"""What changes a room: opening a direct room, posting, editing and deleting messages,
+reading. Views (and the WebSocket consumer) call these; each runs in one transaction.
+
+Who may see a room (`rooms_visible_to`): the caller's organization role must hold
+`chat.view_chatroom` (an active membership), and the caller must be in the room, or the
+room is a channel of that organization. Who may manage a room (rename, archive, add and
+remove people): its administrators, and whoever holds `chat.change_chatroom` in its
+organization.
+"""
+
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from rest_framework.exceptions import ValidationError
+
+from api.v1.base_models.organization.models import OrganizationMembership
+from rbac.access import has_perm_in_org, organizations_with_perm
+
+from .choices import ParticipantRole, RoomType
+from .models import ChatAttachment, ChatMessage, ChatParticipant, ChatRoom
+
+VIEW = "chat.view_chatroom"
+MANAGE = "chat.change_chatroom"
+
+
+def rooms_visible_to(user, queryset=None):
+    """The rooms `user` may see: theirs, and the channels of their organizations (where
+    their role may view rooms)."""
+    queryset = ChatRoom.objects.all() if queryset is None else queryset
+    organizations = organizations_with_perm(user, VIEW)
+    if organizations is not None:  # None: a superuser, in every organization
+        queryset = queryset.filter(organization_id__in=organizations)
+    mine = ChatParticipant.objects.filter(user=user).values("room_id")
+    return queryset.filter(Q(pk__in=mine) | Q(room_type=RoomType.CHANNEL))
+
+
+def participant(room, user) -> ChatParticipant | None:
+    return ChatParticipant.objects.filter(room=room, user=user).first()
+
+
+def may_manage(user, room) -> bool:
+    """A room administrator, or someone whose role may change rooms in its organization."""
+    if room.room_type == RoomType.DIRECT:
+        return False
+    if has_perm_in_org(user, MANAGE, room.organization_id):
+        return True
+    return ChatParticipant.objects.filter(room=room, user=user, role=ParticipantRole.ADMIN).exists()
+
+
+def colleagues(organization_id, user_ids) -> set[int]:
+    """Those of `user_ids` who are active users with an active membership of the
+    organization whose role may use the chat."""
+    return set(
+        OrganizationMembership.objects.filter(
+            organization_id=organization_id,
+            user_id__in=list(user_ids),
+            is_active=True,
+            user__is_active=True,
+            role__permissions__content_type__app_label="chat",
+            role__permissions__codename="view_chatroom",
+        )
+        .order_by()
+        .values_list("user_id", flat=True)
+    )
+
+
+def direct_room(organization, user_id, other_id) -> tuple[ChatRoom, bool]:
+    """The direct room of two people (ids) in an organization, created on first use;
+    returns (room, created)."""
+    low, high = sorted((user_id, other_id))
+    key = f"{low}:{high}"
+    existing = ChatRoom.objects.filter(organization=organization, direct_key=key).first()
+    if existing is not None:
+        return existing, False
+    try:
+        with transaction.atomic():
+            room = ChatRoom.objects.create(
+                organization=organization, room_type=RoomType.DIRECT, direct_key=key
+            )
+            ChatParticipant.objects.bulk_create(
+                [
+                    ChatParticipant(room=room, user_id=pk, role=ParticipantRole.MEMBER)
+                    for pk in (low, high)
+                ]
+            )
+    except IntegrityError:  # opened at the same moment by the other one
+        return ChatRoom.objects.get(organization=organization, direct_key=key), False
+    return room, True
+
+
+def create_room(organization, creator, room_type, name, user_ids) -> ChatRoom:
+    """A group or channel, its creator its administrator, with these colleagues."""
+    with transaction.atomic():
+        room = ChatRoom.objects.create(organization=organization, room_type=room_type, name=name)
+        ChatParticipant.objects.create(room=room, user=creator, role=ParticipantRole.ADMIN)
+        add_participants(room, set(user_ids) - {creator.pk})
+    return room
+
+
+def add_participants(room, user_ids, role=ParticipantRole.MEMBER) -> list[ChatParticipant]:
+    """Add these users (colleagues of the room's organization: checked by the caller)
+    to the room; those already in it stay as they are."""
+    present = set(
+        ChatParticipant.objects.filter(room=room, user_id__in=user_ids).values_list(
+            "user_id", flat=True
+        )
+    )
+    added = []
+    for user_id in sorted(set(user_ids) - present):
+        added.append(ChatParticipant.objects.create(room=room, user_id=user_id, role=role))
+    return added
+
+
+def post_message(
+    room, sender, *, content="", parent=None, client_id="", attachments=()
+) -> tuple[ChatMessage, bool]:
+    """Store a message of `sender` in `room` with the room's next number; returns
+    (message, created). A message with a `client_id` the sender already used in the room
+    is the one stored then (created False), whatever this one says."""
+    with transaction.atomic():
+        # The room's row is the lock that numbers its messages one after the other.
+        room = ChatRoom.objects.select_for_update().get(pk=room.pk)
+        if client_id:
+            existing = ChatMessage.objects.filter(
+                room=room, sender=sender, client_id=client_id
+            ).first()
+            if existing is not None:
+                return existing, False
+        sequence = room.last_sequence + 1
+        message = ChatMessage.objects.create(
+            room=room,
+            sender=sender,
+            sequence=sequence,
+            client_id=client_id,
+            content=content,
+            parent=parent,
+        )
+        ChatAttachment.objects.bulk_create(
+            [ChatAttachment(message=message, file=file) for file in attachments]
+        )
+        ChatRoom.objects.filter(pk=room.pk).update(
+            last_sequence=sequence, last_message=message, updated_at=message.created_at
+        )
+        # What one sends, one has read.
+        ChatParticipant.objects.filter(room=room, user=sender).update(last_read_sequence=sequence)
+    return message, True
+
+
+def edit_message(message, content) -> ChatMessage:
+    if message.deleted_at is not None:
+        raise ValidationError({"content": [_("A deleted message cannot be edited.")]})
+    message.content = content
+    message.edited_at = timezone.now()
+    message.save(update_fields=["content", "edited_at", "updated_at"])
+    return message
+
+
+def delete_message(message) -> ChatMessage:
+    """Soft: the content and the attachments go, the place in the room stays."""
+    with transaction.atomic():
+        message.content = ""
+        message.deleted_at = timezone.now()
+        message.save(update_fields=["content", "deleted_at", "updated_at"])
+        ChatAttachment.objects.filter(message=message).delete()
+    return message
+
+
+def mark_read(membership, sequence: int) -> ChatParticipant:
+    """Read up to `sequence` (never backwards, never past the last message)."""
+    last = ChatRoom.objects.filter(pk=membership.room_id).values_list("last_sequence", flat=True)
+    target = min(sequence, last.get())
+    ChatParticipant.objects.filter(pk=membership.pk, last_read_sequence__lt=target).update(
+        last_read_sequence=target
+    )
+    membership.refresh_from_db(fields=["last_read_sequence"])
+    return membership

@@ -1,0 +1,11 @@
+from rest_framework.routers import SimpleRouter
+
+from . import views
+
+router = SimpleRouter()
+router.register("chat/rooms", views.ChatRoomViewSet, basename="chat-room")
+router.register(
+    r"chat/rooms/(?P<room_pk>[^/.]+)/messages", views.ChatMessageViewSet, basename="chat-message"
+)
+
+urlpatterns = router.urls

@@ -1,0 +1,512 @@
+"""`/api/v1/chat/`: rooms, who is in them, and their messages, over REST (the same
+as the WebSocket, and how a client catches up after a gap).
+
+A room the caller may not see is a 404 on every route, as if it did not exist (see
+services.rooms_visible_to).
+"""
+
+from django.db.models import OuterRef, Subquery
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    extend_schema,
+    extend_schema_view,
+)
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
+from rest_framework.permissions import BasePermission
+from rest_framework.response import Response
+
+from core.conditional import ConditionalDestroyMixin, ConditionalUpdateMixin
+from core.inputs import primary_key_or_none
+from rbac.access import has_perm_in_org, organizations_with_perm
+
+from . import services
+from .choices import ParticipantRole, RoomType
+from .filters import ChatRoomFilter
+from .models import ChatMessage, ChatParticipant, ChatRoom
+from .serializers import (
+    NOT_A_COLLEAGUE,
+    ChatMessageEditSerializer,
+    ChatMessageSerializer,
+    ChatRoomSerializer,
+    ChatRoomUpdateSerializer,
+    MessagePageSerializer,
+    MessageQuerySerializer,
+    ParticipantRoleSerializer,
+    ParticipantSerializer,
+    ReadSerializer,
+    ReadStateSerializer,
+)
+
+TAGS = ["chat"]
+
+
+class UsesChat(BasePermission):
+    """Someone whose role in one of their organizations may use the chat
+    (chat.view_chatroom); which rooms they reach is services.rooms_visible_to."""
+
+    message = _("None of your roles includes the chat.")
+
+    def has_permission(self, request, view):
+        user = request.user
+        if not (user and user.is_authenticated):
+            return False
+        organizations = organizations_with_perm(user, services.VIEW)
+        return organizations is None or bool(organizations)
+
+    def describe_access(self, view) -> str:
+        action = getattr(view, "action", None)
+        who = ACCESS.get(action, ACCESS[None])
+        if isinstance(view, ChatMessageViewSet):
+            who = MESSAGE_ACCESS.get(action, MESSAGE_ACCESS[None])
+        return f"{USES_CHAT} {who}"
+
+
+USES_CHAT = "Users whose role may use the chat (`chat.view_chatroom`), in rooms they may see:"
+MANAGERS = "its room administrators, and those with `chat.change_chatroom` in its organization."
+READERS = "its participants, and anyone of its organization for a channel."
+ACCESS = {
+    None: READERS,
+    "create": "with `chat.add_chatroom` in the organization.",
+    **dict.fromkeys(("update", "partial_update", "archive", "unarchive", "participant"), MANAGERS),
+    "participants": f"{READERS} Adding people: {MANAGERS}",
+    "join": "anyone of the channel's organization.",
+    "leave": "its participants.",
+    "read": "its participants.",
+    "messages": f"{READERS} Writing in a channel joins it.",
+}
+MESSAGE_ACCESS = {
+    None: READERS,
+    "update": "the message's sender.",
+    "partial_update": "the message's sender.",
+    "destroy": "the message's sender, and the room's administrators.",
+}
+
+
+NOT_MANAGER = _("Only the room's administrators may do this.")
+ARCHIVED = _("The room is archived.")
+
+
+def _room_queryset(user):
+    mine = ChatParticipant.objects.filter(room=OuterRef("pk"), user=user)
+    return (
+        services.rooms_visible_to(user)
+        .select_related("last_message")
+        .annotate(
+            my_last_read=Subquery(mine.values("last_read_sequence")[:1]),
+            my_role=Subquery(mine.values("role")[:1]),
+        )
+    )
+
+
+def visible_room(user, pk) -> ChatRoom:
+    room = _room_queryset(user).filter(pk=primary_key_or_none(ChatRoom, pk)).first()
+    if room is None:
+        raise NotFound(_("No such room."))
+    return room
+
+
+def _check_colleagues(organization_id, user_ids, field="participants") -> None:
+    """400 naming `field` unless every one of `user_ids` may chat in the organization."""
+    outside = set(user_ids) - services.colleagues(organization_id, user_ids)
+    if outside:
+        ids = ", ".join(str(pk) for pk in sorted(outside))
+        raise ValidationError({field: [NOT_A_COLLEAGUE.format(ids=ids)]})
+
+
+def _messages_of(room):
+    return (
+        ChatMessage.objects.filter(room=room)
+        .select_related("sender")
+        .prefetch_related("attachments")
+    )
+
+
+def list_messages(request, room) -> Response:
+    """A page of the room's messages (see ChatRoomViewSet.messages)."""
+    query = MessageQuerySerializer(data=request.query_params)
+    query.is_valid(raise_exception=True)
+    params = query.validated_data
+    messages = _messages_of(room)
+    if "parent" in params:
+        messages = messages.filter(parent_id=params["parent"])
+    limit = params["limit"]
+    if "after" in params:
+        page = list(messages.filter(sequence__gt=params["after"]).order_by("sequence")[: limit + 1])
+        has_more = len(page) > limit
+        page = page[:limit]
+    else:
+        if "before" in params:
+            messages = messages.filter(sequence__lt=params["before"])
+        page = list(messages.order_by("-sequence")[: limit + 1])
+        has_more = len(page) > limit
+        page = page[:limit][::-1]
+    context = {"request": request, "room": room}
+    data = ChatMessageSerializer(page, many=True, context=context).data
+    return Response({"results": data, "has_more": has_more})
+
+
+def send_message(request, room) -> Response:
+    """Store a message of the caller in the room (see ChatRoomViewSet.messages)."""
+    if room.is_archived:
+        raise ValidationError({"detail": ARCHIVED})
+    context = {"request": request, "room": room}
+    serializer = ChatMessageSerializer(data=request.data, context=context)
+    serializer.is_valid(raise_exception=True)
+    data = serializer.validated_data
+    if services.participant(room, request.user) is None:
+        # Only a channel is visible to someone not in it: writing there joins it.
+        services.add_participants(room, {request.user.pk})
+    message, created = services.post_message(
+        room,
+        request.user,
+        content=data.get("content", ""),
+        parent=data.get("parent"),
+        client_id=data.get("client_id") or "",
+        attachments=data.get("attachment_ids", []),
+    )
+    answer = ChatMessageSerializer(_messages_of(room).get(pk=message.pk), context=context)
+    return Response(answer.data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+
+
+@extend_schema_view(
+    list=extend_schema(
+        tags=TAGS,
+        summary="Your rooms",
+        description="The rooms you are in and the channels of your organizations, most "
+        "recently active first, each with its last message and your unread count.",
+    ),
+    retrieve=extend_schema(tags=TAGS, summary="A room"),
+    create=extend_schema(
+        tags=TAGS,
+        summary="Open a room",
+        description="A group or a channel (you are its administrator), or the direct room "
+        "with one colleague: that one is created on first use and answered (200) after.",
+        responses={201: ChatRoomSerializer, 200: ChatRoomSerializer},
+    ),
+    update=extend_schema(tags=TAGS, summary="Rename a room"),
+    partial_update=extend_schema(tags=TAGS, summary="Rename a room"),
+)
+class ChatRoomViewSet(
+    ConditionalUpdateMixin,  # rooms are archived, not deleted
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Chat rooms: direct, group and organization channels."""
+
+    queryset = ChatRoom.objects.all()  # narrowed per caller in get_queryset
+    serializer_class = ChatRoomSerializer
+    permission_classes = [UsesChat]
+    filterset_class = ChatRoomFilter
+    search_fields = ["name"]
+    ordering_fields = ["updated_at", "created_at", "name", "id"]
+    json_filter_fields = ("name", "room_type", "is_archived", "organization", "created_at")
+
+    def get_queryset(self):
+        return _room_queryset(self.request.user).order_by("-updated_at", "-id")
+
+    def get_serializer_class(self):
+        if self.action in ("update", "partial_update"):
+            return ChatRoomUpdateSerializer
+        return ChatRoomSerializer
+
+    def get_object(self):
+        return visible_room(self.request.user, self.kwargs["pk"])
+
+    def create(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        organization = data["organization"]
+        if not has_perm_in_org(request.user, "chat.add_chatroom", organization):
+            raise PermissionDenied(_("Your role may not open rooms in this organization."))
+        _check_colleagues(organization.pk, data["participants"])
+        created = True
+        if data.get("room_type") == RoomType.DIRECT:
+            (other,) = data["participants"]
+            room, created = services.direct_room(organization, request.user.pk, other)
+        else:
+            room = services.create_room(
+                organization,
+                request.user,
+                data.get("room_type", RoomType.GROUP),
+                data["name"],
+                data["participants"],
+            )
+        answer = ChatRoomSerializer(
+            visible_room(request.user, room.pk), context={"request": request}
+        )
+        return Response(
+            answer.data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK
+        )
+
+    def perform_update(self, serializer):
+        room = serializer.instance
+        if not services.may_manage(self.request.user, room):
+            raise PermissionDenied(NOT_MANAGER)
+        serializer.save()
+
+    def _managed(self, request, pk) -> ChatRoom:
+        room = visible_room(request.user, pk)
+        if not services.may_manage(request.user, room):
+            raise PermissionDenied(NOT_MANAGER)
+        return room
+
+    def _answer(self, request, pk):
+        return Response(self.get_serializer(visible_room(request.user, pk)).data)
+
+    @extend_schema(tags=TAGS, summary="Archive a room", request=None, responses=ChatRoomSerializer)
+    @action(detail=True, methods=["post"])
+    def archive(self, request, pk=None):
+        room = self._managed(request, pk)
+        room.is_archived, room.archived_at = True, timezone.now()
+        room.save(update_fields=["is_archived", "archived_at", "updated_at"])
+        return self._answer(request, pk)
+
+    @extend_schema(
+        tags=TAGS,
+        summary="Take a room out of the archive",
+        request=None,
+        responses=ChatRoomSerializer,
+    )
+    @action(detail=True, methods=["post"])
+    def unarchive(self, request, pk=None):
+        room = self._managed(request, pk)
+        room.is_archived, room.archived_at = False, None
+        room.save(update_fields=["is_archived", "archived_at", "updated_at"])
+        return self._answer(request, pk)
+
+    @extend_schema(
+        tags=TAGS,
+        summary="Join a channel",
+        description="Channels only: anyone of the organization who may use the chat joins.",
+        request=None,
+        responses=ChatRoomSerializer,
+    )
+    @action(detail=True, methods=["post"])
+    def join(self, request, pk=None):
+        room = visible_room(request.user, pk)
+        if room.room_type != RoomType.CHANNEL:
+            raise ValidationError(
+                {"detail": _("Only channels can be joined; ask a room administrator.")}
+            )
+        services.add_participants(room, {request.user.pk})
+        return self._answer(request, pk)
+
+    @extend_schema(
+        tags=TAGS,
+        summary="Leave a room",
+        description="Not a direct room, which is always between its two people.",
+        request=None,
+        responses={204: None},
+    )
+    @action(detail=True, methods=["post"])
+    def leave(self, request, pk=None):
+        room = visible_room(request.user, pk)
+        if room.room_type == RoomType.DIRECT:
+            raise ValidationError({"detail": _("A direct room cannot be left.")})
+        ChatParticipant.objects.filter(room=room, user=request.user).delete()
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(
+        methods=["get"],
+        tags=TAGS,
+        summary="A room's messages",
+        operation_id="chat_rooms_messages_list",
+        description="In the order they were sent (`sequence`). Without `after` or `before`: "
+        "the last `limit`. With `after=<sequence>`: the first `limit` after it (catching up "
+        "after a reconnect: ask again with the last sequence received while `has_more`). "
+        "With `before=<sequence>`: the last `limit` before it (scrolling back). `parent` "
+        "narrows to the replies of one message.",
+        parameters=[MessageQuerySerializer],
+        responses=MessagePageSerializer,
+    )
+    @extend_schema(
+        methods=["post"],
+        tags=TAGS,
+        summary="Send a message",
+        operation_id="chat_rooms_messages_send",
+        description="201 with the message; 200 with the message stored the first time when "
+        "its `client_id` was sent before. Writing in a channel joins it.",
+        request=ChatMessageSerializer,
+        responses={201: ChatMessageSerializer, 200: ChatMessageSerializer},
+    )
+    @action(detail=True, methods=["get", "post"], pagination_class=None, filter_backends=[])
+    def messages(self, request, pk=None):
+        room = visible_room(request.user, pk)
+        if request.method == "GET":
+            return list_messages(request, room)
+        return send_message(request, room)
+
+    @extend_schema(
+        tags=TAGS,
+        summary="Mark read up to a message",
+        request=ReadSerializer,
+        responses=ReadStateSerializer,
+    )
+    @action(detail=True, methods=["post"])
+    def read(self, request, pk=None):
+        room = visible_room(request.user, pk)
+        membership = services.participant(room, request.user)
+        if membership is None:
+            raise ValidationError({"detail": _("Join the room first.")})
+        serializer = ReadSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        membership = services.mark_read(membership, serializer.validated_data["sequence"])
+        room.refresh_from_db(fields=["last_sequence"])
+        return Response(
+            {
+                "last_read_sequence": membership.last_read_sequence,
+                "unread_count": max(room.last_sequence - membership.last_read_sequence, 0),
+            }
+        )
+
+    @extend_schema(
+        methods=["get"],
+        tags=TAGS,
+        summary="Who is in a room",
+        responses=ParticipantSerializer(many=True),
+    )
+    @extend_schema(
+        methods=["post"],
+        tags=TAGS,
+        summary="Add someone to a room",
+        description="Room administrators (and whoever may change rooms in the organization) "
+        "add active members of the organization who may use the chat.",
+        request=ParticipantSerializer,
+        responses={201: ParticipantSerializer},
+    )
+    @action(detail=True, methods=["get", "post"], pagination_class=None, filter_backends=[])
+    def participants(self, request, pk=None):
+        if request.method == "GET":
+            room = visible_room(request.user, pk)
+            memberships = (
+                ChatParticipant.objects.filter(room=room).select_related("user").order_by("id")
+            )
+            return Response(ParticipantSerializer(memberships, many=True).data)
+        room = self._managed(request, pk)
+        serializer = ParticipantSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        user = serializer.validated_data["user"]
+        _check_colleagues(room.organization_id, {user.pk}, field="user")
+        role = serializer.validated_data.get("role", ParticipantRole.MEMBER)
+        services.add_participants(room, {user.pk}, role=role)
+        membership = ChatParticipant.objects.select_related("user").get(room=room, user=user)
+        return Response(ParticipantSerializer(membership).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        methods=["patch"],
+        tags=TAGS,
+        summary="Change someone's role in a room",
+        request=ParticipantRoleSerializer,
+        responses=ParticipantSerializer,
+    )
+    @extend_schema(
+        methods=["delete"],
+        tags=TAGS,
+        summary="Remove someone from a room",
+        parameters=[OpenApiParameter("user_id", OpenApiTypes.INT, OpenApiParameter.PATH)],
+        responses={204: None},
+    )
+    @action(
+        detail=True,
+        methods=["patch", "delete"],
+        url_path=r"participants/(?P<user_id>[0-9]{1,18})",
+        pagination_class=None,
+        filter_backends=[],
+    )
+    def participant(self, request, pk=None, user_id=None):
+        room = self._managed(request, pk)
+        membership = get_object_or_404(ChatParticipant, room=room, user_id=int(user_id))
+        if request.method == "DELETE":
+            membership.delete()
+            return Response(status=status.HTTP_204_NO_CONTENT)
+        serializer = ParticipantRoleSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        membership.role = serializer.validated_data["role"]
+        membership.save(update_fields=["role", "updated_at"])
+        return Response(ParticipantSerializer(membership).data)
+
+
+@extend_schema_view(
+    retrieve=extend_schema(tags=TAGS, summary="A message"),
+    update=extend_schema(tags=TAGS, summary="Edit one of your messages"),
+    partial_update=extend_schema(tags=TAGS, summary="Edit one of your messages"),
+    destroy=extend_schema(
+        tags=TAGS,
+        summary="Delete a message",
+        description="Yours, or any as a room administrator: its content and attachments go, "
+        "its place in the room stays.",
+    ),
+)
+class ChatMessageViewSet(
+    ConditionalUpdateMixin,
+    ConditionalDestroyMixin,
+    mixins.RetrieveModelMixin,
+    mixins.UpdateModelMixin,
+    mixins.DestroyModelMixin,
+    viewsets.GenericViewSet,
+):
+    """A message of a room (the room's list, and sending: ChatRoomViewSet.messages)."""
+
+    queryset = ChatMessage.objects.all()  # narrowed to the room in get_queryset
+    serializer_class = ChatMessageSerializer
+    permission_classes = [UsesChat]
+    filter_backends = []
+    pagination_class = None
+
+    def room(self) -> ChatRoom:
+        if not hasattr(self, "_room"):
+            self._room = visible_room(self.request.user, self.kwargs["room_pk"])
+        return self._room
+
+    def get_serializer_class(self):
+        if self.action in ("update", "partial_update"):
+            return ChatMessageEditSerializer
+        return ChatMessageSerializer
+
+    def get_serializer_context(self):
+        context = super().get_serializer_context()
+        if getattr(self, "swagger_fake_view", False) or "room_pk" not in self.kwargs:
+            return context
+        context["room"] = self.room()
+        return context
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return ChatMessage.objects.none()
+        return (
+            ChatMessage.objects.filter(room=self.room())
+            .select_related("sender")
+            .prefetch_related("attachments")
+        )
+
+    def get_object(self):
+        found = self.get_queryset().filter(pk=primary_key_or_none(ChatMessage, self.kwargs["pk"]))
+        message = found.first()
+        if message is None:
+            raise NotFound(_("No such message in this room."))
+        return message
+
+    def perform_update(self, serializer):
+        message = serializer.instance
+        if message.sender_id != self.request.user.pk:
+            raise PermissionDenied(_("Only its sender may edit a message."))
+        if self.room().is_archived:
+            raise ValidationError({"detail": ARCHIVED})
+        services.edit_message(message, serializer.validated_data["content"])
+
+    def perform_destroy(self, instance):
+        if instance.sender_id != self.request.user.pk and not services.may_manage(
+            self.request.user, self.room()
+        ):
+            raise PermissionDenied(_("Only its sender or a room administrator may delete it."))
+        services.delete_message(instance)
