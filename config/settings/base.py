@@ -169,7 +169,14 @@ if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL]},
+            # channels-redis drops silently what exceeds a channel's capacity: sized for
+            # a chat connection's bursts (its default is 100); clients catch up by
+            # sequence over REST.
+            "CONFIG": {
+                "hosts": [REDIS_URL],
+                "capacity": env.int("CHANNEL_CAPACITY", default=1000),
+                "expiry": env.int("CHANNEL_EXPIRY", default=60),
+            },
         }
     }
 else:

@@ -69,3 +69,17 @@ class FileStorage(OrganizationScoped, BaseModel):
 
     def __str__(self) -> str:
         return self.original_name
+
+
+class FileAttachment(models.Model):
+    """Base of the link tables that attach files to records of other apps (a comment's,
+    a chat message's): the file cannot be deleted while attached (PROTECT: a 409). A
+    subclass adds the foreign key to its record and the unique constraint of the pair."""
+
+    file = models.ForeignKey(FileStorage, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return str(self.file_id)

@@ -2,12 +2,12 @@
 their messages read-only (a message is its sender's), and archiving."""
 
 from django.contrib import admin
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from api.base.admin import OrganizationScopedAdminMixin
 from core.admin import AUDIT_FIELDS
 
+from . import services
 from .models import ChatMessage, ChatParticipant, ChatRoom
 
 
@@ -69,6 +69,6 @@ class ChatRoomAdmin(OrganizationScopedAdminMixin, admin.ModelAdmin):
         return (*fields, "organization") if obj is not None else fields
 
     def save_model(self, request, obj, form, change):
-        if "is_archived" in form.changed_data:
-            obj.archived_at = timezone.now() if obj.is_archived else None
         super().save_model(request, obj, form, change)
+        if "is_archived" in form.changed_data:
+            services.set_archived(obj, obj.is_archived)

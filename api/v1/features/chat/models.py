@@ -16,6 +16,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from api.v1.base_models.files.models import FileAttachment
 from core.models import Auditable, OrganizationScoped, Timestamped
 
 from .choices import ParticipantRole, RoomType
@@ -175,11 +176,10 @@ class ChatMessage(Timestamped):
         return text[:60] + ("…" if len(text) > 60 else "")
 
 
-class ChatAttachment(models.Model):
+class ChatAttachment(FileAttachment):
     """A file attached to a message: the file cannot be deleted while attached (409)."""
 
     message = models.ForeignKey(ChatMessage, on_delete=models.CASCADE, related_name="+")
-    file = models.ForeignKey("files.FileStorage", on_delete=models.PROTECT, related_name="+")
 
     class Meta:
         verbose_name = _("Chat Attachment")
@@ -187,6 +187,3 @@ class ChatAttachment(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["message", "file"], name="chat_attachment_unique")
         ]
-
-    def __str__(self) -> str:
-        return str(self.file_id)

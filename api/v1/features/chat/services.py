@@ -8,6 +8,11 @@ remove people): its administrators, and whoever holds `chat.change_chatroom` in 
 organization.
 """
 
+import logging
+from functools import partial
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -22,6 +27,58 @@ from .models import ChatAttachment, ChatMessage, ChatParticipant, ChatRoom
 
 VIEW = "chat.view_chatroom"
 MANAGE = "chat.change_chatroom"
+ARCHIVED = _("The room is archived.")
+
+logger = logging.getLogger(__name__)
+
+
+# Live delivery (consumers.ChatConsumer): what changes a room is announced, once
+# committed, to the channel layer group of the room; what changes who may see it, to
+# the group of each user concerned, whose connections check again.
+def room_group(room_id) -> str:
+    return f"chat.room.{room_id}"
+
+
+def user_group(user_id) -> str:
+    return f"chat.user.{user_id}"
+
+
+def _send(group: str, message: dict) -> None:
+    layer = get_channel_layer()
+    if layer is None:
+        return
+    try:
+        async_to_sync(layer.group_send)(group, message)
+    except Exception:  # the socket is a hint: REST (?after=) is the source of truth
+        logger.warning("Could not announce %s to %s", message.get("type"), group, exc_info=True)
+
+
+def _announce(message_id, kind: str) -> None:
+    from .serializers import ChatMessageSerializer
+
+    message = (
+        ChatMessage.objects.select_related("sender")
+        .prefetch_related("attachments")
+        .filter(pk=message_id)
+        .first()
+    )
+    if message is None:
+        return
+    event = {"type": kind, "room": message.room_id, "message": ChatMessageSerializer(message).data}
+    _send(room_group(message.room_id), {"type": "chat.event", "event": event})
+
+
+def announce(message, kind: str) -> None:
+    """Tell the room's connections about `message` ("message", "message_edited",
+    "message_deleted") once the transaction commits."""
+    transaction.on_commit(partial(_announce, message.pk, kind))
+
+
+def recheck(user_ids) -> None:
+    """Have these users' open connections check again which of their rooms they may
+    still see (after they were removed from one, or their membership changed)."""
+    for user_id in set(user_ids):
+        transaction.on_commit(partial(_send, user_group(user_id), {"type": "chat.recheck"}))
 
 
 def rooms_visible_to(user, queryset=None):
@@ -33,6 +90,15 @@ def rooms_visible_to(user, queryset=None):
         queryset = queryset.filter(organization_id__in=organizations)
     mine = ChatParticipant.objects.filter(user=user).values("room_id")
     return queryset.filter(Q(pk__in=mine) | Q(room_type=RoomType.CHANNEL))
+
+
+def messages_of(room):
+    """A room's messages, with what their representation reads."""
+    return (
+        ChatMessage.objects.filter(room=room)
+        .select_related("sender")
+        .prefetch_related("attachments")
+    )
 
 
 def participant(room, user) -> ChatParticipant | None:
@@ -112,6 +178,14 @@ def add_participants(room, user_ids, role=ParticipantRole.MEMBER) -> list[ChatPa
     return added
 
 
+def set_archived(room, archived: bool) -> ChatRoom:
+    """Archive the room (read, not written) or take it out of the archive."""
+    room.is_archived = archived
+    room.archived_at = timezone.now() if archived else None
+    room.save(update_fields=["is_archived", "archived_at", "updated_at"])
+    return room
+
+
 def post_message(
     room, sender, *, content="", parent=None, client_id="", attachments=()
 ) -> tuple[ChatMessage, bool]:
@@ -144,6 +218,7 @@ def post_message(
         )
         # What one sends, one has read.
         ChatParticipant.objects.filter(room=room, user=sender).update(last_read_sequence=sequence)
+        announce(message, "message")
     return message, True
 
 
@@ -153,6 +228,7 @@ def edit_message(message, content) -> ChatMessage:
     message.content = content
     message.edited_at = timezone.now()
     message.save(update_fields=["content", "edited_at", "updated_at"])
+    announce(message, "message_edited")
     return message
 
 
@@ -163,7 +239,14 @@ def delete_message(message) -> ChatMessage:
         message.deleted_at = timezone.now()
         message.save(update_fields=["content", "deleted_at", "updated_at"])
         ChatAttachment.objects.filter(message=message).delete()
+        announce(message, "message_deleted")
     return message
+
+
+def remove_participant(membership) -> None:
+    """Take someone out of a room: their open connections stop receiving it at once."""
+    membership.delete()
+    recheck([membership.user_id])
 
 
 def mark_read(membership, sequence: int) -> ChatParticipant:

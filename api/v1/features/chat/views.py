@@ -7,7 +7,6 @@ services.rooms_visible_to).
 
 from django.db.models import OuterRef, Subquery
 from django.shortcuts import get_object_or_404
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
@@ -89,7 +88,6 @@ MESSAGE_ACCESS = {
 
 
 NOT_MANAGER = _("Only the room's administrators may do this.")
-ARCHIVED = _("The room is archived.")
 
 
 def _room_queryset(user):
@@ -119,20 +117,12 @@ def _check_colleagues(organization_id, user_ids, field="participants") -> None:
         raise ValidationError({field: [NOT_A_COLLEAGUE.format(ids=ids)]})
 
 
-def _messages_of(room):
-    return (
-        ChatMessage.objects.filter(room=room)
-        .select_related("sender")
-        .prefetch_related("attachments")
-    )
-
-
 def list_messages(request, room) -> Response:
     """A page of the room's messages (see ChatRoomViewSet.messages)."""
     query = MessageQuerySerializer(data=request.query_params)
     query.is_valid(raise_exception=True)
     params = query.validated_data
-    messages = _messages_of(room)
+    messages = services.messages_of(room)
     if "parent" in params:
         messages = messages.filter(parent_id=params["parent"])
     limit = params["limit"]
@@ -154,7 +144,7 @@ def list_messages(request, room) -> Response:
 def send_message(request, room) -> Response:
     """Store a message of the caller in the room (see ChatRoomViewSet.messages)."""
     if room.is_archived:
-        raise ValidationError({"detail": ARCHIVED})
+        raise ValidationError({"detail": services.ARCHIVED})
     context = {"request": request, "room": room}
     serializer = ChatMessageSerializer(data=request.data, context=context)
     serializer.is_valid(raise_exception=True)
@@ -170,7 +160,7 @@ def send_message(request, room) -> Response:
         client_id=data.get("client_id") or "",
         attachments=data.get("attachment_ids", []),
     )
-    answer = ChatMessageSerializer(_messages_of(room).get(pk=message.pk), context=context)
+    answer = ChatMessageSerializer(services.messages_of(room).get(pk=message.pk), context=context)
     return Response(answer.data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
 
@@ -266,9 +256,7 @@ class ChatRoomViewSet(
     @extend_schema(tags=TAGS, summary="Archive a room", request=None, responses=ChatRoomSerializer)
     @action(detail=True, methods=["post"])
     def archive(self, request, pk=None):
-        room = self._managed(request, pk)
-        room.is_archived, room.archived_at = True, timezone.now()
-        room.save(update_fields=["is_archived", "archived_at", "updated_at"])
+        services.set_archived(self._managed(request, pk), True)
         return self._answer(request, pk)
 
     @extend_schema(
@@ -279,9 +267,7 @@ class ChatRoomViewSet(
     )
     @action(detail=True, methods=["post"])
     def unarchive(self, request, pk=None):
-        room = self._managed(request, pk)
-        room.is_archived, room.archived_at = False, None
-        room.save(update_fields=["is_archived", "archived_at", "updated_at"])
+        services.set_archived(self._managed(request, pk), False)
         return self._answer(request, pk)
 
     @extend_schema(
@@ -313,7 +299,9 @@ class ChatRoomViewSet(
         room = visible_room(request.user, pk)
         if room.room_type == RoomType.DIRECT:
             raise ValidationError({"detail": _("A direct room cannot be left.")})
-        ChatParticipant.objects.filter(room=room, user=request.user).delete()
+        membership = services.participant(room, request.user)
+        if membership is not None:
+            services.remove_participant(membership)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     @extend_schema(
@@ -427,7 +415,7 @@ class ChatRoomViewSet(
         room = self._managed(request, pk)
         membership = get_object_or_404(ChatParticipant, room=room, user_id=int(user_id))
         if request.method == "DELETE":
-            membership.delete()
+            services.remove_participant(membership)
             return Response(status=status.HTTP_204_NO_CONTENT)
         serializer = ParticipantRoleSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -483,11 +471,7 @@ class ChatMessageViewSet(
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return ChatMessage.objects.none()
-        return (
-            ChatMessage.objects.filter(room=self.room())
-            .select_related("sender")
-            .prefetch_related("attachments")
-        )
+        return services.messages_of(self.room())
 
     def get_object(self):
         found = self.get_queryset().filter(pk=primary_key_or_none(ChatMessage, self.kwargs["pk"]))
@@ -501,7 +485,7 @@ class ChatMessageViewSet(
         if message.sender_id != self.request.user.pk:
             raise PermissionDenied(_("Only its sender may edit a message."))
         if self.room().is_archived:
-            raise ValidationError({"detail": ARCHIVED})
+            raise ValidationError({"detail": services.ARCHIVED})
         services.edit_message(message, serializer.validated_data["content"])
 
     def perform_destroy(self, instance):

@@ -8,6 +8,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from api.v1.base_models.files.models import FileAttachment
 from core.models import Auditable, OrganizationScoped, Timestamped
 from core.registry import ALL
 
@@ -86,11 +87,10 @@ class Comment(Timestamped, Auditable, OrganizationScoped):
         return text[:60] + ("…" if len(text) > 60 else "") or str(self.get_status_display())
 
 
-class CommentAttachment(models.Model):
+class CommentAttachment(FileAttachment):
     """A file attached to a comment: the file cannot be deleted while attached (409)."""
 
     comment = models.ForeignKey(Comment, on_delete=models.CASCADE, related_name="+")
-    file = models.ForeignKey("files.FileStorage", on_delete=models.PROTECT, related_name="+")
 
     class Meta:
         verbose_name = _("Comment Attachment")
@@ -98,6 +98,3 @@ class CommentAttachment(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["comment", "file"], name="comment_attachment_unique")
         ]
-
-    def __str__(self) -> str:
-        return str(self.file_id)
