@@ -144,12 +144,8 @@ def direct_room(organization, user_id, other_id) -> tuple[ChatRoom, bool]:
             room = ChatRoom.objects.create(
                 organization=organization, room_type=RoomType.DIRECT, direct_key=key
             )
-            ChatParticipant.objects.bulk_create(
-                [
-                    ChatParticipant(room=room, user_id=pk, role=ParticipantRole.MEMBER)
-                    for pk in (low, high)
-                ]
-            )
+            for pk in (low, high):  # saved one by one: audited, as every participant
+                ChatParticipant.objects.create(room=room, user_id=pk, role=ParticipantRole.MEMBER)
     except IntegrityError:  # opened at the same moment by the other one
         return ChatRoom.objects.get(organization=organization, direct_key=key), False
     return room, True

@@ -88,6 +88,7 @@ class TestRooms:
         assert again.status_code == 200
         assert again.json()["id"] == first.json()["id"]
         assert ChatRoom.objects.filter(room_type="DIRECT").count() == 1
+        assert AuditLog.objects.filter(content_type__model="chatparticipant").count() == 2
 
     @pytest.mark.parametrize(
         ("payload", "field"),
