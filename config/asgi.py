@@ -12,8 +12,8 @@ django_asgi_app = get_asgi_application()
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 
 from api.v1.base_models.auth.websocket import (  # noqa: E402
-    TokenAuthMiddleware,
     allowed_hosts_origin_validator,
+    auth_middleware_stack,
 )
 from config.routing import websocket_urlpatterns  # noqa: E402
 
@@ -21,7 +21,7 @@ application = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
         "websocket": allowed_hosts_origin_validator(
-            TokenAuthMiddleware(URLRouter(websocket_urlpatterns))
+            auth_middleware_stack(URLRouter(websocket_urlpatterns))
         ),
     }
 )

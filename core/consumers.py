@@ -17,12 +17,12 @@ class AuthenticatedJsonConsumer(AsyncJsonWebsocketConsumer):
     handshake) learns why, and can tell it from a network failure."""
 
     async def connect(self):
+        # A client that sent its token as subprotocols must get one of them back, or a
+        # browser fails the handshake without seeing the reason.
+        await self.accept(subprotocol=self.scope.get("subprotocol"))
         user = self.scope.get("user")
         if user is None or not user.is_authenticated:
-            await self.accept()
             await self.close(code=CLOSE_UNAUTHENTICATED, reason=CLOSE_UNAUTHENTICATED_REASON)
-            return
-        await self.accept()
 
     async def receive(self, text_data=None, bytes_data=None, **kwargs):
         """A message that is not JSON, or holds what cannot be stored (core.inputs), is

@@ -4,6 +4,7 @@ from urllib.parse import urlencode
 
 import pytest
 from channels.testing import WebsocketCommunicator
+from django.test import Client
 
 from api.v1.base_models.auth.services import change_password, tokens_for
 from api.v1.base_models.user.tests.factories import UserFactory
@@ -15,11 +16,13 @@ ORIGIN = (b"origin", b"http://localhost")
 CLOSE_UNAUTHENTICATED = 4401
 
 
-def communicator(query=None, headers=()):
+def communicator(query=None, headers=(), subprotocols=None):
     path = "/ws/health/"
     if query:
         path += "?" + urlencode(query)
-    return WebsocketCommunicator(application, path, headers=[ORIGIN, *headers])
+    return WebsocketCommunicator(
+        application, path, headers=[ORIGIN, *headers], subprotocols=subprotocols
+    )
 
 
 async def ping(comm):
@@ -67,6 +70,59 @@ async def test_bearer_authorization_header(user, access):
     assert connected is True
     assert await ping(comm) == {"type": "pong", "user": user.pk}
     await comm.disconnect()
+
+
+async def test_access_token_as_subprotocols(user, access):
+    """A browser's `new WebSocket(url, ["bearer", token])`: the handshake's answer
+    names the subprotocol `bearer` (a browser fails a handshake without it)."""
+    comm = communicator(subprotocols=["bearer", access])
+
+    connected, subprotocol = await comm.connect(timeout=2)
+
+    assert connected is True
+    assert subprotocol == "bearer"
+    assert await ping(comm) == {"type": "pong", "user": user.pk}
+    await comm.disconnect()
+
+
+async def test_a_bad_token_as_subprotocols_is_refused_with_the_subprotocol():
+    comm = communicator(subprotocols=["bearer", "garbage"])
+
+    connected, subprotocol = await comm.connect(timeout=2)
+
+    assert (connected, subprotocol) == (True, "bearer")
+    assert (await comm.receive_output(timeout=2))["code"] == CLOSE_UNAUTHENTICATED
+
+
+@pytest.mark.parametrize("subprotocols", [["bearer"], ["chat"], ["chat", "bearer"]])
+async def test_subprotocols_without_a_token(subprotocols):
+    await assert_refused(communicator(subprotocols=subprotocols))
+
+
+@pytest.fixture
+def session_cookie(user):
+    client = Client()
+    client.force_login(user)
+    return (b"cookie", f"sessionid={client.cookies['sessionid'].value}".encode())
+
+
+async def test_the_session_of_a_signed_in_browser(user, session_cookie):
+    """The Admin's staff, signed in, connect with their session cookie."""
+    comm = communicator(headers=[session_cookie])
+
+    connected, _subprotocol = await comm.connect(timeout=2)
+
+    assert connected is True
+    assert await ping(comm) == {"type": "pong", "user": user.pk}
+    await comm.disconnect()
+
+
+async def test_a_bad_token_does_not_fall_back_to_the_session(session_cookie):
+    await assert_refused(communicator({"token": "garbage"}, headers=[session_cookie]))
+
+
+async def test_an_unknown_session_is_anonymous():
+    await assert_refused(communicator(headers=[(b"cookie", b"sessionid=nosuchsession")]))
 
 
 async def test_api_key_header(user, key):

@@ -5,8 +5,13 @@ import pytest
 from api.v1.base_models.auth.websocket import _credentials
 
 
-def scope(query=b"", headers=()):
-    return {"type": "websocket", "query_string": query, "headers": list(headers)}
+def scope(query=b"", headers=(), subprotocols=()):
+    return {
+        "type": "websocket",
+        "query_string": query,
+        "headers": list(headers),
+        "subprotocols": list(subprotocols),
+    }
 
 
 @pytest.mark.parametrize(
@@ -26,6 +31,16 @@ def scope(query=b"", headers=()):
         (scope(b"token=query", [(b"authorization", b"Bearer header")]), ("header", None)),
         (scope(b"token=a&api_key=p.s"), ("a", "p.s")),
         (scope(b"token="), (None, None)),
+        (scope(subprotocols=["bearer", "abc"]), ("abc", None)),
+        (scope(subprotocols=["chat", "bearer", "abc"]), ("abc", None)),
+        (scope(subprotocols=["bearer"]), (None, None)),
+        (scope(subprotocols=["abc", "bearer"]), (None, None)),
+        (scope(subprotocols=["bearer", ""]), (None, None)),
+        (scope(b"token=query", subprotocols=["bearer", "sub"]), ("sub", None)),
+        (
+            scope(subprotocols=["bearer", "sub"], headers=[(b"authorization", b"Bearer h")]),
+            ("h", None),
+        ),
     ],
 )
 def test_credentials(connection, expected):
