@@ -21,7 +21,14 @@ EMAIL_DIGEST = "email_digest"
 # Types sent by email unless the user turns them off: what is addressed to them
 # personally (a mention, an invitation, something assigned to them).
 DEFAULT_EMAIL_TYPES = frozenset(
-    {"comment_mention", "meeting_invitation", "assigned", "direct_message", "invitation"}
+    {
+        "comment_mention",
+        "chat_mention",
+        "meeting_invitation",
+        "assigned",
+        "direct_message",
+        "invitation",
+    }
 )
 
 

@@ -5,7 +5,8 @@ A conftest.py of an app keeps only what is its own (its roles, its records); a f
 it defines with the name of one here wins inside that package (rbac and core keep their
 permission-based `member`, see rbac/tests/fixtures.py).
 
-- isolation: every test starts with an empty cache and its own media folder;
+- isolation: every test starts with an empty cache, its own media folder and its own
+  channel layer;
 - users and clients: `user`, `password`, `superuser`, `api_client` (anonymous),
   `jwt_client(user)`, `auth_client`, `superuser_client`, `api_key_for`, `totp_code`;
 - tenants: `org_a` (Acme) and `org_b` (Globex), also named `org` and `other_org`;
@@ -16,6 +17,7 @@ permission-based `member`, see rbac/tests/fixtures.py).
 """
 
 import pytest
+from channels.layers import channel_layers
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.cache import cache
@@ -40,6 +42,15 @@ def _isolated_cache_and_media(settings, tmp_path):
     """Throttle counters and challenges live in the cache; uploads go to a temporary folder."""
     cache.clear()
     settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture(autouse=True)
+def _own_channel_layer():
+    """Each test gets a channel layer of its own: the Redis layer binds its receive lock
+    to the event loop of the test that first received, and each async test has a loop
+    of its own (a connection a test left open must not break the next one)."""
+    yield
+    channel_layers.backends.clear()
 
 
 # ------------------------------------------------------------------ users and clients

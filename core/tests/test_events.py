@@ -170,13 +170,14 @@ def test_every_registered_model_emits_them_but_the_log_and_login_sessions():
         if model._meta.app_label != "testapp" and not registry.get(model).audited
     }
     # A comment's attachments are a link table, written with the comment; chat messages
-    # are not audited (docs/decisions.md), nor their attachments.
+    # are not audited (docs/decisions.md), nor their attachments and reactions.
     assert silent == {
         "audit.auditlog",
         "authentication.authsession",
         "collaboration.commentattachment",
         "chat.chatmessage",
         "chat.chatattachment",
+        "chat.chatreaction",
     }
     for model in registry.models_with("audited"):
         assert audit_registry.is_audited(model), model  # its receivers emit the events

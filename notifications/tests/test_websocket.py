@@ -204,6 +204,34 @@ async def test_an_open_connection_stays_present_until_it_closes(world, settings)
     assert present(FEED, [reader.pk]) == {reader.pk}  # refreshed by the server
 
     await comm.disconnect()
-    cache.delete(f"presence:{FEED}:{reader.pk}")
+    assert present(FEED, [reader.pk]) == set()  # the last connection closed
     await asyncio.sleep(0.3)
-    assert present(FEED, [reader.pk]) == set()  # no refresh once closed
+    assert present(FEED, [reader.pk]) == set()  # and no refresh once closed
+
+
+async def test_several_connections_are_one_presence(world):
+    from notifications.push import FEED
+
+    reader = world["reader"]
+    tabs = [await connected(reader) for _tab in range(2)]
+    for tab in tabs:
+        await tab.receive_json_from(timeout=3)
+
+    await tabs[0].disconnect()
+    assert present(FEED, [reader.pk]) == {reader.pk}  # another tab is open
+
+    await tabs[1].disconnect()
+    assert present(FEED, [reader.pk]) == set()
+
+
+async def test_a_presence_whose_count_expired_still_ends(world):
+    from notifications.push import FEED
+
+    reader = world["reader"]
+    comm = await connected(reader)
+    await comm.receive_json_from(timeout=3)
+    cache.delete(f"presence:{FEED}:{reader.pk}:connections")  # as if it had expired
+
+    await comm.disconnect()
+
+    assert present(FEED, [reader.pk]) == set()

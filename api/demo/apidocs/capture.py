@@ -20,6 +20,7 @@ import mimetypes
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -212,8 +213,8 @@ class Scenario:
         }
         if call.files:
             response = send(path, _multipart(body, call.files), content_type=MULTIPART, **extra)
-        elif body is None:
-            response = send(path, query or None, **extra)
+        elif body is None:  # the query in the URL, whatever the method (DELETE has one)
+            response = send(f"{path}?{urlencode(query)}" if query else path, **extra)
         else:
             response = send(path, json.dumps(body), content_type="application/json", **extra)
         raw = b"".join(response.streaming_content) if response.streaming else response.content

@@ -30,8 +30,8 @@ from urllib.parse import parse_qs
 from channels.auth import get_user
 from channels.db import database_sync_to_async
 from channels.middleware import BaseMiddleware
-from channels.sessions import SessionMiddlewareStack
 from channels.security.websocket import OriginValidator as ChannelsOriginValidator
+from channels.sessions import SessionMiddlewareStack
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from rest_framework.exceptions import AuthenticationFailed
@@ -39,7 +39,6 @@ from rest_framework_simplejwt.authentication import JWTAuthentication
 from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
 
 from .authentication import authenticate_api_key
-
 
 BEARER_SUBPROTOCOL = "bearer"
 

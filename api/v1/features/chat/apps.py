@@ -8,7 +8,8 @@ class ChatConfig(PlatformAppConfig):
 
     def ready(self):
         super().ready()
-        from django.db.models.signals import post_delete, post_save
+        from django.contrib.auth.models import Group, Permission
+        from django.db.models.signals import m2m_changed, post_delete, post_save
 
         from api.v1.base_models.organization.models import OrganizationMembership
 
@@ -26,3 +27,30 @@ class ChatConfig(PlatformAppConfig):
                 dispatch_uid=f"chat-recheck-{signal is post_save}",
                 weak=False,
             )
+
+        def role_permissions_changed(sender, instance, action, reverse, pk_set, **kwargs):
+            # A role that gains or loses the chat: the connections of its members check
+            # again whether they may still chat.
+            if action not in ("post_add", "post_remove", "post_clear"):
+                return
+            if reverse:  # permission.group_set: the roles are pk_set
+                if instance.codename != "view_chatroom":
+                    return
+                memberships = OrganizationMembership.objects.all()
+                if pk_set is not None:
+                    memberships = memberships.filter(role_id__in=pk_set)
+            else:
+                chat = Permission.objects.filter(
+                    pk__in=pk_set or (), content_type__app_label="chat", codename="view_chatroom"
+                )
+                if pk_set is not None and not chat.exists():
+                    return
+                memberships = OrganizationMembership.objects.filter(role=instance)
+            recheck(memberships.values_list("user_id", flat=True).distinct())
+
+        m2m_changed.connect(
+            role_permissions_changed,
+            sender=Group.permissions.through,
+            dispatch_uid="chat-recheck-role",
+            weak=False,
+        )

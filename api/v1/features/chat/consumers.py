@@ -4,12 +4,20 @@ The client subscribes to the rooms it shows, then sends and receives over the so
 (JSON text frames, each with a `type`):
 
 - `{"type": "subscribe", "room": 12}` -> `{"type": "subscribed", "room": 12,
-  "last_sequence": 41}`; `{"type": "unsubscribe", "room": 12}` -> `unsubscribed`;
+  "last_sequence": 41, "online": [5, 9]}` (the participants with a chat connection
+  open); `{"type": "unsubscribe", "room": 12}` -> `unsubscribed`;
 - `{"type": "message", "room": 12, "content": "...", "client_id": "...", "parent": 7,
   "attachment_ids": [3]}` -> `{"type": "ack", "client_id": "...", "created": true,
   "message": {...}}` to the sender; every connection subscribed to the room (the
   sender's included) gets `{"type": "message", "room": 12, "message": {...}}`, and
   `message_edited` / `message_deleted` when one changes (also when changed over REST);
+- `{"type": "react", "message": 7, "emoji": "👍", "add": true}` (false to take it back)
+  -> `{"type": "reacted", "room": 12, "message": 7, "emoji": "👍", "add": true,
+  "changed": true}`, and, when it changed something, every subscriber gets
+  `{"type": "message_reactions", "room": 12, "message": {...}}` with its reactions;
+- presence: when a participant's first chat connection opens, or their last closes,
+  the room's connections get `{"type": "presence", "room": 12, "user": 5, "username":
+  "ann", "online": true}` (several tabs are one presence; see core.presence);
 - `{"type": "typing", "room": 12, "is_typing": true}`: the room's other connections get
   `{"type": "typing", "room": 12, "user": 5, "username": "ann", "is_typing": true}`
   (not stored);
@@ -34,30 +42,36 @@ longer chat at all is closed (4403).
 from types import SimpleNamespace
 
 from channels.db import database_sync_to_async
+from rest_framework.exceptions import ValidationError
 
 from core.consumers import AuthenticatedJsonConsumer
 from core.presence import PresenceMixin
 from rbac.access import clear_cache, organizations_with_perm
 
 from . import services
-from .models import ChatRoom
-from .serializers import ChatMessageSerializer, ReadSerializer
+from .models import ChatMessage, ChatParticipant, ChatRoom
+from .serializers import ChatMessageSerializer, ReactionSerializer, ReadSerializer
 
 CLOSE_FORBIDDEN = 4403
-FEED = "chat"
 NO_SUCH_ROOM = "No such room."
+NO_SUCH_MESSAGE = "No such message."
+READ_ONLY_KEY = "A read-only API key cannot change anything."
 MAX_ID = 2**63 - 1
 
 
-def _room_id(content):
-    room = content.get("room")
-    if isinstance(room, int) and not isinstance(room, bool) and 0 < room <= MAX_ID:
-        return room
+def _id(content, key="room"):
+    value = content.get(key)
+    if isinstance(value, int) and not isinstance(value, bool) and 0 < value <= MAX_ID:
+        return value
     return None
 
 
+def _room_id(content):
+    return _id(content, "room")
+
+
 class ChatConsumer(PresenceMixin, AuthenticatedJsonConsumer):
-    presence_feed = FEED
+    presence_feed = services.FEED
 
     async def connect(self):
         await super().connect()
@@ -99,6 +113,7 @@ class ChatConsumer(PresenceMixin, AuthenticatedJsonConsumer):
             "subscribe": self.subscribe,
             "unsubscribe": self.unsubscribe,
             "message": self.send_message,
+            "react": self.react,
             "typing": self.typing,
             "read": self.read,
             "ping": self.ping,
@@ -116,15 +131,25 @@ class ChatConsumer(PresenceMixin, AuthenticatedJsonConsumer):
 
     async def subscribe(self, content):
         room_id = _room_id(content)
-        room = await database_sync_to_async(self._visible)(room_id) if room_id else None
-        if room is None:
+        found = await database_sync_to_async(self._subscription)(room_id) if room_id else None
+        if found is None:
             await self.error(NO_SUCH_ROOM, room=content.get("room"))
             return
+        room, online = found
         await self.channel_layer.group_add(services.room_group(room.pk), self.channel_name)
         self.rooms.add(room.pk)
         await self.send_json(
-            {"type": "subscribed", "room": room.pk, "last_sequence": room.last_sequence}
+            {
+                "type": "subscribed",
+                "room": room.pk,
+                "last_sequence": room.last_sequence,
+                "online": sorted(online),
+            }
         )
+
+    def _subscription(self, room_id):
+        room = self._visible(room_id)
+        return None if room is None else (room, services.online_participants(room))
 
     async def unsubscribe(self, content):
         room_id = _room_id(content)
@@ -136,11 +161,14 @@ class ChatConsumer(PresenceMixin, AuthenticatedJsonConsumer):
         self.rooms.discard(room_id)
         await self.channel_layer.group_discard(services.room_group(room_id), self.channel_name)
 
+    def _read_only(self) -> bool:
+        api_key = self.scope.get("api_key")
+        return api_key is not None and api_key.read_only
+
     async def send_message(self, content):
         client_id = content.get("client_id") if isinstance(content.get("client_id"), str) else None
-        api_key = self.scope.get("api_key")
-        if api_key is not None and api_key.read_only:
-            await self.error("A read-only API key cannot send messages.", client_id=client_id)
+        if self._read_only():
+            await self.error(READ_ONLY_KEY, client_id=client_id)
             return
         answer = await database_sync_to_async(self._post)(content)
         await self.send_json({**answer, "client_id": client_id})
@@ -176,6 +204,45 @@ class ChatConsumer(PresenceMixin, AuthenticatedJsonConsumer):
         )
         stored = services.messages_of(room).get(pk=message.pk)
         return {"type": "ack", "created": created, "message": ChatMessageSerializer(stored).data}
+
+    async def react(self, content):
+        if self._read_only():
+            await self.error(READ_ONLY_KEY, message=content.get("message"))
+            return
+        await self.send_json(await database_sync_to_async(self._react)(content))
+
+    def _react(self, content) -> dict:
+        message_id = _id(content, "message")
+        message = None
+        if message_id:
+            rooms = services.rooms_visible_to(self._fresh_user())
+            message = ChatMessage.objects.filter(pk=message_id, room__in=rooms).first()
+        if message is None:
+            return {"type": "error", "detail": NO_SUCH_MESSAGE, "message": content.get("message")}
+        room = ChatRoom.objects.get(pk=message.room_id)
+        problem = {"type": "error", "message": message.pk, "room": room.pk}
+        if room.is_archived:
+            return {**problem, "detail": str(services.ARCHIVED)}
+        serializer = ReactionSerializer(data={"emoji": content.get("emoji")})
+        if not serializer.is_valid():
+            return {**problem, "detail": "Not a reaction.", "errors": serializer.errors}
+        adding = content.get("add", True) is not False
+        user = self.scope["user"]
+        if adding and services.participant(room, user) is None:
+            services.add_participants(room, {user.pk})  # a channel: reacting joins it
+        emoji = serializer.validated_data["emoji"]
+        try:
+            changed = services.react(message, user, emoji, add=adding)
+        except ValidationError as refused:
+            return {**problem, "detail": "Not a reaction.", "errors": refused.detail}
+        return {
+            "type": "reacted",
+            "room": room.pk,
+            "message": message.pk,
+            "emoji": emoji,
+            "add": adding,
+            "changed": changed,
+        }
 
     async def typing(self, content):
         room_id = _room_id(content)
@@ -228,6 +295,28 @@ class ChatConsumer(PresenceMixin, AuthenticatedJsonConsumer):
         if event["sender"] != self.channel_name and event["room"] in self.rooms:
             message = {key: event[key] for key in ("room", "user", "username", "is_typing")}
             await self.send_json({"type": "typing", **message})
+
+    async def presence_changed(self, online: bool) -> None:
+        """Tell the rooms of the user that they came or went (core.presence)."""
+        user = self.scope["user"]
+        rooms = await database_sync_to_async(self._my_rooms)()
+        event = {"type": "chat.presence", "user": user.pk, "username": user.get_username()}
+        for room_id in rooms:
+            await self.channel_layer.group_send(
+                services.room_group(room_id), {**event, "room": room_id, "online": online}
+            )
+
+    def _my_rooms(self) -> list[int]:
+        return list(
+            ChatParticipant.objects.filter(user=self.scope["user"]).values_list(
+                "room_id", flat=True
+            )
+        )
+
+    async def chat_presence(self, event):
+        if event["room"] in self.rooms:
+            message = {key: event[key] for key in ("room", "user", "username", "online")}
+            await self.send_json({"type": "presence", **message})
 
     async def chat_recheck(self, event):
         """Who may see what changed (services.recheck): check every subscription."""

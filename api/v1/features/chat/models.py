@@ -7,8 +7,9 @@ organization may read it and join). Messages are numbered per room (`sequence`, 
 and a gap in the numbers it receives tells it that it missed something. A message sent
 twice with the same `client_id` (a resend after a network drop) is stored once.
 
-Rooms and participants are audited; messages are not (a chat is not a ledger: their
-edits and deletions are shown in the room itself, `edited_at`, `deleted_at`).
+Rooms and participants are audited; messages and reactions are not (a chat is not a
+ledger: their edits and deletions are shown in the room itself, `edited_at`,
+`deleted_at`).
 """
 
 from django.conf import settings
@@ -187,3 +188,36 @@ class ChatAttachment(FileAttachment):
         constraints = [
             models.UniqueConstraint(fields=["message", "file"], name="chat_attachment_unique")
         ]
+
+
+REACTION_LENGTH = 32
+
+
+class ChatReaction(models.Model):
+    """Someone's reaction to a message: an emoji (or a `:short_code:`), once per person
+    and emoji."""
+
+    organization_path = "message__room__organization"
+    business_record = False
+
+    message = models.ForeignKey(
+        ChatMessage, verbose_name=_("Message"), on_delete=models.CASCADE, related_name="reactions"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("User"), on_delete=models.CASCADE, related_name="+"
+    )
+    emoji = models.CharField(_("Emoji"), max_length=REACTION_LENGTH)
+    created_at = models.DateTimeField(_("Created At"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("Chat Reaction")
+        verbose_name_plural = _("Chat Reactions")
+        ordering = ["message", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["message", "user", "emoji"], name="chat_reaction_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.emoji} ({self.user_id})"

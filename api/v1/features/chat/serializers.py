@@ -1,3 +1,6 @@
+import re
+import unicodedata
+
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
@@ -10,7 +13,7 @@ from api.v1.base_models.files.serializers import VisibleFileField
 from rbac.access import visible_to
 
 from .choices import ParticipantRole, RoomType
-from .models import MAX_LENGTH, ChatMessage, ChatParticipant, ChatRoom
+from .models import MAX_LENGTH, REACTION_LENGTH, ChatMessage, ChatParticipant, ChatRoom
 
 NOT_A_COLLEAGUE = _("Not an active member of the room's organization who may use the chat: {ids}.")
 FILE_ELSEWHERE = _("Attach files of the room's organization.")
@@ -117,17 +120,32 @@ class ChatRoomUpdateSerializer(ChatRoomSerializer):
 
 
 class ParticipantSerializer(serializers.ModelSerializer):
+    """Someone in a room: `last_read_sequence` is how far they have read (read
+    receipts); `is_online`, whether they have a chat connection open."""
+
     username = serializers.CharField(source="user.username", read_only=True)
     full_name = serializers.SerializerMethodField()
+    is_online = serializers.SerializerMethodField()
 
     class Meta:
         model = ChatParticipant
-        fields = ["user", "username", "full_name", "role", "last_read_sequence", "created_at"]
+        fields = [
+            "user",
+            "username",
+            "full_name",
+            "role",
+            "last_read_sequence",
+            "is_online",
+            "created_at",
+        ]
         read_only_fields = ["last_read_sequence", "created_at"]
         extra_kwargs = {"user": {"queryset": get_user_model().objects.none()}}
 
     def get_full_name(self, membership) -> str:
         return membership.user.get_full_name()
+
+    def get_is_online(self, membership) -> bool:
+        return membership.user_id in self.context.get("online", ())
 
     def get_fields(self):
         fields = super().get_fields()
@@ -168,9 +186,46 @@ class ClientIdField(serializers.RegexField):
         return value or None
 
 
+SHORT_CODE = re.compile(r"^:[a-z0-9_+-]{1,30}:$")
+# An emoji is pictographs, with their modifiers (skin tones, variation selectors,
+# keycaps, zero-width joiners); letters, spaces and controls are not.
+EMOJI_PARTS = {"So", "Sk", "Mn", "Me", "Cf"}
+
+
+def _is_emoji(value: str) -> bool:
+    kinds = [unicodedata.category(char) for char in value]
+    if "So" in kinds:  # pictographs, with only their modifiers around them
+        return all(kind in EMOJI_PARTS for kind in kinds)
+    # a keycap: "1", a variation selector, U+20E3
+    return "\u20e3" in value and all(
+        kind in EMOJI_PARTS or char in "0123456789#*"
+        for char, kind in zip(value, kinds, strict=True)
+    )
+
+
+class ReactionSerializer(serializers.Serializer):
+    emoji = serializers.CharField(
+        max_length=REACTION_LENGTH,
+        trim_whitespace=False,
+        help_text=_("An emoji (👍), or a short code (`:thumbsup:`)."),
+    )
+
+    def validate_emoji(self, value):
+        if SHORT_CODE.match(value) or _is_emoji(value):
+            return value
+        raise serializers.ValidationError(_("Give one emoji, or a short code such as :thumbsup:."))
+
+
+class ReactionSummarySerializer(serializers.Serializer):
+    emoji = serializers.CharField()
+    count = serializers.IntegerField()
+    users = serializers.ListField(child=serializers.IntegerField())
+
+
 class ChatMessageSerializer(serializers.ModelSerializer):
-    """A message. Once deleted, its content is empty and its attachments gone, and
-    `deleted_at` says when; its place (`sequence`) stays."""
+    """A message. Once deleted, its content is empty and its attachments and reactions
+    gone, and `deleted_at` says when; its place (`sequence`) stays. `reactions`: each
+    emoji with who reacted with it, in the order they were first used."""
 
     sender_username = serializers.CharField(
         source="sender.username", read_only=True, allow_null=True
@@ -193,6 +248,7 @@ class ChatMessageSerializer(serializers.ModelSerializer):
         help_text=_("Ids of files of the room's organization that you may view (20 at most)."),
     )
     attachments = MessageAttachmentSerializer(many=True, read_only=True)
+    reactions = serializers.SerializerMethodField()
 
     class Meta:
         model = ChatMessage
@@ -207,11 +263,22 @@ class ChatMessageSerializer(serializers.ModelSerializer):
             "parent",
             "attachment_ids",
             "attachments",
+            "reactions",
             "edited_at",
             "deleted_at",
             "created_at",
         ]
         read_only_fields = ["room", "sequence", "sender", "edited_at", "deleted_at", "created_at"]
+
+    @extend_schema_field(ReactionSummarySerializer(many=True))
+    def get_reactions(self, message) -> list[dict]:
+        summary: dict[str, list[int]] = {}
+        for reaction in message.reactions.all():  # prefetched, in the order given
+            summary.setdefault(reaction.emoji, []).append(reaction.user_id)
+        return [
+            {"emoji": emoji, "count": len(users), "users": users}
+            for emoji, users in summary.items()
+        ]
 
     def get_fields(self):
         fields = super().get_fields()

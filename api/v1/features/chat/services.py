@@ -1,5 +1,5 @@
 """What changes a room: opening a direct room, posting, editing and deleting messages,
-reading. Views (and the WebSocket consumer) call these; each runs in one transaction.
+reacting, reading. Views (and the WebSocket consumer) call these; each runs in one transaction.
 
 Who may see a room (`rooms_visible_to`): the caller's organization role must hold
 `chat.view_chatroom` (an active membership), and the caller must be in the room, or the
@@ -20,14 +20,18 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework.exceptions import ValidationError
 
 from api.v1.base_models.organization.models import OrganizationMembership
+from core.presence import present
 from rbac.access import has_perm_in_org, organizations_with_perm
 
 from .choices import ParticipantRole, RoomType
-from .models import ChatAttachment, ChatMessage, ChatParticipant, ChatRoom
+from .models import ChatAttachment, ChatMessage, ChatParticipant, ChatReaction, ChatRoom
 
 VIEW = "chat.view_chatroom"
 MANAGE = "chat.change_chatroom"
 ARCHIVED = _("The room is archived.")
+DELETED = _("The message was deleted.")
+MAX_REACTIONS = 20  # per person and message
+FEED = "chat"  # core.presence: who has a chat connection open
 
 logger = logging.getLogger(__name__)
 
@@ -56,12 +60,7 @@ def _send(group: str, message: dict) -> None:
 def _announce(message_id, kind: str) -> None:
     from .serializers import ChatMessageSerializer
 
-    message = (
-        ChatMessage.objects.select_related("sender")
-        .prefetch_related("attachments")
-        .filter(pk=message_id)
-        .first()
-    )
+    message = message_queryset().filter(pk=message_id).first()
     if message is None:
         return
     event = {"type": kind, "room": message.room_id, "message": ChatMessageSerializer(message).data}
@@ -70,8 +69,17 @@ def _announce(message_id, kind: str) -> None:
 
 def announce(message, kind: str) -> None:
     """Tell the room's connections about `message` ("message", "message_edited",
-    "message_deleted") once the transaction commits."""
+    "message_deleted", "message_reactions") once the transaction commits."""
     transaction.on_commit(partial(_announce, message.pk, kind))
+
+
+def _queue_notifications(message_id, previous_content=None) -> None:
+    from .tasks import notify_chat_message
+
+    try:
+        notify_chat_message.delay(message_id, previous_content)
+    except Exception:  # the message is stored: a lost notification must not undo it
+        logger.warning("Could not queue the notifications of message %s", message_id, exc_info=True)
 
 
 def recheck(user_ids) -> None:
@@ -92,13 +100,21 @@ def rooms_visible_to(user, queryset=None):
     return queryset.filter(Q(pk__in=mine) | Q(room_type=RoomType.CHANNEL))
 
 
+def message_queryset():
+    """Messages with what their representation reads (a constant number of queries)."""
+    return ChatMessage.objects.select_related("sender").prefetch_related("attachments", "reactions")
+
+
 def messages_of(room):
     """A room's messages, with what their representation reads."""
-    return (
-        ChatMessage.objects.filter(room=room)
-        .select_related("sender")
-        .prefetch_related("attachments")
-    )
+    return message_queryset().filter(room=room)
+
+
+def online_participants(room) -> set[int]:
+    """The ids of the room's participants with a chat connection open (core.presence:
+    any connection, several counted once)."""
+    ids = ChatParticipant.objects.filter(room=room).values_list("user_id", flat=True)
+    return present(FEED, ids)
 
 
 def participant(room, user) -> ChatParticipant | None:
@@ -215,28 +231,60 @@ def post_message(
         # What one sends, one has read.
         ChatParticipant.objects.filter(room=room, user=sender).update(last_read_sequence=sequence)
         announce(message, "message")
+        transaction.on_commit(partial(_queue_notifications, message.pk))
     return message, True
 
 
 def edit_message(message, content) -> ChatMessage:
     if message.deleted_at is not None:
         raise ValidationError({"content": [_("A deleted message cannot be edited.")]})
+    previous = message.content
     message.content = content
     message.edited_at = timezone.now()
     message.save(update_fields=["content", "edited_at", "updated_at"])
     announce(message, "message_edited")
+    transaction.on_commit(partial(_queue_notifications, message.pk, previous))
     return message
 
 
 def delete_message(message) -> ChatMessage:
-    """Soft: the content and the attachments go, the place in the room stays."""
+    """Soft: the content, the attachments and the reactions go, the place in the room
+    stays."""
     with transaction.atomic():
         message.content = ""
         message.deleted_at = timezone.now()
         message.save(update_fields=["content", "deleted_at", "updated_at"])
         ChatAttachment.objects.filter(message=message).delete()
+        ChatReaction.objects.filter(message=message).delete()
         announce(message, "message_deleted")
     return message
+
+
+def react(message, user, emoji: str, *, add: bool = True) -> bool:
+    """Add (or take back) `user`'s reaction `emoji` to a message; returns whether
+    anything changed. The room's connections are told (`message_reactions`)."""
+    if message.deleted_at is not None:
+        raise ValidationError({"message": [DELETED]})
+    with transaction.atomic():
+        mine = ChatReaction.objects.filter(message=message, user=user)
+        if not add:
+            changed = mine.filter(emoji=emoji).delete()[0] > 0
+        elif mine.filter(emoji=emoji).exists():
+            changed = False
+        elif mine.count() >= MAX_REACTIONS:
+            raise ValidationError(
+                {"emoji": [_("At most {n} reactions per message.").format(n=MAX_REACTIONS)]}
+            )
+        else:
+            try:
+                with transaction.atomic():
+                    ChatReaction.objects.create(message=message, user=user, emoji=emoji)
+                changed = True
+            except IntegrityError:  # the same reaction, sent twice at the same moment
+                changed = False
+        if changed:
+            announce(message, "message_reactions")
+    return changed
 
 
 def remove_participant(membership) -> None:

@@ -38,6 +38,7 @@ from .serializers import (
     MessageQuerySerializer,
     ParticipantRoleSerializer,
     ParticipantSerializer,
+    ReactionSerializer,
     ReadSerializer,
     ReadStateSerializer,
 )
@@ -81,6 +82,8 @@ ACCESS = {
 }
 MESSAGE_ACCESS = {
     None: READERS,
+    "reactions": "its participants, and anyone of its organization for a channel (reacting "
+    "in a channel joins it).",
     "update": "the message's sender.",
     "partial_update": "the message's sender.",
     "destroy": "the message's sender, and the room's administrators.",
@@ -379,7 +382,8 @@ class ChatRoomViewSet(
             memberships = (
                 ChatParticipant.objects.filter(room=room).select_related("user").order_by("id")
             )
-            return Response(ParticipantSerializer(memberships, many=True).data)
+            context = {"online": services.online_participants(room)}
+            return Response(ParticipantSerializer(memberships, many=True, context=context).data)
         room = self._managed(request, pk)
         serializer = ParticipantSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -494,3 +498,44 @@ class ChatMessageViewSet(
         ):
             raise PermissionDenied(_("Only its sender or a room administrator may delete it."))
         services.delete_message(instance)
+
+    @extend_schema(
+        methods=["post"],
+        tags=TAGS,
+        summary="React to a message",
+        description="Adds your reaction (once per emoji; 20 per message at most) and answers "
+        "the message with its reactions; the room's connections get `message_reactions`.",
+        request=ReactionSerializer,
+        responses=ChatMessageSerializer,
+    )
+    @extend_schema(
+        methods=["delete"],
+        tags=TAGS,
+        summary="Take back a reaction",
+        parameters=[
+            OpenApiParameter(
+                "emoji",
+                OpenApiTypes.STR,
+                OpenApiParameter.QUERY,
+                required=True,
+                description="The emoji (URL-encoded) or short code to take back.",
+            )
+        ],
+        request=None,
+        responses=ChatMessageSerializer,
+    )
+    @action(detail=True, methods=["post", "delete"])
+    def reactions(self, request, room_pk=None, pk=None):
+        message = self.get_object()
+        room = self.room()
+        if room.is_archived:
+            raise ValidationError({"detail": services.ARCHIVED})
+        data = request.data if request.method == "POST" else request.query_params
+        serializer = ReactionSerializer(data={"emoji": data.get("emoji")})
+        serializer.is_valid(raise_exception=True)
+        adding = request.method == "POST"
+        if adding and services.participant(room, request.user) is None:
+            services.add_participants(room, {request.user.pk})  # a channel: joins it
+        services.react(message, request.user, serializer.validated_data["emoji"], add=adding)
+        stored = self.get_queryset().get(pk=message.pk)
+        return Response(ChatMessageSerializer(stored, context=self.get_serializer_context()).data)

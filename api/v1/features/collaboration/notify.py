@@ -10,11 +10,11 @@ import logging
 from django.db.models import Q
 
 from core import events
+from notifications.mentions import resolve_mentions
 from notifications.services import send_notification
 
 from .choices import CommentStatus
 from .models import Comment
-from .services import resolve_mentions
 
 logger = logging.getLogger(__name__)
 

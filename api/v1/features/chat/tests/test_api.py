@@ -6,8 +6,10 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from api.v1.base_models.files.tests.factories import FileStorageFactory
-from api.v1.features.chat.models import ChatMessage, ChatParticipant, ChatRoom
+from api.v1.features.chat.models import ChatMessage, ChatParticipant, ChatReaction, ChatRoom
+from api.v1.features.chat.services import FEED
 from audit.models import AuditLog
+from core.presence import mark_present
 from rbac.roles import ROLE_NAMES
 
 pytestmark = pytest.mark.django_db
@@ -387,3 +389,129 @@ def test_an_attached_file_cannot_be_deleted(people, org_a):
     response = ann_client.delete(f"/api/v1/files/{stored.pk}/")
 
     assert response.status_code == 409
+
+
+def reactions_url(room_id, message_id) -> str:
+    return f"{messages_url(room_id)}{message_id}/reactions/"
+
+
+class TestReactions:
+    @pytest.fixture
+    def said(self, people, org_a):
+        room = open_group(people, org_a)
+        message = send(people["bob"][1], room["id"], "Lunch?").json()
+        return room["id"], message["id"]
+
+    def test_reactions_are_counted_per_emoji_once_per_person(self, people, said):
+        room_id, message_id = said
+        bob, bob_client = people["bob"]
+        cat, cat_client = people["cat"]
+        url = reactions_url(room_id, message_id)
+
+        for client, emoji in ((bob_client, "👍"), (cat_client, "👍"), (cat_client, "🍕")):
+            assert client.post(url, {"emoji": emoji}, format="json").status_code == 200
+        again = cat_client.post(url, {"emoji": "👍"}, format="json")
+
+        expected = [
+            {"emoji": "👍", "count": 2, "users": [bob.pk, cat.pk]},
+            {"emoji": "🍕", "count": 1, "users": [cat.pk]},
+        ]
+        assert again.json()["reactions"] == expected
+        listed = bob_client.get(messages_url(room_id)).json()["results"]
+        assert listed[0]["reactions"] == expected
+
+    def test_a_reaction_is_taken_back(self, people, said):
+        room_id, message_id = said
+        _bob, bob_client = people["bob"]
+        url = reactions_url(room_id, message_id)
+        bob_client.post(url, {"emoji": ":tada:"}, format="json")
+
+        response = bob_client.delete(url + "?emoji=:tada:")
+
+        assert response.status_code == 200
+        assert response.json()["reactions"] == []
+        assert ChatReaction.objects.count() == 0
+
+    @pytest.mark.parametrize("emoji", ["", "ok", "👍 ", "<b>", ":Tada:", "x" * 40, None])
+    def test_anything_but_an_emoji_is_a_400(self, people, said, emoji):
+        room_id, message_id = said
+        response = people["bob"][1].post(
+            reactions_url(room_id, message_id), {"emoji": emoji}, format="json"
+        )
+
+        assert response.status_code == 400
+        assert "emoji" in response.json()
+        assert ChatReaction.objects.count() == 0
+
+    def test_a_deleted_message_takes_no_reaction_and_loses_its_own(self, people, said):
+        room_id, message_id = said
+        _bob, bob_client = people["bob"]
+        url = reactions_url(room_id, message_id)
+        bob_client.post(url, {"emoji": "👍"}, format="json")
+        assert bob_client.delete(f"{messages_url(room_id)}{message_id}/").status_code == 204
+
+        response = bob_client.post(url, {"emoji": "👍"}, format="json")
+
+        assert response.status_code == 400
+        assert ChatReaction.objects.count() == 0
+
+    def test_a_person_has_at_most_20_reactions_per_message(self, people, said):
+        room_id, message_id = said
+        _bob, bob_client = people["bob"]
+        url = reactions_url(room_id, message_id)
+        emojis = [chr(0x1F600 + offset) for offset in range(21)]
+        for emoji in emojis[:20]:
+            assert bob_client.post(url, {"emoji": emoji}, format="json").status_code == 200
+
+        response = bob_client.post(url, {"emoji": emojis[20]}, format="json")
+
+        assert response.status_code == 400
+        assert ChatReaction.objects.count() == 20
+
+    def test_not_in_an_archived_room(self, people, said):
+        room_id, message_id = said
+        ChatRoom.objects.filter(pk=room_id).update(is_archived=True)
+
+        response = people["cat"][1].post(
+            reactions_url(room_id, message_id), {"emoji": "👍"}, format="json"
+        )
+
+        assert response.status_code == 400
+        assert ChatReaction.objects.count() == 0
+
+    def test_another_organization_cannot_react(self, people, said):
+        room_id, message_id = said
+
+        response = people["eve"][1].post(
+            reactions_url(room_id, message_id), {"emoji": "👍"}, format="json"
+        )
+
+        assert response.status_code == 404
+        assert ChatReaction.objects.count() == 0
+
+    def test_the_messages_list_runs_the_same_queries_with_more_reactions(self, people, said):
+        room_id, _message_id = said
+        bob, bob_client = people["bob"]
+
+        def queries() -> int:
+            with CaptureQueriesContext(connection) as captured:
+                assert bob_client.get(messages_url(room_id)).status_code == 200
+            return len(captured)
+
+        few = queries()
+        for index in range(5):
+            reply = send(bob_client, room_id, f"more {index}").json()
+            for emoji in "👍🍕🎉":
+                ChatReaction.objects.create(message_id=reply["id"], user=bob, emoji=emoji)
+
+        assert queries() == few
+
+
+def test_participants_say_who_is_online(people, org_a):
+    room = open_group(people, org_a)
+    bob, bob_client = people["bob"]
+    mark_present(FEED, bob.pk)
+
+    listed = bob_client.get(f"{ROOMS}{room['id']}/participants/").json()
+
+    assert {row["username"]: row["is_online"] for row in listed} == {"bob": True, "cat": False}
