@@ -173,7 +173,18 @@ if REDIS_URL:
             # a chat connection's bursts (its default is 100); clients catch up by
             # sequence over REST.
             "CONFIG": {
-                "hosts": [REDIS_URL],
+                "hosts": [
+                    {
+                        "address": REDIS_URL,
+                        # redis-py's own socket timeout (5 s) would cut the layer's
+                        # blocking reads, which wait up to 5 s themselves, and drop the
+                        # connection's consumer (channels-redis #422).
+                        "socket_timeout": None,
+                        # Connections at once per process (closing 1,000 sockets at
+                        # once discards 1,000 groups): past it redis-py fails, not waits.
+                        "max_connections": env.int("CHANNEL_MAX_CONNECTIONS", default=1000),
+                    }
+                ],
                 "capacity": env.int("CHANNEL_CAPACITY", default=1000),
                 "expiry": env.int("CHANNEL_EXPIRY", default=60),
             },

@@ -230,7 +230,7 @@ async def test_a_presence_whose_count_expired_still_ends(world):
     reader = world["reader"]
     comm = await connected(reader)
     await comm.receive_json_from(timeout=3)
-    cache.delete(f"presence:{FEED}:{reader.pk}:connections")  # as if it had expired
+    cache.delete(f"presence:{FEED}:{reader.pk}")  # as if it had expired
 
     await comm.disconnect()
 

@@ -8,6 +8,7 @@ class ChatConfig(PlatformAppConfig):
 
     def ready(self):
         super().ready()
+        from django.conf import settings
         from django.contrib.auth.models import Group, Permission
         from django.db.models.signals import m2m_changed, post_delete, post_save
 
@@ -48,6 +49,16 @@ class ChatConfig(PlatformAppConfig):
                 memberships = OrganizationMembership.objects.filter(role=instance)
             recheck(memberships.values_list("user_id", flat=True).distinct())
 
+        def user_saved(sender, instance, **kwargs):
+            if not instance.is_active:  # a deactivated user's sockets close at once
+                recheck([instance.pk])
+
+        post_save.connect(
+            user_saved,
+            sender=settings.AUTH_USER_MODEL,
+            dispatch_uid="chat-recheck-user",
+            weak=False,
+        )
         m2m_changed.connect(
             role_permissions_changed,
             sender=Group.permissions.through,

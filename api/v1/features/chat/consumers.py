@@ -22,7 +22,9 @@ The client subscribes to the rooms it shows, then sends and receives over the so
   `{"type": "typing", "room": 12, "user": 5, "username": "ann", "is_typing": true}`
   (not stored);
 - `{"type": "read", "room": 12, "sequence": 41}` -> `{"type": "read", "room": 12,
-  "last_read_sequence": 41, "unread_count": 0}`;
+  "last_read_sequence": 41, "unread_count": 0}`; when it moved (over the socket or
+  REST), every subscriber gets `{"type": "read_receipt", "room": 12, "user": 5,
+  "last_read_sequence": 41}` (read receipts);
 - `{"type": "ping"}` -> `{"type": "pong"}`.
 
 Messages carry their room's `sequence`: a client that sees a gap (or reconnects) gets
@@ -100,7 +102,10 @@ class ChatConsumer(PresenceMixin, AuthenticatedJsonConsumer):
         return user
 
     def _uses_chat(self) -> bool:
-        organizations = organizations_with_perm(self._fresh_user(), services.VIEW)
+        user = self._fresh_user()
+        if not type(user).objects.filter(pk=user.pk, is_active=True).exists():
+            return False  # deactivated since the connection opened
+        organizations = organizations_with_perm(user, services.VIEW)
         return organizations is None or bool(organizations)
 
     def _visible(self, room_id) -> ChatRoom | None:
@@ -192,8 +197,7 @@ class ChatConsumer(PresenceMixin, AuthenticatedJsonConsumer):
                 "room": room.pk,
             }
         data = serializer.validated_data
-        if services.participant(room, user) is None:
-            services.add_participants(room, {user.pk})  # a channel: writing joins it
+        services.join_to_write(room, user)
         message, created = services.post_message(
             room,
             user,
@@ -202,8 +206,7 @@ class ChatConsumer(PresenceMixin, AuthenticatedJsonConsumer):
             client_id=data.get("client_id") or "",
             attachments=data.get("attachment_ids", []),
         )
-        stored = services.messages_of(room).get(pk=message.pk)
-        return {"type": "ack", "created": created, "message": ChatMessageSerializer(stored).data}
+        return {"type": "ack", "created": created, "message": services.represent(message)}
 
     async def react(self, content):
         if self._read_only():
@@ -228,8 +231,8 @@ class ChatConsumer(PresenceMixin, AuthenticatedJsonConsumer):
             return {**problem, "detail": "Not a reaction.", "errors": serializer.errors}
         adding = content.get("add", True) is not False
         user = self.scope["user"]
-        if adding and services.participant(room, user) is None:
-            services.add_participants(room, {user.pk})  # a channel: reacting joins it
+        if adding:
+            services.join_to_write(room, user)
         emoji = serializer.validated_data["emoji"]
         try:
             changed = services.react(message, user, emoji, add=adding)
@@ -286,10 +289,16 @@ class ChatConsumer(PresenceMixin, AuthenticatedJsonConsumer):
 
     # ------------------------------------------------------------------ channel layer
     async def chat_event(self, event):
-        """A room's change (services.announce), for its subscribers."""
-        message = event["event"]
-        if message.get("room") in self.rooms:
-            await self.send_json(message)
+        """A room's change (services.announce), for its subscribers: the frame comes
+        encoded, once for all of them."""
+        if event["room"] in self.rooms:
+            await self.send(text_data=event["text"])
+
+    async def chat_receipt(self, event):
+        """Someone read further (services.mark_read): read receipts."""
+        if event["room"] in self.rooms:
+            message = {key: event[key] for key in ("room", "user", "last_read_sequence")}
+            await self.send_json({"type": "read_receipt", **message})
 
     async def chat_typing(self, event):
         if event["sender"] != self.channel_name and event["room"] in self.rooms:

@@ -8,11 +8,13 @@ remove people): its administrators, and whoever holds `chat.change_chatroom` in 
 organization.
 """
 
+import json
 import logging
 from functools import partial
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
+from django.core.serializers.json import DjangoJSONEncoder as JSONEncoder
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -57,20 +59,35 @@ def _send(group: str, message: dict) -> None:
         logger.warning("Could not announce %s to %s", message.get("type"), group, exc_info=True)
 
 
-def _announce(message_id, kind: str) -> None:
+def _event(kind: str, room_id, data: dict) -> dict:
+    """A room's change as the channel layer carries it: the frame, encoded once for
+    all the room's connections."""
+    frame = {"type": kind, "room": room_id, "message": data}
+    return {"type": "chat.event", "room": room_id, "text": json.dumps(frame, cls=JSONEncoder)}
+
+
+def represent(message) -> dict:
+    """A message as the API and the socket show it."""
     from .serializers import ChatMessageSerializer
 
+    return ChatMessageSerializer(message).data
+
+
+def _announce(message_id, kind: str) -> None:
     message = message_queryset().filter(pk=message_id).first()
-    if message is None:
-        return
-    event = {"type": kind, "room": message.room_id, "message": ChatMessageSerializer(message).data}
-    _send(room_group(message.room_id), {"type": "chat.event", "event": event})
+    if message is not None:
+        _send(room_group(message.room_id), _event(kind, message.room_id, represent(message)))
 
 
-def announce(message, kind: str) -> None:
+def announce(message, kind: str, data: dict | None = None) -> None:
     """Tell the room's connections about `message` ("message", "message_edited",
-    "message_deleted", "message_reactions") once the transaction commits."""
-    transaction.on_commit(partial(_announce, message.pk, kind))
+    "message_deleted", "message_reactions") once the transaction commits: as `data`
+    says when given (what was just written), else as it is read then."""
+    if data is None:
+        transaction.on_commit(partial(_announce, message.pk, kind))
+    else:
+        event = _event(kind, message.room_id, data)
+        transaction.on_commit(partial(_send, room_group(message.room_id), event))
 
 
 def _queue_notifications(message_id, previous_content=None) -> None:
@@ -119,6 +136,13 @@ def online_participants(room) -> set[int]:
 
 def participant(room, user) -> ChatParticipant | None:
     return ChatParticipant.objects.filter(room=room, user=user).first()
+
+
+def join_to_write(room, user) -> None:
+    """Writing in a channel (a message, a reaction) joins it: only a channel is visible
+    to someone not in it."""
+    if room.room_type == RoomType.CHANNEL and participant(room, user) is None:
+        add_participants(room, {user.pk})
 
 
 def may_manage(user, room) -> bool:
@@ -203,14 +227,15 @@ def post_message(
 ) -> tuple[ChatMessage, bool]:
     """Store a message of `sender` in `room` with the room's next number; returns
     (message, created). A message with a `client_id` the sender already used in the room
-    is the one stored then (created False), whatever this one says."""
+    is the one stored then (created False), whatever this one says. A new message comes
+    with what its representation reads (`represent` runs no query)."""
     with transaction.atomic():
         # The room's row is the lock that numbers its messages one after the other.
         room = ChatRoom.objects.select_for_update().get(pk=room.pk)
         if client_id:
-            existing = ChatMessage.objects.filter(
-                room=room, sender=sender, client_id=client_id
-            ).first()
+            existing = (
+                message_queryset().filter(room=room, sender=sender, client_id=client_id).first()
+            )
             if existing is not None:
                 return existing, False
         sequence = room.last_sequence + 1
@@ -222,15 +247,22 @@ def post_message(
             content=content,
             parent=parent,
         )
-        ChatAttachment.objects.bulk_create(
-            [ChatAttachment(message=message, file=file) for file in attachments]
-        )
+        files = list(attachments)
+        if files:
+            ChatAttachment.objects.bulk_create(
+                [ChatAttachment(message=message, file=file) for file in files]
+            )
+        # What message_queryset() would read back: the message is new, nothing else has it.
+        message._prefetched_objects_cache = {
+            "attachments": sorted(files, key=lambda file: (file.created_at, file.pk), reverse=True),
+            "reactions": [],
+        }
         ChatRoom.objects.filter(pk=room.pk).update(
             last_sequence=sequence, last_message=message, updated_at=message.created_at
         )
         # What one sends, one has read.
         ChatParticipant.objects.filter(room=room, user=sender).update(last_read_sequence=sequence)
-        announce(message, "message")
+        announce(message, "message", represent(message))
         transaction.on_commit(partial(_queue_notifications, message.pk))
     return message, True
 
@@ -297,8 +329,16 @@ def mark_read(membership, sequence: int) -> ChatParticipant:
     """Read up to `sequence` (never backwards, never past the last message)."""
     last = ChatRoom.objects.filter(pk=membership.room_id).values_list("last_sequence", flat=True)
     target = min(sequence, last.get())
-    ChatParticipant.objects.filter(pk=membership.pk, last_read_sequence__lt=target).update(
+    moved = ChatParticipant.objects.filter(pk=membership.pk, last_read_sequence__lt=target).update(
         last_read_sequence=target
     )
     membership.refresh_from_db(fields=["last_read_sequence"])
+    if moved:  # read receipts: the room's connections learn how far they have read
+        receipt = {
+            "type": "chat.receipt",
+            "room": membership.room_id,
+            "user": membership.user_id,
+            "last_read_sequence": membership.last_read_sequence,
+        }
+        transaction.on_commit(partial(_send, room_group(membership.room_id), receipt))
     return membership

@@ -152,9 +152,7 @@ def send_message(request, room) -> Response:
     serializer = ChatMessageSerializer(data=request.data, context=context)
     serializer.is_valid(raise_exception=True)
     data = serializer.validated_data
-    if services.participant(room, request.user) is None:
-        # Only a channel is visible to someone not in it: writing there joins it.
-        services.add_participants(room, {request.user.pk})
+    services.join_to_write(room, request.user)
     message, created = services.post_message(
         room,
         request.user,
@@ -163,7 +161,7 @@ def send_message(request, room) -> Response:
         client_id=data.get("client_id") or "",
         attachments=data.get("attachment_ids", []),
     )
-    answer = ChatMessageSerializer(services.messages_of(room).get(pk=message.pk), context=context)
+    answer = ChatMessageSerializer(message, context=context)  # as stored: no query
     return Response(answer.data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
 
@@ -534,8 +532,8 @@ class ChatMessageViewSet(
         serializer = ReactionSerializer(data={"emoji": data.get("emoji")})
         serializer.is_valid(raise_exception=True)
         adding = request.method == "POST"
-        if adding and services.participant(room, request.user) is None:
-            services.add_participants(room, {request.user.pk})  # a channel: joins it
+        if adding:
+            services.join_to_write(room, request.user)
         services.react(message, request.user, serializer.validated_data["emoji"], add=adding)
         stored = self.get_queryset().get(pk=message.pk)
         return Response(ChatMessageSerializer(stored, context=self.get_serializer_context()).data)

@@ -208,6 +208,30 @@ async def test_reading_over_the_socket(world):
     await bob.disconnect()
 
 
+async def test_reading_further_is_a_read_receipt_for_the_room(world):
+    room = world["room"]
+    for text in ("one", "two"):
+        await database_sync_to_async(services.post_message)(room, world["ann"], content=text)
+    ann = await subscribed(world["ann"], room)
+    bob = await connected(world["bob"])
+
+    await bob.send_json_to({"type": "read", "room": room.pk, "sequence": 2})
+    await next_frame(bob)
+    receipt = await next_frame(ann)
+    await bob.send_json_to({"type": "read", "room": room.pk, "sequence": 1})  # backwards
+    await next_frame(bob)
+
+    assert receipt == {
+        "type": "read_receipt",
+        "room": room.pk,
+        "user": world["bob"].pk,
+        "last_read_sequence": 2,
+    }
+    assert await nothing_more(ann)  # reading nothing new tells no one
+    await ann.disconnect()
+    await bob.disconnect()
+
+
 async def test_someone_removed_from_a_room_stops_receiving_it_at_once(world):
     room = world["room"]
     ann = await subscribed(world["ann"], room)
@@ -363,6 +387,19 @@ async def test_a_role_that_loses_the_chat_closes_its_members_connections(world):
         role.permissions.remove(Permission.objects.get(codename="view_chatroom"))
 
     await database_sync_to_async(take_the_chat_away)()
+
+    output = await bob.receive_output(timeout=3)
+    assert (output["type"], output["code"]) == ("websocket.close", 4403)
+
+
+async def test_a_deactivated_user_is_closed_at_once(world):
+    bob = await subscribed(world["bob"], world["room"])
+
+    def deactivate():
+        world["bob"].is_active = False
+        world["bob"].save()
+
+    await database_sync_to_async(deactivate)()
 
     output = await bob.receive_output(timeout=3)
     assert (output["type"], output["code"]) == ("websocket.close", 4403)

@@ -341,7 +341,10 @@ class TestFilters:
     def rows(self, member, org_a, org_b, org_admin, viewer_role, admin_role):
         # org_admin sees memberships of A and of B.
         member(org_b, admin_role, user=org_admin)
-        ann, bob = UserFactory(username="ann"), UserFactory(username="bob")
+        # Names of their own: a random one could hold what the search looks for.
+        type(org_admin).objects.filter(pk=org_admin.pk).update(first_name="Ada", last_name="Byron")
+        ann = UserFactory(username="ann", first_name="Ann", last_name="Smith")
+        bob = UserFactory(username="bob", first_name="Robert", last_name="Jones")
         return {
             "admin_a": OrganizationMembership.objects.get(user=org_admin, organization=org_a),
             "admin_b": OrganizationMembership.objects.get(user=org_admin, organization=org_b),
