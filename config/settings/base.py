@@ -610,3 +610,39 @@ SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"]["DocumentStatusEnum"] = (
 SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"]["CommentStatusEnum"] = (
     "api.v1.features.collaboration.choices.CommentStatus"
 )
+
+# --------------------------------------------------------------------------------------
+# Video meetings (api/v1/features/meetings/providers)
+# --------------------------------------------------------------------------------------
+# The provider of an organization's meetings: "jitsi" (the embedded default) or "zoom";
+# MEETING_PROVIDERS_BY_ORGANIZATION gives some organizations, by code, another one
+# ("ACME=zoom,GLOBEX=jitsi").
+MEETING_PROVIDER = env.str("MEETING_PROVIDER", default="jitsi")
+MEETING_PROVIDERS_BY_ORGANIZATION = env.dict("MEETING_PROVIDERS_BY_ORGANIZATION", default={})
+# A webhook signed further than this from now (either way) is refused as a replay.
+MEETING_WEBHOOK_TOLERANCE = timedelta(
+    seconds=env.int("MEETING_WEBHOOK_TOLERANCE_SECONDS", default=300)
+)
+# Jitsi Meet: the server of the rooms, and the app id and secret of its token
+# authentication (self-hosted; both or neither: join links then carry HS256 tokens).
+JITSI_BASE_URL = env.str("JITSI_BASE_URL", default="https://meet.jit.si")
+JITSI_APP_ID = env.str("JITSI_APP_ID", default="")
+JITSI_APP_SECRET = env.str("JITSI_APP_SECRET", default="")
+# Jitsi as a Service (8x8.vc), used instead when JAAS_APP_ID is set: the API key's id
+# ("<app id>/<key>" or the key part) and private key (PEM; "\n" may stand for the line
+# breaks), which signs RS256 join tokens, and the webhook endpoint's secret.
+JAAS_APP_ID = env.str("JAAS_APP_ID", default="")
+JAAS_API_KEY_ID = env.str("JAAS_API_KEY_ID", default="")
+JAAS_PRIVATE_KEY = env.str("JAAS_PRIVATE_KEY", default="", multiline=True)
+JAAS_WEBHOOK_SECRET = env.str("JAAS_WEBHOOK_SECRET", default="")
+# Zoom: a Server-to-Server OAuth app's credentials and webhook secret token, the Zoom
+# user meetings are scheduled for ("me": the app's account; empty: each meeting's host,
+# by email), and how long a call to Zoom may take (seconds).
+ZOOM_ACCOUNT_ID = env.str("ZOOM_ACCOUNT_ID", default="")
+ZOOM_CLIENT_ID = env.str("ZOOM_CLIENT_ID", default="")
+ZOOM_CLIENT_SECRET = env.str("ZOOM_CLIENT_SECRET", default="")
+ZOOM_WEBHOOK_SECRET_TOKEN = env.str("ZOOM_WEBHOOK_SECRET_TOKEN", default="")
+ZOOM_USER_ID = env.str("ZOOM_USER_ID", default="me")
+ZOOM_OAUTH_URL = env.str("ZOOM_OAUTH_URL", default="https://zoom.us/oauth/token")
+ZOOM_API_BASE = env.str("ZOOM_API_BASE", default="https://api.zoom.us/v2")
+ZOOM_TIMEOUT = env.float("ZOOM_TIMEOUT", default=10.0)
