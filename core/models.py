@@ -4,6 +4,7 @@ from contextlib import contextmanager
 
 from crum import get_current_user
 from django.conf import settings
+from django.contrib.contenttypes.fields import GenericForeignKey
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models, router, transaction
@@ -178,6 +179,26 @@ class BaseTreeModel(BaseModel, MPTTModel):
             return super().delete(*args, **kwargs)
 
     delete.alters_data = True
+
+
+class AboutRecord(models.Model):
+    """An optional link to another record of the same organization, the record a row is
+    about (a document about a product, a meeting about a contact): checked by
+    api.base.records.RecordLinkSerializerMixin. Subclasses index
+    (content_type, object_id) to list a record's rows."""
+
+    content_type = models.ForeignKey(
+        "contenttypes.ContentType",
+        verbose_name=_("Record Type"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+    )
+    object_id = models.CharField(_("Record Id"), max_length=64, blank=True, default="")
+    record = GenericForeignKey("content_type", "object_id")
+
+    class Meta:
+        abstract = True
 
 
 class OrganizationScoped(models.Model):

@@ -9,7 +9,8 @@ count grows) rather than repeated. Recipients are handled in bulk: a constant nu
 of queries for one recipient or a thousand. Once the transaction commits, each row is
 pushed to its recipient's open WebSocket connections (notifications.push), and the
 emails of those who want this type by email are queued (notifications.tasks), or left
-for their digest.
+for their digest; unless the caller sends its own email (`email=False`: a meeting
+invitation, whose email carries a calendar file).
 """
 
 import logging
@@ -67,6 +68,7 @@ def send_notification(
     action_url: str = "",
     action_text: str = "",
     notify_actor: bool = False,
+    email: bool = True,
 ) -> list[Notification]:
     """Notify `recipients` (users or ids) of `type_code`; returns the rows written or
     updated (see the module's docstring)."""
@@ -92,7 +94,9 @@ def send_notification(
     emailed = {
         pk
         for pk in ids
-        if chosen[pk].email and preferences.wants(chosen[pk].choices, type_code, preferences.EMAIL)
+        if email
+        and chosen[pk].email
+        and preferences.wants(chosen[pk].choices, type_code, preferences.EMAIL)
     }
     content_type = ContentType.objects.get_for_model(target) if target is not None else None
     target_id = str(target.pk) if target is not None else ""

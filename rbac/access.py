@@ -183,7 +183,9 @@ def visible_to(queryset, user, action: str = "view", *, global_perms: bool = Fal
     path = organization_path(queryset.model)
     if path is None or not organizations:
         return queryset.none()
-    return queryset.filter(**{f"{path}__in": organizations})
+    queryset = queryset.filter(**{f"{path}__in": organizations})
+    restrict = getattr(queryset.model, "restrict_visible", None)
+    return restrict(queryset, user) if restrict is not None and action == "view" else queryset
 
 
 def users_who_may(user_ids, record, action: str = "view") -> set[int]:
@@ -208,4 +210,9 @@ def users_who_may(user_ids, record, action: str = "view") -> set[int]:
             role__permissions__codename=f"{action}_{meta.model_name}",
         ).order_by()  # not the memberships' default order: two more joins and a sort
         may |= Q(pk__in=members.values("user_id"))
-    return set(users.filter(may).values_list("pk", flat=True))
+    found = dict(users.filter(may).values_list("pk", "is_superuser"))
+    restrict = getattr(type(record), "restrict_viewers", None)
+    if restrict is None or action != "view" or not found:
+        return set(found)
+    superusers = {pk for pk, is_superuser in found.items() if is_superuser}
+    return superusers | restrict(set(found) - superusers, record)

@@ -73,7 +73,12 @@ def fill(path: str) -> str | None:
     queryset = getattr(view_class, "queryset", None)
     model = queryset.model if queryset is not None else None
     values = {}
+    examples = getattr(view_class, "path_examples", {})
     for name in _PARAMETER.findall(path):
+        if name in examples:
+            # A parameter that names no record (a webhook's provider).
+            values[name] = examples[name]
+            continue
         record_model = getattr(view_class, "record_model", None)
         if name == "record_pk" and record_model is not None:
             # A record's own sub-route: products/{record_pk}/comments/.

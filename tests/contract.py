@@ -44,6 +44,7 @@ tests/test_contract_coverage.py fails when a scoped model with a list route unde
 """
 
 import copy
+import datetime
 from itertools import count
 
 import pytest
@@ -53,6 +54,7 @@ from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django_fsm import FSMFieldMixin
+from rest_framework import serializers
 from rest_framework.test import APIClient
 
 from api.v1.base_models.organization.tests.factories import permissions_named
@@ -194,6 +196,8 @@ class ContractHooks(ScopedEndpoint):
         if field.is_relation:
             return getattr(record, field.attname)
         value = getattr(record, key)
+        if isinstance(value, datetime.datetime):  # as the API writes it: ISO 8601
+            return serializers.DateTimeField().to_representation(value)
         return value if _scalar(value) else str(value)
 
     def reloaded(self, record):

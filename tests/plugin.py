@@ -223,3 +223,15 @@ def grant_global():
         return get_user_model().objects.get(pk=user.pk)
 
     return grant
+
+
+@pytest.fixture
+def retries_run_inline():
+    """Eager tasks that retry run again at once (without the delay), as a worker would
+    run them later: Celery does so when eager tasks do not propagate their exceptions."""
+    from config.celery import app
+
+    propagates = app.conf.task_eager_propagates
+    app.conf.task_eager_propagates = False
+    yield
+    app.conf.task_eager_propagates = propagates

@@ -115,6 +115,9 @@ class ScopedEndpoint:
     # leads to it (a stock location's warehouse, an organization's parent).
     target_field: str = "organization"
     restricted_field: str | None = None  # a field of the serializer for field rules
+    # Whether a record may move to another organization (False: it stays where it was
+    # made, as a meeting on its organization's provider).
+    movable: bool = True
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
@@ -311,6 +314,17 @@ class TenancyMatrix(ScopedEndpoint):
 
     def test_moving_to_another_organization_needs_the_permission_there(self, world):
         record = world.records["record_a"]
+        if not self.movable:
+            # A record that stays in its organization: a move is a 400, even for
+            # user_both, who may change records in both.
+            response = world.client("user_both").patch(
+                self.detail_url(record), {"organization": world.org_b.pk}, format="json"
+            )
+            assert response.status_code == 400, response.content
+            assert "organization" in response.json()
+            record.refresh_from_db()
+            assert record.organization_id == world.org_a.pk
+            return
         # user_a is not a member of B: B is reported like an unknown organization.
         response = world.client("user_a").patch(
             self.detail_url(record), {"organization": world.org_b.pk}, format="json"

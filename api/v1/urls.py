@@ -28,6 +28,7 @@ urlpatterns = [
     path("", include("api.v1.features.documents.urls")),
     path("", include("api.v1.features.collaboration.urls")),
     path("", include("api.v1.features.chat.urls")),
+    path("", include("api.v1.features.meetings.urls")),
     path("", include("rbac.urls")),
     path("", include("audit.urls")),
     path("", include("notifications.urls")),

@@ -83,6 +83,7 @@ LOCAL_APPS = [
     "api.v1.features.documents.apps.DocumentsConfig",
     "api.v1.features.collaboration.apps.CollaborationConfig",
     "api.v1.features.chat.apps.ChatConfig",
+    "api.v1.features.meetings.apps.MeetingsConfig",
     "rbac.apps.RbacConfig",
     "audit.apps.AuditConfig",
     "notifications.apps.NotificationsConfig",
@@ -610,10 +611,42 @@ SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"]["DocumentStatusEnum"] = (
 SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"]["CommentStatusEnum"] = (
     "api.v1.features.collaboration.choices.CommentStatus"
 )
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"]["MeetingStatusEnum"] = (
+    "api.v1.features.meetings.choices.MeetingStatus"
+)
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"]["ChatParticipantRoleEnum"] = (
+    "api.v1.features.chat.choices.ParticipantRole"
+)
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"]["MeetingParticipantRoleEnum"] = (
+    "api.v1.features.meetings.choices.ParticipantRole"
+)
 
 # --------------------------------------------------------------------------------------
-# Video meetings (api/v1/features/meetings/providers)
+# Video meetings (api/v1/features/meetings)
 # --------------------------------------------------------------------------------------
+# The domain of the meetings' UIDs in calendar invitations ("<uuid>@<domain>").
+MEETING_CALENDAR_DOMAIN = env.str("MEETING_CALENDAR_DOMAIN", default="erp-platform.invalid")
+# Participants are reminded this long before a meeting (a notification; the calendar
+# file's alarm too).
+MEETING_REMINDER_BEFORE = timedelta(minutes=env.int("MEETING_REMINDER_MINUTES", default=15))
+CELERY_BEAT_SCHEDULE["send-meeting-reminders"] = {
+    "task": "api.v1.features.meetings.tasks.send_meeting_reminders",
+    "schedule": timedelta(minutes=1),
+}
+# How many people one meeting may invite, and how long it may last.
+MEETING_MAX_PARTICIPANTS = env.int("MEETING_MAX_PARTICIPANTS", default=300)
+MEETING_MAX_DURATION = timedelta(hours=env.int("MEETING_MAX_DURATION_HOURS", default=24))
+# Recordings downloaded from the provider: the largest, the types (sniffed from the
+# content) and how long the provider may take to answer (seconds).
+MEETING_RECORDING_MAX_SIZE = env.int("MEETING_RECORDING_MAX_SIZE", default=2 * 1024**3)
+MEETING_RECORDING_TYPES = env.list(
+    "MEETING_RECORDING_TYPES", default=["video/*", "audio/*", "text/plain", "text/vtt"]
+)
+MEETING_RECORDING_TIMEOUT = env.float("MEETING_RECORDING_TIMEOUT", default=60.0)
+# Invitation emails and recording downloads that fail for now are tried again this many
+# times, after MEETING_RETRY_DELAY seconds, doubled each time.
+MEETING_MAX_RETRIES = env.int("MEETING_MAX_RETRIES", default=5)
+MEETING_RETRY_DELAY = env.int("MEETING_RETRY_DELAY", default=60)
 # The provider of an organization's meetings: "jitsi" (the embedded default) or "zoom";
 # MEETING_PROVIDERS_BY_ORGANIZATION gives some organizations, by code, another one
 # ("ACME=zoom,GLOBEX=jitsi").

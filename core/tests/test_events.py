@@ -170,7 +170,8 @@ def test_every_registered_model_emits_them_but_the_log_and_login_sessions():
         if model._meta.app_label != "testapp" and not registry.get(model).audited
     }
     # A comment's attachments are a link table, written with the comment; chat messages
-    # are not audited (docs/decisions.md), nor their attachments and reactions.
+    # are not audited (docs/decisions.md), nor their attachments and reactions; a
+    # meeting's recordings are a link table, its webhook events a log of their own.
     assert silent == {
         "audit.auditlog",
         "authentication.authsession",
@@ -178,6 +179,8 @@ def test_every_registered_model_emits_them_but_the_log_and_login_sessions():
         "chat.chatmessage",
         "chat.chatattachment",
         "chat.chatreaction",
+        "meetings.meetingrecording",
+        "meetings.meetingwebhookevent",
     }
     for model in registry.models_with("audited"):
         assert audit_registry.is_audited(model), model  # its receivers emit the events

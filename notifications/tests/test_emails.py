@@ -38,18 +38,6 @@ def mention(django_capture_on_commit_callbacks):
     return send
 
 
-@pytest.fixture
-def retries_run_inline():
-    """Eager tasks that retry run again at once (without the delay), as a worker would
-    run them later: Celery does so when eager tasks do not propagate their exceptions."""
-    from config.celery import app
-
-    propagates = app.conf.task_eager_propagates
-    app.conf.task_eager_propagates = False
-    yield
-    app.conf.task_eager_propagates = propagates
-
-
 def choose(user, preferences):
     profile = UserProfile.objects.get(user=user)
     profile.notification_preferences = preferences

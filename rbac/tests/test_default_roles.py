@@ -49,6 +49,7 @@ def test_the_roles_come_from_the_models_grants():
             "documents.document": ALL,
             "collaboration.comment": (*ALL, "moderate"),
             "chat.chatroom": ALL,
+            "meetings.meeting": ALL,
             "audit.auditlog": ("view",),
             # The test app's worked example (installed by the test settings).
             "testapp.gadget": ALL,
@@ -65,6 +66,7 @@ def test_the_roles_come_from_the_models_grants():
             "documents.document": ("view", "add", "change"),
             "collaboration.comment": ("view", "add"),
             "chat.chatroom": ("view", "add"),
+            "meetings.meeting": ("view", "add"),
             "testapp.gadget": ("view", "add", "change"),
         },
         AUDITOR: {
@@ -78,6 +80,7 @@ def test_the_roles_come_from_the_models_grants():
             "files.filestorage": ("view",),
             "documents.document": ("view",),
             "collaboration.comment": ("view",),
+            "meetings.meeting": ("view",),
             "testapp.gadget": ("view",),
         },
         VIEWER: {
@@ -90,6 +93,7 @@ def test_the_roles_come_from_the_models_grants():
             "files.filestorage": ("view",),
             "documents.document": ("view",),
             "collaboration.comment": ("view",),
+            "meetings.meeting": ("view",),
             "testapp.gadget": ("view",),
         },
     } == DEFAULT_ROLES

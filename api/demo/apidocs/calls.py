@@ -8,6 +8,7 @@ from . import (
     calls_comments,
     calls_documents,
     calls_files,
+    calls_meetings,
     calls_notifications,
     calls_organizations,
 )
@@ -90,6 +91,7 @@ SCENARIO = [
     *calls_documents.CALLS,
     *calls_comments.CALLS,
     *calls_chat.CALLS,
+    *calls_meetings.CALLS,
     *calls_organizations.CALLS,
     *calls_notifications.CALLS,
     *calls_notifications.TEMPLATES,

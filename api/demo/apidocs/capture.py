@@ -62,7 +62,8 @@ class Call:
     that is only `"{name}"` keeps its type), and a value of `body` may be a function of
     the saved values (a TOTP code computed from a saved secret); `save` keeps values of
     the response for the calls after it (`{"product": "id"}`, a dotted path into the
-    JSON body: `"results.0.id"`, or `"header:ETag"` for a response header); `headers`
+    JSON body: `"results.0.id"`, `"text:results.0.id"` for its value as text (an id sent
+    where text is expected), or `"header:ETag"` for a response header); `headers`
     are sent with the request (`{"If-Match": "{product_etag}"}`); `secrets` names saved
     values never to be shown, with
     what shows instead (`{"totp_secret": "<TOTP secret>"}`). `account` is a demo
@@ -232,6 +233,8 @@ class Scenario:
         for name, where in call.save.items():
             if where.startswith("header:"):
                 self.saved[name] = response[where.removeprefix("header:")]
+            elif where.startswith("text:"):
+                self.saved[name] = str(_dig(content, where.removeprefix("text:")))
             else:
                 self.saved[name] = _dig(content, where)
         for name, placeholder in call.secrets.items():

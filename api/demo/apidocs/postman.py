@@ -88,6 +88,9 @@ def _tests(exchange: Exchange) -> list[str]:
         if where.startswith("header:"):
             header = where.removeprefix("header:")
             lines.append(f'pm.environment.set("{name}", pm.response.headers.get("{header}"));')
+        elif where.startswith("text:"):
+            path = _accessor(where.removeprefix("text:"))
+            lines.append(f'pm.environment.set("{name}", String(pm.response.json(){path}));')
         else:
             lines.append(f'pm.environment.set("{name}", pm.response.json(){_accessor(where)});')
     return lines

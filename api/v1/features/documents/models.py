@@ -7,20 +7,18 @@ downloadable; restoring one adds a new version with its file, so that the histor
 only ever grows and says who restored what and when.
 """
 
-from django.contrib.contenttypes.fields import GenericForeignKey
-from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from taggit.managers import TaggableManager
 
 from api.v1.base_models.common.choices import CategoryType
-from core.models import Auditable, BaseModel, OrganizationScoped, Timestamped
+from core.models import AboutRecord, Auditable, BaseModel, OrganizationScoped, Timestamped
 from core.registry import ALL
 
 from .choices import DocumentStatus
 
 
-class Document(OrganizationScoped, BaseModel):
+class Document(AboutRecord, OrganizationScoped, BaseModel):
     """A document of an organization (see the module's docstring)."""
 
     default_grants = {
@@ -57,16 +55,6 @@ class Document(OrganizationScoped, BaseModel):
         blank=True,
         editable=False,
     )
-    # The record the document is about, if any (a registered organization-scoped model).
-    content_type = models.ForeignKey(
-        ContentType,
-        verbose_name=_("Record Type"),
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-    )
-    object_id = models.CharField(_("Record Id"), max_length=64, blank=True, default="")
-    record = GenericForeignKey("content_type", "object_id")
     tags = TaggableManager(blank=True, verbose_name=_("Tags"))
 
     class Meta:

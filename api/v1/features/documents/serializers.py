@@ -3,6 +3,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from api.base.records import RecordLinkSerializerMixin
 from api.base.serializers import ScopedModelSerializer
 from api.v1.base_models.common.choices import CategoryType
 from api.v1.base_models.common.serializers import CategoryOfTypeField
@@ -11,19 +12,11 @@ from api.v1.base_models.files.serializers import VisibleFileField
 from api.v1.base_models.files.services import create_file
 from api.v1.base_models.files.uploads import check_upload, clean_name
 from audit.grouping import one_row_per_record
-from core import registry
-from core.inputs import primary_key_or_none
-from rbac.access import visible_to
 from rbac.serializers import ContentTypeField
 
 from . import services
 from .models import Document, DocumentVersion
 
-# Business records documents cannot be about (core.registry.is_business_record).
-NOT_ATTACHABLE = {"documents.document"}
-RECORD_NOT_FOUND = _("No record of this type with id {id!r} among those you may see.")
-RECORD_ELSEWHERE = _("The record belongs to another organization than the document.")
-NOT_LINKABLE = _("Documents cannot be attached to {model}.")
 ONE_SOURCE = _("Send either a file (an upload) or file_id (a file already uploaded).")
 FILE_ELSEWHERE = _("The file belongs to another organization than the document.")
 
@@ -128,7 +121,7 @@ class DocumentVersionSerializer(VersionSourceMixin, serializers.ModelSerializer)
         return services.add_version(document, file, note=validated_data.get("change_note", ""))
 
 
-class DocumentSerializer(VersionSourceMixin, ScopedModelSerializer):
+class DocumentSerializer(RecordLinkSerializerMixin, VersionSourceMixin, ScopedModelSerializer):
     """A document of your organization: metadata, an optional link to a record of the
     same organization that you may view (`content_type` "app_label.model" and
     `object_id`), and its current version. Created with its first version: an upload
@@ -159,6 +152,7 @@ class DocumentSerializer(VersionSourceMixin, ScopedModelSerializer):
         source="current_version.number", read_only=True, allow_null=True
     )
     current_version = DocumentVersionSerializer(read_only=True, allow_null=True)
+    not_linkable = frozenset({"documents.document"})
 
     class Meta:
         model = Document
@@ -189,43 +183,10 @@ class DocumentSerializer(VersionSourceMixin, ScopedModelSerializer):
     def validate(self, attrs):
         attrs = super().validate(attrs)
         organization = attrs.get("organization") or getattr(self.instance, "organization", None)
-        self._validate_record(attrs, organization)
+        self.validate_record_link(attrs, organization)
         if self.instance is None:
             attrs = self.validate_source(attrs, organization)
         return attrs
-
-    def _validate_record(self, attrs, organization):
-        content_type = attrs.get("content_type", getattr(self.instance, "content_type", None))
-        object_id = attrs.get("object_id", getattr(self.instance, "object_id", "") or "")
-        if content_type is None:
-            if object_id:
-                raise serializers.ValidationError({"content_type": [_("This field is required.")]})
-            attrs["object_id"] = ""
-            return
-        model = content_type.model_class()
-        if not attachable(model):
-            raise serializers.ValidationError(
-                {
-                    "content_type": [
-                        NOT_LINKABLE.format(model=f"{content_type.app_label}.{content_type.model}")
-                    ]
-                }
-            )
-        if not object_id:
-            raise serializers.ValidationError({"object_id": [_("This field is required.")]})
-        found = list(
-            visible_to(model, self.context["request"].user)
-            .filter(pk=primary_key_or_none(model, object_id))
-            .values_list("pk", registry.organization_path(model))[:1]
-        )
-        if not found:
-            raise serializers.ValidationError(
-                {"object_id": [RECORD_NOT_FOUND.format(id=object_id)]}
-            )
-        pk, organization_id = found[0]
-        if organization is not None and organization_id != organization.pk:
-            raise serializers.ValidationError({"object_id": [RECORD_ELSEWHERE]})
-        attrs["object_id"] = str(pk)
 
     def create(self, validated_data):
         source = {key: validated_data.pop(key, None) for key in ("file", "file_id", "change_note")}
@@ -248,9 +209,3 @@ class DocumentUpdateSerializer(DocumentSerializer):
             for name in DocumentSerializer.Meta.fields
             if name not in ("file", "file_id", "change_note")
         ]
-
-
-def attachable(model) -> bool:
-    """Whether documents may be about records of `model`: an organization's business
-    records (scoped models), not its bookkeeping."""
-    return registry.is_business_record(model) and model._meta.label_lower not in NOT_ATTACHABLE

@@ -1,6 +1,7 @@
 """The video-meeting providers (Jitsi Meet, JaaS, Zoom) behind one interface; see base."""
 
 from .base import (
+    PROVIDERS,
     EventKind,
     MeetingSpec,
     Participant,
@@ -13,7 +14,10 @@ from .base import (
     provider_for,
 )
 
+PROVIDER_NAMES = frozenset(PROVIDERS)
+
 __all__ = [
+    "PROVIDER_NAMES",
     "EventKind",
     "MeetingSpec",
     "Participant",

@@ -178,6 +178,13 @@ class Provider(ABC):
         of their own where the service allows it; what it carries expires a while after
         `ends_at`, the meeting's scheduled end."""
 
+    def calendar_url(
+        self, meeting: ProviderMeeting, participant: Participant, *, ends_at: datetime
+    ) -> str:
+        """The address a calendar invitation gives `participant`: their join URL,
+        unless the provider only gives it when asked at the time (then the meeting's)."""
+        return self.join_url(meeting, participant, ends_at=ends_at)
+
     @abstractmethod
     def verify_webhook(self, headers: Mapping[str, str], body: bytes) -> dict[str, str] | None:
         """Check that a webhook request comes from the service, recently: raise

@@ -284,6 +284,13 @@ class ZoomProvider(Provider):
         answer = _api(_config(), "GET", _meeting_path(meeting.provider_id))
         return _field(answer, "start_url", str)
 
+    def calendar_url(
+        self, meeting: ProviderMeeting, participant: Participant, *, ends_at: datetime
+    ) -> str:
+        """The meeting's join URL for everyone: a start URL expires within hours (the
+        host starts the meeting from the platform, or by signing in to Zoom)."""
+        return meeting.join_url
+
     def verify_webhook(self, headers: Mapping[str, str], body: bytes) -> dict[str, str] | None:
         secret = settings.ZOOM_WEBHOOK_SECRET_TOKEN
         if not secret:
