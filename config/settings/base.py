@@ -407,6 +407,11 @@ AUDIT = {
         "token_hash",
         "secret",
         "otp_totp.totpdevice.key",
+        # A meeting's room address lets anyone in a room without tokens: only its
+        # participants get it (GET /meetings/{id}/join/), not the readers of its history.
+        "meetings.meeting.join_url",
+        "meetings.meeting.provider_meeting_id",
+        "meetings.meeting.provider_data",
         *env.list("AUDIT_MASKED_FIELDS", default=[]),
     ],
     # Left out of diffs: bookkeeping that changes without anyone changing the record.

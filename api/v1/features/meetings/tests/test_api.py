@@ -441,3 +441,14 @@ class TestCancelling:
         (message,) = mail.outbox
         assert calendar_of(message)["METHOD"] == "CANCEL"
         assert str(event_of(message)["SUMMARY"]) == "Budget review"
+
+
+def test_the_history_of_a_meeting_does_not_give_its_room_away(people, org_a):
+    body = schedule(people["bob"][1], org_a)
+    meeting = Meeting.objects.get(pk=body["id"])
+    history = people["ann"][1].get(url(body, "history"))
+    assert history.status_code == 200
+    text = history.content.decode()
+    assert meeting.provider_meeting_id not in text
+    assert meeting.join_url not in text
+    assert '"status"' in text
