@@ -12,6 +12,7 @@ that the two never disagree for long.
 import logging
 from dataclasses import dataclass
 
+from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -98,9 +99,26 @@ def as_participant(row: MeetingParticipant) -> Participant:
 
 
 def calendar_url(meeting: Meeting, row: MeetingParticipant) -> str:
-    provider = get_provider(meeting.provider)
-    return provider.calendar_url(
-        provider_meeting(meeting), as_participant(row), ends_at=meeting.end_time
+    """The link an invitation gives `row`: theirs, or the meeting's when the provider
+    cannot sign one now (its settings changed): the invitation still goes out."""
+    try:
+        provider = get_provider(meeting.provider)
+        return provider.calendar_url(
+            provider_meeting(meeting), as_participant(row), ends_at=meeting.end_time
+        )
+    except ImproperlyConfigured:
+        logger.exception("Video provider not configured: an invitation with the room's link")
+        return meeting.join_url
+
+
+class ProviderNotConfigured(APIException):
+    """The organization's provider lacks its settings (credentials): nothing changed."""
+
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_code = "provider_not_configured"
+    default_detail = _(
+        "The video meeting provider of this organization is not configured; nothing was "
+        "changed. Ask your administrator."
     )
 
 
@@ -110,6 +128,9 @@ def _call(function, *args, **kwargs):
     except ProviderError as error:
         logger.warning("Video provider call failed: %s", error)
         raise ProviderUnavailable(error) from None
+    except ImproperlyConfigured:
+        logger.exception("Video provider not configured")
+        raise ProviderNotConfigured() from None
 
 
 def _quietly(function, *args) -> None:
@@ -140,7 +161,7 @@ def _write_participants(meeting: Meeting, users, guests) -> list[MeetingParticip
 def schedule(meeting: Meeting, *, users=(), guests=(), actor=None) -> Meeting:
     """Create `meeting` (unsaved: its fields but the provider's) on its organization's
     provider, then store it with its participants and invite them."""
-    provider = provider_for(meeting.organization)
+    provider = _call(provider_for, meeting.organization)
     created = _call(provider.create_meeting, spec_of(meeting))
     meeting.provider = created.provider
     meeting.provider_meeting_id = created.provider_id

@@ -36,6 +36,9 @@ PROVIDER_ERROR = OpenApiResponse(
     description="The video provider failed (refused or did not answer): nothing changed.",
 )
 CLOSED = OpenApiResponse(description="The meeting has ended or was cancelled.")
+NOT_CONFIGURED = OpenApiResponse(
+    description="The organization's provider lacks its settings: nothing changed."
+)
 
 
 class MeetingPermission(HasModelPermissionInOrg):
@@ -111,7 +114,7 @@ class MeetingViewSet(ScopedModelViewSet):
     ordering_fields = ["start_time", "end_time", "topic", "status", "created_at"]
     permission_verbs = {"join": "view", "cancel": "change", "recording": "view"}
 
-    @extend_schema(responses={201: MeetingSerializer, 502: PROVIDER_ERROR})
+    @extend_schema(responses={201: MeetingSerializer, 502: PROVIDER_ERROR, 503: NOT_CONFIGURED})
     def create(self, request, *args, **kwargs):
         return super().create(request, *args, **kwargs)
 

@@ -129,3 +129,29 @@ def test_moving_and_cancelling_tell_zoom(people, org_a, zoom):
     assert client.post(f"{MEETINGS}{body['id']}/cancel/").status_code == 200
     assert zoom_id not in zoom.meetings
     assert Meeting.objects.get(pk=body["id"]).status == "CANCELLED"
+
+
+def test_a_zoom_organization_without_credentials_gets_a_clear_503(people, org_a, settings):
+    settings.MEETING_PROVIDERS_BY_ORGANIZATION = {org_a.code: "zoom"}
+    settings.ZOOM_CLIENT_SECRET = ""
+    response = people["bob"][1].post(MEETINGS, payload(org_a), format="json")
+    assert response.status_code == 503
+    assert response.json()["code"] == "provider_not_configured"
+    assert not Meeting.objects.exists()
+
+
+def test_an_unknown_provider_name_in_the_settings_fails_the_checks_then_is_a_503(
+    people, org_a, settings
+):
+    from django.core.checks import run_checks
+
+    settings.MEETING_PROVIDER = "skype"
+    settings.MEETING_PROVIDERS_BY_ORGANIZATION = {"ACME": "teams"}
+    errors = [error for error in run_checks() if error.id == "meetings.E001"]
+    assert [error.msg.split(" is ")[0] for error in errors] == [
+        "MEETING_PROVIDER",
+        "MEETING_PROVIDERS_BY_ORGANIZATION['ACME']",
+    ]
+    response = people["bob"][1].post(MEETINGS, payload(org_a), format="json")
+    assert response.status_code == 503
+    assert not Meeting.objects.exists()
