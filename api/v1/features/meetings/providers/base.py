@@ -32,6 +32,8 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.module_loading import import_string
 
+from core.inputs import describe_path, json_problem
+
 # The providers by name; imported when first asked for.
 PROVIDERS = {
     "jitsi": f"{__package__}.jitsi.JitsiProvider",
@@ -255,6 +257,10 @@ def json_object(body: bytes) -> dict[str, Any]:
         raise WebhookRejected("The body is not JSON.", code=WebhookRejected.MALFORMED) from None
     if not isinstance(data, dict):
         raise WebhookRejected("The body is not a JSON object.", code=WebhookRejected.MALFORMED)
+    problem = json_problem(data)
+    if problem is not None:  # text the database could not store (NUL), too deep
+        path, reason = problem
+        raise WebhookRejected(f"{describe_path(path)}: {reason}", code=WebhookRejected.MALFORMED)
     return data
 
 

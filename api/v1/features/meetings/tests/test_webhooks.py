@@ -355,3 +355,15 @@ def test_a_download_that_cannot_reach_the_provider_is_tried_again_and_other_sche
         recordings.fetch("file:///etc/passwd", "", "rec.mp4")
     with FileServer({"/rec.mp4": MP4}, token="") as server, pytest.raises(recordings.Refused):
         recordings.fetch(f"{server.url}/rec.mp4", "", "rec.mp4")  # 401: no token
+
+
+def test_a_signed_body_with_text_the_database_cannot_store_is_malformed(meeting):
+    body = zoom_event(
+        "meeting.participant_joined",
+        {"id": ZOOM_ID, "participant": {**PARTICIPANT, "user_name": "Bo\x00b"}},
+    )
+    before = state(meeting)
+    response = post(body)
+    assert response.status_code == 400
+    assert response.json()["code"] == "malformed"
+    assert state(meeting) == before
