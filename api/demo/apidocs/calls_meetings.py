@@ -106,6 +106,21 @@ CALLS = [
         },
         headers={"If-Match": "{meeting_etag}"},
     ),
+    Call("Who is invited", "GET", f"{MEETING}participants/"),
+    Call(
+        "Invite one more guest",
+        "POST",
+        f"{MEETING}participants/",
+        body={"email": "logistics@supplier.example", "name": "Supplier Logistics"},
+        status=201,
+        save={"meeting_guest": "id"},
+    ),
+    Call(
+        "Take them off the meeting (their calendar is told)",
+        "DELETE",
+        f"{MEETING}participants/{{meeting_guest}}/",
+        status=204,
+    ),
     Call("Your own link into the meeting", "GET", f"{MEETING}join/"),
     Call(
         "A recording that does not exist",

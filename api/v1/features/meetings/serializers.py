@@ -18,6 +18,8 @@ from rbac.serializers import ContentTypeField
 from . import services
 from .models import TOPIC_LENGTH, Meeting, MeetingParticipant, MeetingRecording
 
+NOT_A_MEMBER = _("Not a member of the organization who may view meetings.")
+ALREADY_INVITED = _("Already invited.")
 STAYS = _("A meeting stays in the organization it was scheduled in.")
 NOT_A_HOST = _("The host must be a member of the organization who may view meetings.")
 # A meeting may start this long before it is scheduled (clocks differ).
@@ -43,6 +45,48 @@ class MeetingGuestSerializer(serializers.Serializer):
 
     email = serializers.EmailField(max_length=254)
     name = serializers.CharField(max_length=150, required=False, allow_blank=True, default="")
+
+
+class MeetingInviteSerializer(serializers.Serializer):
+    """One more participant: a member (`user`) or a guest (`email`, `name`)."""
+
+    user = serializers.IntegerField(
+        min_value=1,
+        max_value=2**63 - 1,
+        required=False,
+        help_text=_("Id of a member of the organization whose role may view meetings."),
+    )
+    email = serializers.EmailField(
+        max_length=254, required=False, help_text=_("A guest's address.")
+    )
+    name = serializers.CharField(max_length=150, required=False, allow_blank=True, default="")
+
+    def validate(self, attrs):
+        meeting = self.context["meeting"]
+        if ("user" in attrs) == ("email" in attrs):
+            raise serializers.ValidationError(
+                {"user": [_("Send either user (a member) or email (a guest).")]}
+            )
+        rows = list(meeting.participants.all())
+        if "user" in attrs:
+            if attrs["user"] not in _meeting_members(meeting.organization_id, [attrs["user"]]):
+                raise serializers.ValidationError({"user": [NOT_A_MEMBER]})
+            if any(row.user_id == attrs["user"] for row in rows):
+                raise serializers.ValidationError({"user": [ALREADY_INVITED]})
+        elif any(
+            row.user_id is None and row.email.lower() == attrs["email"].lower() for row in rows
+        ):
+            raise serializers.ValidationError({"email": [ALREADY_INVITED]})
+        if len(rows) >= settings.MEETING_MAX_PARTICIPANTS + 1:  # the host and the invited
+            raise serializers.ValidationError(
+                {
+                    "user": [
+                        _("At most %(count)d participants may be invited.")
+                        % {"count": settings.MEETING_MAX_PARTICIPANTS}
+                    ]
+                }
+            )
+        return attrs
 
 
 class MeetingRecordingSerializer(serializers.ModelSerializer):

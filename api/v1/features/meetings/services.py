@@ -259,6 +259,39 @@ def reschedule(meeting: Meeting, changes: dict, *, users=None, guests=None, acto
     return meeting
 
 
+def invite(meeting: Meeting, *, user=None, guest: Guest | None = None, actor=None):
+    """Add one participant (a member or a guest), invited as `reschedule` invites."""
+    rows = list(meeting.participants.select_related("user"))
+    users = [
+        row.user for row in rows if row.user_id is not None and row.role != ParticipantRole.HOST
+    ]
+    guests = [Guest(row.email, row.name) for row in rows if row.user_id is None]
+    if user is not None:
+        reschedule(meeting, {}, users=[*users, user], actor=actor)
+        return meeting.participants.select_related("user").get(user=user)
+    reschedule(meeting, {}, guests=[*guests, guest], actor=actor)
+    return meeting.participants.get(user__isnull=True, email__iexact=guest.email)
+
+
+def uninvite(meeting: Meeting, row: MeetingParticipant, *, actor=None) -> None:
+    """Take a participant (not the host) off the meeting: their calendar is told."""
+    rows = list(meeting.participants.select_related("user"))
+    if row.user_id is not None:
+        users = [
+            each.user
+            for each in rows
+            if each.user_id is not None and each.role != ParticipantRole.HOST and each.pk != row.pk
+        ]
+        reschedule(meeting, {}, users=users, actor=actor)
+    else:
+        guests = [
+            Guest(each.email, each.name)
+            for each in rows
+            if each.user_id is None and each.pk != row.pk
+        ]
+        reschedule(meeting, {}, guests=guests, actor=actor)
+
+
 def cancel(meeting: Meeting, *, actor=None) -> Meeting:
     """Cancel the meeting on its provider, keep it as CANCELLED and tell its
     participants (their calendars remove it). Cancelling it again changes nothing."""

@@ -1,5 +1,6 @@
 import logging
 
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ImproperlyConfigured
 from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404
@@ -14,6 +15,7 @@ from drf_spectacular.utils import (
 )
 from rest_framework import serializers, status
 from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -25,10 +27,11 @@ from rbac.access import has_perm_in_org
 from rbac.permissions import HasModelPermissionInOrg, action_verb
 
 from . import services
+from .choices import ParticipantRole
 from .filters import MeetingFilter
 from .models import Meeting, MeetingParticipant, MeetingRecording
 from .providers import PROVIDER_NAMES, WebhookRejected
-from .serializers import MeetingSerializer
+from .serializers import MeetingInviteSerializer, MeetingParticipantSerializer, MeetingSerializer
 
 logger = logging.getLogger(__name__)
 
@@ -63,7 +66,7 @@ class MeetingPermission(HasModelPermissionInOrg):
             "are invited to; those whose role holds `meetings.change_meeting` see all of "
             "its organization's meetings (superusers: all)."
         )
-        if action in ("list", "retrieve", None):
+        if action in ("list", "retrieve", "participants", "recording", None):
             return seen
         if action == "create":
             return super().describe_access(view)
@@ -83,6 +86,12 @@ JOIN = inline_serializer(
         "role": serializers.CharField(help_text=_("HOST or ATTENDEE.")),
         "provider": serializers.CharField(),
     },
+)
+PARTICIPANT = OpenApiParameter(
+    "participant_id",
+    OpenApiTypes.INT,
+    OpenApiParameter.PATH,
+    description="The participant's id (its row, not the user's).",
 )
 RECORDING = OpenApiParameter(
     "recording_id", OpenApiTypes.INT, OpenApiParameter.PATH, description="The recording's id."
@@ -112,7 +121,14 @@ class MeetingViewSet(ScopedModelViewSet):
     permission_classes = [MeetingPermission]
     search_fields = ["topic", "agenda"]
     ordering_fields = ["start_time", "end_time", "topic", "status", "created_at"]
-    permission_verbs = {"join": "view", "cancel": "change", "recording": "view"}
+    permission_verbs = {
+        "join": "view",
+        "cancel": "change",
+        "recording": "view",
+        "participants": "view",
+        "invite": "change",
+        "uninvite": "change",
+    }
 
     @extend_schema(responses={201: MeetingSerializer, 502: PROVIDER_ERROR, 503: NOT_CONFIGURED})
     def create(self, request, *args, **kwargs):
@@ -164,6 +180,60 @@ class MeetingViewSet(ScopedModelViewSet):
         meeting = self.get_object()
         services.cancel(meeting, actor=request.user)
         return Response(self.get_serializer(self.get_object()).data)
+
+    @extend_schema(
+        summary="List a meeting's participants",
+        responses=MeetingParticipantSerializer(many=True),
+        filters=False,
+    )
+    @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
+    def participants(self, request, pk=None):
+        """Who is invited (the host first), with the times the provider saw them join
+        and leave."""
+        meeting = self.get_object()
+        rows = meeting.participants.select_related("user")
+        return Response(MeetingParticipantSerializer(rows, many=True).data)
+
+    @extend_schema(
+        summary="Invite one more participant",
+        request=MeetingInviteSerializer,
+        responses={201: MeetingParticipantSerializer, 409: CLOSED, 502: PROVIDER_ERROR},
+    )
+    @participants.mapping.post
+    def invite(self, request, pk=None):
+        """A member (`user`) or a guest (`email`, `name`), invited by notification and
+        email with the calendar file."""
+        meeting = self.get_object()
+        serializer = MeetingInviteSerializer(data=request.data, context={"meeting": meeting})
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        if not meeting.is_open:
+            raise services.MeetingClosed()
+        if "user" in data:
+            user = get_user_model().objects.get(pk=data["user"])
+            row = services.invite(meeting, user=user, actor=request.user)
+        else:
+            guest = services.Guest(data["email"], data.get("name", ""))
+            row = services.invite(meeting, guest=guest, actor=request.user)
+        return Response(MeetingParticipantSerializer(row).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary="Take a participant off a meeting",
+        parameters=[PARTICIPANT],
+        request=None,
+        responses={204: None, 409: CLOSED},
+    )
+    @action(detail=True, methods=["delete"], url_path=r"participants/(?P<participant_id>\d+)")
+    def uninvite(self, request, pk=None, participant_id=None):
+        """They are told the meeting is cancelled for them; the host stays (a 400)."""
+        meeting = self.get_object()
+        row = get_object_or_404(meeting.participants.select_related("user"), pk=participant_id)
+        if row.role == ParticipantRole.HOST:
+            raise ValidationError({"participant": [_("The host stays in their meeting.")]})
+        if not meeting.is_open:
+            raise services.MeetingClosed()
+        services.uninvite(meeting, row, actor=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
     @extend_schema(
         summary="Download a meeting's recording",

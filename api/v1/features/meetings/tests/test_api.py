@@ -452,3 +452,75 @@ def test_the_history_of_a_meeting_does_not_give_its_room_away(people, org_a):
     assert meeting.provider_meeting_id not in text
     assert meeting.join_url not in text
     assert '"status"' in text
+
+
+class TestParticipantRoutes:
+    def test_one_participant_is_invited_and_taken_off_at_a_time(
+        self, people, org_a, django_capture_on_commit_callbacks
+    ):
+        client = people["bob"][1]
+        cat, vic = people["cat"][0], people["vic"][0]
+        body = schedule(client, org_a, participant_ids=[cat.pk])
+        participants = url(body, "participants")
+
+        with django_capture_on_commit_callbacks(execute=True):
+            added = client.post(participants, {"user": vic.pk}, format="json")
+            guest = client.post(
+                participants, {"email": "g@example.com", "name": "G"}, format="json"
+            )
+        assert added.status_code == 201, added.content
+        assert added.json()["user"] == vic.pk
+        assert guest.status_code == 201
+        assert guest.json()["email"] == "g@example.com"
+        assert sorted(message.to[0] for message in mail.outbox) == [
+            "g@example.com",
+            "vic@a.example",
+        ]
+        listed = client.get(participants).json()
+        assert [row["role"] for row in listed] == ["HOST", "ATTENDEE", "ATTENDEE", "ATTENDEE"]
+
+        mail.outbox.clear()
+        with django_capture_on_commit_callbacks(execute=True):
+            removed = client.delete(f"{participants}{added.json()['id']}/")
+        assert removed.status_code == 204
+        (message,) = mail.outbox
+        assert message.to == ["vic@a.example"]
+        assert calendar_of(message)["METHOD"] == "CANCEL"
+        assert not MeetingParticipant.objects.filter(meeting_id=body["id"], user=vic).exists()
+        host_row = listed[0]["id"]
+        response = client.delete(f"{participants}{host_row}/")
+        assert response.status_code == 400
+
+    @pytest.mark.parametrize(
+        "data",
+        [{}, {"user": 1, "email": "a@example.com"}, {"email": "nope"}, {"user": 2**63}],
+    )
+    def test_an_invitation_names_one_member_or_one_guest(self, people, org_a, data):
+        body = schedule(people["bob"][1], org_a)
+        response = people["bob"][1].post(url(body, "participants"), data, format="json")
+        assert response.status_code == 400
+        assert MeetingParticipant.objects.filter(meeting_id=body["id"]).count() == 1
+
+    def test_others_cannot_invite_and_twice_is_refused(self, people, org_a):
+        client = people["bob"][1]
+        cat, eve = people["cat"][0], people["eve"][0]
+        body = schedule(client, org_a, participant_ids=[cat.pk])
+        participants = url(body, "participants")
+        assert (
+            people["cat"][1]
+            .post(participants, {"email": "x@example.com"}, format="json")
+            .status_code
+            == 403
+        )
+        assert (
+            people["eve"][1]
+            .post(participants, {"email": "x@example.com"}, format="json")
+            .status_code
+            == 404
+        )
+        again = client.post(participants, {"user": cat.pk}, format="json")
+        assert again.status_code == 400
+        assert "user" in again.json()
+        stranger = client.post(participants, {"user": eve.pk}, format="json")
+        assert stranger.status_code == 400
+        assert people["vic"][1].get(participants).status_code == 404
