@@ -70,11 +70,33 @@ class FileStorage(OrganizationScoped, BaseModel):
     def __str__(self) -> str:
         return self.original_name
 
+    @classmethod
+    def restrict_visible(cls, queryset, user):
+        """Of the files of the organizations where `user` may view files, those they
+        see (rbac.access.visible_to): not the files of a record they may not see that
+        its link table keeps private (`FileAttachment.private`: a meeting's
+        recordings)."""
+        from rbac.access import visible_to
+
+        for link in private_links():
+            field = link._meta.get_field(link.record_field)
+            records = visible_to(field.related_model, user).values("pk")
+            hidden = link._default_manager.exclude(**{f"{field.name}__in": records})
+            queryset = queryset.exclude(pk__in=hidden.values("file_id"))
+        return queryset
+
 
 class FileAttachment(models.Model):
     """Base of the link tables that attach files to records of other apps (a comment's,
     a chat message's): the file cannot be deleted while attached (PROTECT: a 409). A
-    subclass adds the foreign key to its record and the unique constraint of the pair."""
+    subclass adds the foreign key to its record and the unique constraint of the pair.
+
+    A link table with `private = True` keeps its files to those who see its record
+    (`record_field`, the name of that foreign key): the files API does not show them
+    to anyone else of the organization (FileStorage.restrict_visible)."""
+
+    private = False
+    record_field = ""
 
     file = models.ForeignKey(FileStorage, on_delete=models.PROTECT, related_name="+")
 
@@ -83,3 +105,12 @@ class FileAttachment(models.Model):
 
     def __str__(self) -> str:
         return str(self.file_id)
+
+
+def private_links() -> list[type[FileAttachment]]:
+    """The concrete link tables that keep their files private (FileAttachment.private)."""
+    from django.apps import apps
+
+    return [
+        model for model in apps.get_models() if issubclass(model, FileAttachment) and model.private
+    ]

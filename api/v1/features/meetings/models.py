@@ -207,10 +207,13 @@ class MeetingParticipant(Timestamped, Auditable):
 
 
 class MeetingRecording(FileAttachment):
-    """A recording of a meeting, downloaded from its provider into the file layer."""
+    """A recording of a meeting, downloaded from its provider into the file layer; its
+    file is seen by those who see the meeting only (FileAttachment.private)."""
 
     organization_path = "meeting__organization"
     business_record = False
+    private = True
+    record_field = "meeting"
 
     meeting = models.ForeignKey(
         Meeting, verbose_name=_("Meeting"), on_delete=models.CASCADE, related_name="recordings"

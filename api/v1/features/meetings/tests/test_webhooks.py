@@ -297,6 +297,13 @@ class TestRecordings:
         # Another organization's user, or a member not in the meeting, cannot reach it.
         assert people["eve"][1].get(listed[0]["download_url"]).status_code == 404
         assert people["vic"][1].get(listed[0]["download_url"]).status_code == 404
+        # Nor through the files API, where the recording is a file of the organization.
+        files = "/api/v1/files/"
+        assert people["vic"][1].get(f"{files}{stored.pk}/").status_code == 404
+        assert people["vic"][1].get(f"{files}{stored.pk}/download/").status_code == 404
+        assert stored.pk not in {row["id"] for row in people["vic"][1].get(files).json()["results"]}
+        assert people["cat"][1].get(f"{files}{stored.pk}/").status_code == 200
+        assert people["ann"][1].get(f"{files}{stored.pk}/download/").status_code == 200
         assert mail.outbox == []
 
     @pytest.mark.parametrize(
