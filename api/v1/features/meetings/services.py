@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import status
 from rest_framework.exceptions import APIException, NotFound
 
+from api.v1.base_models.files.models import FileStorage
 from audit.grouping import one_row_per_record
 
 from . import invitations
@@ -312,7 +313,8 @@ def cancel(meeting: Meeting, *, actor=None) -> Meeting:
 
 def delete(meeting: Meeting, *, actor=None) -> None:
     """Remove the meeting: cancelled on its provider and in its participants'
-    calendars first while it is still to come or running."""
+    calendars first while it is still to come or running. Its recordings go with it
+    (their files too: kept, they would become files of the whole organization)."""
     if meeting.is_open:
         _call(get_provider(meeting.provider).cancel_meeting, meeting.provider_meeting_id)
     with transaction.atomic():
@@ -320,7 +322,10 @@ def delete(meeting: Meeting, *, actor=None) -> None:
             meeting.sequence += 1
             rows = list(meeting.participants.select_related("user"))
             invitations.tell(meeting, rows, invitations.CANCELLED, actor=actor)
+        files = list(meeting.recordings.values_list("file_id", flat=True))
         meeting.delete()
+        for file in FileStorage.objects.filter(pk__in=files):
+            file.delete()
 
 
 def join_url(meeting: Meeting, user) -> tuple[str, MeetingParticipant]:

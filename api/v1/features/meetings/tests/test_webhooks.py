@@ -374,3 +374,20 @@ def test_a_signed_body_with_text_the_database_cannot_store_is_malformed(meeting)
     assert response.status_code == 400
     assert response.json()["code"] == "malformed"
     assert state(meeting) == before
+
+
+def test_deleting_a_meeting_deletes_its_recordings_files(
+    meeting, people, django_capture_on_commit_callbacks
+):
+    with (
+        FileServer({"/rec/meeting.mp4": MP4}) as server,
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        assert post(recording_event(server)).status_code == 200
+    stored = MeetingRecording.objects.get(meeting=meeting).file
+    Meeting.objects.filter(pk=meeting.pk).update(status="ENDED")  # recorded, then over
+    with django_capture_on_commit_callbacks(execute=True):
+        response = people["bob"][1].delete(f"{MEETINGS}{meeting.pk}/")
+    assert response.status_code == 204
+    assert not FileStorage.objects.filter(pk=stored.pk).exists()
+    assert not stored.file.storage.exists(stored.file.name)
