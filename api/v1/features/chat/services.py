@@ -22,6 +22,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework.exceptions import ValidationError
 
 from api.v1.base_models.organization.models import OrganizationMembership
+from audit import bulk
 from core.presence import present
 from rbac.access import has_perm_in_org, organizations_with_perm
 
@@ -208,10 +209,13 @@ def add_participants(room, user_ids, role=ParticipantRole.MEMBER) -> list[ChatPa
             "user_id", flat=True
         )
     )
-    added = []
-    for user_id in sorted(set(user_ids) - present):
-        added.append(ChatParticipant.objects.create(room=room, user_id=user_id, role=role))
-    return added
+    # One INSERT for all, each still audited (audit.bulk).
+    return bulk.bulk_create(
+        [
+            ChatParticipant(room=room, user_id=user_id, role=role)
+            for user_id in sorted(set(user_ids) - present)
+        ]
+    )
 
 
 def set_archived(room, archived: bool) -> ChatRoom:

@@ -148,6 +148,18 @@ class MeetingViewSet(ScopedModelViewSet):
         and in its participants' calendars first."""
         return super().destroy(request, *args, **kwargs)
 
+    # The answer to a write is the meeting read again with its participants and
+    # recordings in a constant number of queries, whatever their number (the instance
+    # saved has neither loaded). Read from the whole table: whoever scheduled a meeting
+    # for another host may not see it afterwards.
+    def perform_create(self, serializer):
+        super().perform_create(serializer)
+        serializer.instance = type(self).queryset.get(pk=serializer.instance.pk)
+
+    def perform_update(self, serializer):
+        super().perform_update(serializer)
+        serializer.instance = type(self).queryset.get(pk=serializer.instance.pk)
+
     def perform_destroy(self, instance):
         services.delete(instance, actor=self.request.user)
 

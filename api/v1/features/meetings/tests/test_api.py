@@ -524,3 +524,23 @@ class TestParticipantRoutes:
         stranger = client.post(participants, {"user": eve.pk}, format="json")
         assert stranger.status_code == 400
         assert people["vic"][1].get(participants).status_code == 404
+
+
+def test_scheduling_runs_as_many_queries_for_20_participants_as_for_2(people, org_a, member_of):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from rbac.roles import ROLE_NAMES
+
+    colleagues = [member_of(org_a, ROLE_NAMES["member"]) for _ in range(20)]
+    client = people["ann"][1]
+    # The per-process caches (content types) filled first.
+    schedule(client, org_a, participant_ids=[colleagues[0].pk], guests=[{"email": "w@example.com"}])
+    counted = []
+    for size in (2, 20):
+        ids = [user.pk for user in colleagues[:size]]
+        guests = [{"email": f"guest{n}@example.com"} for n in range(size)]
+        with CaptureQueriesContext(connection) as queries:
+            schedule(client, org_a, participant_ids=ids, guests=guests)
+        counted.append(len(queries))
+    assert counted[0] == counted[1], counted
