@@ -48,10 +48,11 @@ def definitions_for(model, organization=None):
     return found
 
 
-def validate_custom_fields(value, *, model=None, organization=None) -> dict:
+def validate_custom_fields(value, *, model=None, organization=None, definitions=None) -> dict:
     """The validated custom fields, or django.core.exceptions.ValidationError.
 
     Errors are a dict {key: [messages]} when they concern keys, a message otherwise.
+    `definitions` (of `definitions_for`) saves reading them again, for many records.
     """
     if value is None:
         return {}
@@ -66,7 +67,8 @@ def validate_custom_fields(value, *, model=None, organization=None) -> dict:
             )
     if model is None:
         return value
-    definitions = definitions_for(model, organization)
+    if definitions is None:
+        definitions = definitions_for(model, organization)
     if not definitions:
         return value
     errors, cleaned = {}, {}

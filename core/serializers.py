@@ -106,7 +106,9 @@ class PlainDecimalField(serializers.DecimalField):
 
 class CustomFieldsSerializerMixin:
     """Validates `custom_fields` of a ModelSerializer against the definitions of its
-    model and of the record's organization (the payload's, or the instance's)."""
+    model and of the record's organization (the payload's, or the instance's); or
+    against `context["custom_field_definitions"]` when the caller read them once for
+    many records of one organization (an import)."""
 
     def validate(self, attrs):
         attrs = super().validate(attrs)
@@ -120,6 +122,7 @@ class CustomFieldsSerializerMixin:
                 attrs["custom_fields"] if sent else {},
                 model=self.Meta.model,
                 organization=self.get_custom_fields_organization(attrs),
+                definitions=self.context.get("custom_field_definitions"),
             )
         except DjangoValidationError as exc:
             detail = exc.message_dict if hasattr(exc, "error_dict") else exc.messages

@@ -114,6 +114,13 @@ def push_notifications(recipients: dict) -> None:
     )
 
 
+def push_message(user_id, message: dict) -> None:
+    """Tell the user's open connections something else that happened to them (a data
+    job's progress): `message` as it is, with its own "type"."""
+    if user_id is not None and present(FEED, [user_id]):
+        _send([(user_id, message)])
+
+
 def push_unread_count(user_id) -> None:
     """Tell the user's open connections their unread count (after reading some)."""
     if not present(FEED, [user_id]):

@@ -28,6 +28,8 @@ The family, each part a class of its own (modelled on NetBox's APIViewTestCases)
 - `ConditionalRequestTests`: ETags on every answer about a record, 304 while a read's
   ETag holds, 412 (and nothing written) for a write to a version read before a
   change, 428 without If-Match when REQUIRE_IF_MATCH is on.
+- `ExportTests`: `export/` of the list gives the records of the organization exported,
+  never another organization's (api/v1/features/data_jobs).
 
 A test that does not apply (a feature the model lacks in core.registry, a view without
 ordering or search fields, no `restricted_field`, no `unique_payload_fields`) is set
@@ -44,7 +46,9 @@ tests/test_contract_coverage.py fails when a scoped model with a list route unde
 """
 
 import copy
+import csv
 import datetime
+import io
 from itertools import count
 
 import pytest
@@ -59,6 +63,7 @@ from rest_framework.test import APIClient
 
 from api.v1.base_models.organization.tests.factories import permissions_named
 from audit.models import AuditLog
+from core import registry
 
 from .tenancy import ScopedEndpoint, TenancyMatrix
 
@@ -685,6 +690,41 @@ class ConditionalRequestTests(ContractHooks):
         assert applied.status_code == 200, applied.content
 
 
+class ExportTests(ContractHooks):
+    """`export/` of the list (api.v1.features.data_jobs): a member of both organizations
+    exporting A's records gets them, and none of B's."""
+
+    @classmethod
+    def inapplicable_tests(cls):
+        skipped = super().inapplicable_tests()
+        if not hasattr(cls.view_class(), "export_records"):
+            skipped.add("test_an_export_holds_its_organizations_records_only")
+        return skipped
+
+    def test_an_export_holds_its_organizations_records_only(
+        self, world, django_capture_on_commit_callbacks
+    ):
+        client = world.client("user_both")
+        with django_capture_on_commit_callbacks(execute=True):
+            started = client.post(
+                f"{self.list_url()}export/", {"organization": world.org_a.pk}, format="json"
+            )
+        assert started.status_code == 202, started.content
+        job = client.get(started.headers["Location"]).json()
+        assert job["status"] == "SUCCEEDED", job
+        response = client.get(job["files"]["output"]["download_url"])
+        lines = list(
+            csv.reader(io.StringIO(b"".join(response.streaming_content).decode("utf-8-sig")))
+        )
+        ids = {row[lines[0].index("id")] for row in lines[1:]}
+        assert str(world.records["record_a"].pk) in ids
+        assert str(world.records["record_b"].pk) not in ids
+        model = self.get_model()
+        path = registry.organization_path(model)
+        outside = model._default_manager.filter(pk__in=ids).exclude(**{path: world.org_a.pk})
+        assert not outside.exists()
+
+
 class ScopedEndpointContract(
     TenancyMatrix,
     AuthenticationTests,
@@ -697,6 +737,7 @@ class ScopedEndpointContract(
     HistoryTests,
     WorkflowTests,
     ConditionalRequestTests,
+    ExportTests,
 ):
     """The whole contract of an organization-scoped endpoint (see the module's
     docstring): inherit it, declare the endpoint, override the hooks it needs."""

@@ -272,7 +272,9 @@ def test_bodies_are_json_and_multipart_only_where_files_are_uploaded(schema):
             media = set(operation.get("requestBody", {}).get("content", {}))
             if path == "/api/v1/profiles/me/" and method in ("put", "patch"):
                 assert "multipart/form-data" in media
-            elif (path, method) == ("/api/v1/files/", "post"):
+            elif (path, method) == ("/api/v1/files/", "post") or (
+                method == "post" and path.endswith("/import/")
+            ):
                 assert media == {"multipart/form-data"}
             elif method == "post" and path in (
                 "/api/v1/documents/",

@@ -58,6 +58,7 @@ SELF_SERVICE = {
     "/api/v1/invitations/decline/",
     "/api/v1/invitations/{id}/accept/",
     "/api/v1/invitations/{id}/decline/",
+    "/api/v1/data-jobs/{id}/cancel/",  # the caller's own import or export
 }
 # Writes authenticated by their sender's signature rather than a user (webhooks): no
 # user may make them, logged in or not.

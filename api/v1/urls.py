@@ -29,6 +29,7 @@ urlpatterns = [
     path("", include("api.v1.features.collaboration.urls")),
     path("", include("api.v1.features.chat.urls")),
     path("", include("api.v1.features.meetings.urls")),
+    path("", include("api.v1.features.data_jobs.urls")),
     path("", include("rbac.urls")),
     path("", include("audit.urls")),
     path("", include("notifications.urls")),

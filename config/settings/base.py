@@ -84,6 +84,7 @@ LOCAL_APPS = [
     "api.v1.features.collaboration.apps.CollaborationConfig",
     "api.v1.features.chat.apps.ChatConfig",
     "api.v1.features.meetings.apps.MeetingsConfig",
+    "api.v1.features.data_jobs.apps.DataJobsConfig",
     "rbac.apps.RbacConfig",
     "audit.apps.AuditConfig",
     "notifications.apps.NotificationsConfig",
@@ -684,3 +685,28 @@ ZOOM_USER_ID = env.str("ZOOM_USER_ID", default="me")
 ZOOM_OAUTH_URL = env.str("ZOOM_OAUTH_URL", default="https://zoom.us/oauth/token")
 ZOOM_API_BASE = env.str("ZOOM_API_BASE", default="https://api.zoom.us/v2")
 ZOOM_TIMEOUT = env.float("ZOOM_TIMEOUT", default=10.0)
+
+# --------------------------------------------------------------------------------------
+# Import and export jobs (api/v1/features/data_jobs)
+# --------------------------------------------------------------------------------------
+# The largest file an import may be (413 past it; at most FILE_MAX_SIZE, the file layer's
+# limit), and the most an XLSX file may hold once unzipped, in all and compared with its
+# zipped size (a zip bomb is refused before it is opened).
+DATA_IMPORT_MAX_SIZE = env.int("DATA_IMPORT_MAX_SIZE", default=50 * 1024 * 1024)
+DATA_IMPORT_MAX_UNZIPPED_SIZE = env.int("DATA_IMPORT_MAX_UNZIPPED_SIZE", default=500 * 1024 * 1024)
+DATA_IMPORT_MAX_ZIP_RATIO = env.int("DATA_IMPORT_MAX_ZIP_RATIO", default=200)
+# The most rows an import file may have, and the rows validated and written per batch
+# (one transaction each; a job taken up again resumes after the last committed batch).
+DATA_IMPORT_MAX_ROWS = env.int("DATA_IMPORT_MAX_ROWS", default=1_000_000)
+DATA_JOB_BATCH_SIZE = env.int("DATA_JOB_BATCH_SIZE", default=1000)
+# The most rows a PDF export may have (a PDF is for reading, a CSV or XLSX for data).
+DATA_EXPORT_PDF_MAX_ROWS = env.int("DATA_EXPORT_PDF_MAX_ROWS", default=5000)
+# A running job whose worker has given no sign of life for this long (seconds) is taken
+# up again by another worker (data_jobs.tasks.resume_stalled_jobs, every minute), at most
+# DATA_JOB_MAX_ATTEMPTS times in all.
+DATA_JOB_STALLED_AFTER = env.int("DATA_JOB_STALLED_AFTER", default=120)
+DATA_JOB_MAX_ATTEMPTS = env.int("DATA_JOB_MAX_ATTEMPTS", default=3)
+CELERY_BEAT_SCHEDULE["resume-stalled-data-jobs"] = {
+    "task": "api.v1.features.data_jobs.tasks.resume_stalled_jobs",
+    "schedule": timedelta(minutes=1),
+}

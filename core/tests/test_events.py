@@ -171,7 +171,8 @@ def test_every_registered_model_emits_them_but_the_log_and_login_sessions():
     }
     # A comment's attachments are a link table, written with the comment; chat messages
     # are not audited (docs/decisions.md), nor their attachments and reactions; a
-    # meeting's recordings are a link table, its webhook events a log of their own.
+    # meeting's recordings are a link table, its webhook events a log of their own; a data
+    # job's files are a link table, its failed rows a report of the job (which is audited).
     assert silent == {
         "audit.auditlog",
         "authentication.authsession",
@@ -181,6 +182,8 @@ def test_every_registered_model_emits_them_but_the_log_and_login_sessions():
         "chat.chatreaction",
         "meetings.meetingrecording",
         "meetings.meetingwebhookevent",
+        "data_jobs.datajobfile",
+        "data_jobs.datajobrowerror",
     }
     for model in registry.models_with("audited"):
         assert audit_registry.is_audited(model), model  # its receivers emit the events

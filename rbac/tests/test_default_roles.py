@@ -50,6 +50,7 @@ def test_the_roles_come_from_the_models_grants():
             "collaboration.comment": (*ALL, "moderate"),
             "chat.chatroom": ALL,
             "meetings.meeting": ALL,
+            "data_jobs.datajob": ("view",),
             "audit.auditlog": ("view",),
             # The test app's worked example (installed by the test settings).
             "testapp.gadget": ALL,
@@ -67,6 +68,7 @@ def test_the_roles_come_from_the_models_grants():
             "collaboration.comment": ("view", "add"),
             "chat.chatroom": ("view", "add"),
             "meetings.meeting": ("view", "add"),
+            "data_jobs.datajob": ("view",),
             "testapp.gadget": ("view", "add", "change"),
         },
         AUDITOR: {
@@ -81,6 +83,7 @@ def test_the_roles_come_from_the_models_grants():
             "documents.document": ("view",),
             "collaboration.comment": ("view",),
             "meetings.meeting": ("view",),
+            "data_jobs.datajob": ("view",),
             "testapp.gadget": ("view",),
         },
         VIEWER: {
@@ -94,6 +97,7 @@ def test_the_roles_come_from_the_models_grants():
             "documents.document": ("view",),
             "collaboration.comment": ("view",),
             "meetings.meeting": ("view",),
+            "data_jobs.datajob": ("view",),
             "testapp.gadget": ("view",),
         },
     } == DEFAULT_ROLES

@@ -18,13 +18,15 @@ change only when the API does.
 import json
 import mimetypes
 import re
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlencode
 
+from celery import current_app as celery_app
 from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.test import Client
+from django.test import Client, TestCase
 from django.test.client import BOUNDARY, encode_multipart
 
 from api.demo.management.commands.seed_demo import DEMO_USERS
@@ -90,6 +92,9 @@ class Call:
     postman: "Call | None" = None
     # False: not in the Postman collection (it depends on a call Postman cannot make).
     in_postman: bool = True
+    # False: the background work it queues stays queued, as when the workers are busy
+    # (a job it starts is still waiting when the next call comes).
+    worker: bool = True
 
 
 @dataclass
@@ -103,6 +108,18 @@ class Exchange:
     sent_headers: dict = field(default_factory=dict)  # the request's own headers
     # The size of a body that is not JSON (a download; its type is in `headers`), or None.
     binary_size: int | None = None
+
+
+@contextmanager
+def _queued(queued: bool):
+    """Tasks sent to the broker for a worker, not run in-process (where they would)."""
+    eager = celery_app.conf.task_always_eager
+    if queued:
+        celery_app.conf.task_always_eager = False
+    try:
+        yield
+    finally:
+        celery_app.conf.task_always_eager = eager
 
 
 class ScenarioError(AssertionError):
@@ -200,6 +217,13 @@ class Scenario:
         return [self.call(each) for each in calls]
 
     def call(self, call: Call) -> Exchange:
+        # What a request leaves to run once its transaction commits (a job queued for
+        # the worker) runs when it ends: under a test's transaction, which never
+        # commits, as on a live server. Unless the call says the workers are busy.
+        with TestCase.captureOnCommitCallbacks(execute=call.worker), _queued(not call.worker):
+            return self._call(call)
+
+    def _call(self, call: Call) -> Exchange:
         path = _fill(call.path, self.saved)
         body = _fill(call.body, self.saved)
         query = _fill(call.query, self.saved)
@@ -212,12 +236,14 @@ class Scenario:
                 for name, value in sent_headers.items()
             },
         }
+        # The query in the URL, whatever the method (DELETE has one, an export's POST too).
+        url = f"{path}?{urlencode(query)}" if query else path
         if call.files:
-            response = send(path, _multipart(body, call.files), content_type=MULTIPART, **extra)
-        elif body is None:  # the query in the URL, whatever the method (DELETE has one)
-            response = send(f"{path}?{urlencode(query)}" if query else path, **extra)
+            response = send(url, _multipart(body, call.files), content_type=MULTIPART, **extra)
+        elif body is None:
+            response = send(url, **extra)
         else:
-            response = send(path, json.dumps(body), content_type="application/json", **extra)
+            response = send(url, json.dumps(body), content_type="application/json", **extra)
         raw = b"".join(response.streaming_content) if response.streaming else response.content
         if response.status_code != call.status:
             raise ScenarioError(

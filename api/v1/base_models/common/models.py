@@ -218,6 +218,8 @@ class Category(BaseTreeModel):
     """A node of a category tree; each `category_type` (product, document type, ...) has
     its own trees, and a parent always has the same type as its children."""
 
+    natural_key_field = "slug"  # how files name a category (data_jobs)
+
     name = models.CharField(_("Name"), max_length=255, db_index=True)
     slug = models.SlugField(
         _("Slug"),

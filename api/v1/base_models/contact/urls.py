@@ -1,8 +1,8 @@
-from rest_framework.routers import SimpleRouter
+from api.v1.routers import Router
 
 from . import views
 
-router = SimpleRouter()
+router = Router()
 router.register("contacts", views.ContactViewSet, basename="contact")
 
 urlpatterns = router.urls

@@ -34,6 +34,7 @@ class FileStorage(OrganizationScoped, BaseModel):
     """A file uploaded to an organization."""
 
     business_record = False  # bookkeeping: no comments or documents on it (core.registry)
+    importable = False  # uploaded (data_jobs)
 
     default_grants = {
         "administrator": ALL,

@@ -170,6 +170,7 @@ class OrganizationMembership(Timestamped, Auditable):
     the user holds there."""
 
     business_record = False  # bookkeeping: no comments or documents on it (core.registry)
+    importable = False  # by invitation (data_jobs)
 
     default_grants = {"administrator": ALL, "member": ("view",), "auditor": ("view",)}
 

@@ -1,9 +1,10 @@
 from django.urls import path
-from rest_framework.routers import SimpleRouter
+
+from api.v1.routers import Router
 
 from . import views
 
-router = SimpleRouter()
+router = Router()
 router.register("organization-types", views.OrganizationTypeViewSet, basename="organization-type")
 router.register("organizations", views.OrganizationViewSet, basename="organization")
 router.register(

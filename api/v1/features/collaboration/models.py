@@ -24,6 +24,7 @@ class Comment(Timestamped, Auditable, OrganizationScoped):
     it."""
 
     business_record = False  # bookkeeping: no comments or documents on it (core.registry)
+    importable = False  # written about a record by its author (data_jobs)
 
     default_grants = {
         "administrator": (*ALL, "moderate"),

@@ -1,15 +1,15 @@
 from django.urls import path
-from rest_framework.routers import SimpleRouter
 
 from api.v1.base_models.contact.models import Contact
 from api.v1.base_models.organization.models import Organization
 from api.v1.features.documents.models import Document
 from api.v1.features.inventory.models import StockLocation, Warehouse
 from api.v1.features.products.models import Product
+from api.v1.routers import Router
 
 from .views import CommentViewSet, RecordCommentsView
 
-router = SimpleRouter()
+router = Router()
 router.register("comments", CommentViewSet, basename="comment")
 
 # Each business record's own comments route: /<records>/{id}/comments/.

@@ -21,6 +21,8 @@ from .choices import DocumentStatus
 class Document(AboutRecord, OrganizationScoped, BaseModel):
     """A document of an organization (see the module's docstring)."""
 
+    importable = False  # created with an uploaded file (data_jobs)
+
     default_grants = {
         "administrator": ALL,
         "member": ("view", "add", "change"),

@@ -26,6 +26,8 @@ WAREHOUSE_FIXED = _("A location cannot move to another warehouse.")
 class Warehouse(OrganizationScoped, BaseModel):
     """A physical or logical place where an organization keeps inventory."""
 
+    natural_key_field = "code"  # how files name a warehouse (data_jobs)
+
     default_grants = {
         "administrator": ALL,
         "member": ("view",),

@@ -33,6 +33,8 @@ TOPIC_LENGTH = 200
 class Meeting(AboutRecord, OrganizationScoped, BaseModel):
     """A video meeting (see the module)."""
 
+    importable = False  # scheduled with its provider, one by one (data_jobs)
+
     default_grants = {
         "administrator": ALL,
         "member": ("view", "add"),

@@ -29,6 +29,8 @@ class Product(ConcurrentTransitionMixin, OrganizationScoped, BaseModel):
     subscription. Its status follows a workflow (draft -> active -> discontinued, and
     back to draft) and changes only through the transitions below."""
 
+    natural_key_field = "sku"  # how files name a product (data_jobs)
+
     default_grants = {
         "administrator": (*ALL, "activate", "discontinue", "reset"),
         "member": ("view", "add", "change", "activate", "discontinue"),

@@ -28,6 +28,11 @@ OPERATIONS = {
     ("/api/v1/stock-locations/{id}/ancestors/", "get"),
     ("/api/v1/stock-locations/{id}/children/", "get"),
     ("/api/v1/stock-locations/{id}/move/", "post"),
+    # Exports of both lists and imports of warehouses (data_jobs; stock locations are a
+    # tree, placed one by one).
+    ("/api/v1/warehouses/export/", "post"),
+    ("/api/v1/warehouses/import/", "post"),
+    ("/api/v1/stock-locations/export/", "post"),
 }
 
 

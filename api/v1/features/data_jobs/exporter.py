@@ -1,0 +1,118 @@
+"""Exporting a model's list to a file, in chunks.
+
+The records are those the list would show the job's requester with the same query
+parameters (`?filter=`, filters, search, ordering: the view's own `filter_queryset`),
+in the job's organization. They are read in chunks of DATA_JOB_BATCH_SIZE through the
+list's row plan (api.base.rows: the serializer's representation from `.values()`,
+field rules applied) where the serializer allows, else through the serializer over
+instances; then written as rows (data_jobs.resources) by a streaming writer
+(data_jobs.formats). Memory holds one chunk, whatever the number of records.
+"""
+
+from itertools import islice
+
+from django.conf import settings
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from api.base.rows import read_rows, row_plan
+from core import registry
+from core.tagging import prefetch_tags
+
+from . import formats
+from .choices import FileFormat
+from .importer import JobCancelled, advance, cancelled
+from .resources import Column, DataResource
+
+
+class TooManyRows(Exception):
+    """More records than the format takes (a PDF is for reading)."""
+
+
+def _chunks(iterable, size: int):
+    iterator = iter(iterable)
+    while chunk := list(islice(iterator, size)):
+        yield chunk
+
+
+def representations(resource: DataResource, queryset, size: int):
+    """The API representation of the records of `queryset`, one chunk at a time."""
+    request = resource.request
+    plan = row_plan(resource.serializer_class, queryset, resource.serializer)
+    if plan is not None:
+        for chunk in _chunks(read_rows(plan, queryset).iterator(chunk_size=size), size):
+            yield plan.represent(chunk, request)
+        return
+    taggable = registry.features(resource.model).taggable
+    for chunk in _chunks(queryset.iterator(chunk_size=size), size):
+        if taggable:
+            prefetch_tags(chunk)
+        yield resource.serializer(instance=chunk, many=True).data
+
+
+def _natural_keys(columns: list[Column], resource: DataResource, chunk: list[dict]) -> dict:
+    """{field: {id: natural key}} of the chunk's relations shown by natural key."""
+    fields = resource.serializer().fields
+    keys = {}
+    for column in columns:
+        if column.kind != "relation" or not column.key:
+            continue
+        ids = {data[column.field] for data in chunk if data.get(column.field) is not None}
+        if not ids:
+            continue
+        model = fields[column.field].get_queryset().model
+        keys[column.field] = dict(
+            model._base_manager.filter(pk__in=ids).values_list("pk", column.key)
+        )
+    return keys
+
+
+def _cells(columns: list[Column], data: dict, keys: dict) -> list:
+    cells = []
+    for column in columns:
+        if column.kind == "custom":
+            value = (data.get("custom_fields") or {}).get(column.key)
+        else:
+            value = data.get(column.field)
+            if column.field in keys and value is not None:
+                value = keys[column.field].get(value, value)
+        cells.append(column.format(value))
+    return cells
+
+
+def export(job, resource: DataResource, queryset, fileobj, details: list[str]) -> int:
+    """Write the records of `queryset` to `fileobj` in the job's format; the number of
+    rows written."""
+    total = queryset.count()
+    if job.format == FileFormat.PDF and total > settings.DATA_EXPORT_PDF_MAX_ROWS:
+        raise TooManyRows(
+            _(
+                "A PDF export takes at most %(max)s rows, and this list has %(total)s: "
+                "narrow it with filters, or export it as CSV or XLSX."
+            )
+            % {"max": settings.DATA_EXPORT_PDF_MAX_ROWS, "total": total}
+        )
+    type(job).objects.filter(pk=job.pk).update(total_rows=total)
+    columns = resource.export_columns()
+    size = settings.DATA_JOB_BATCH_SIZE
+
+    def rows():
+        done = 0
+        for chunk in representations(resource, queryset, size):
+            if cancelled(job):
+                raise JobCancelled()
+            keys = _natural_keys(columns, resource, chunk)
+            for data in chunk:
+                yield _cells(columns, data, keys)
+            done += len(chunk)
+            advance(job, cursor=done, done=len(chunk), outcome=None, failed=0)
+
+    headers = [column.header for column in columns]
+    title = str(resource.model._meta.verbose_name_plural).capitalize()
+    if job.format == FileFormat.CSV:
+        return formats.write_csv(fileobj, headers, rows())
+    if job.format == FileFormat.XLSX:
+        return formats.write_xlsx(fileobj, headers, rows(), title=title)
+    return formats.write_pdf(
+        fileobj, headers, rows(), title=title, details=details, generated_at=timezone.now()
+    )

@@ -1,0 +1,464 @@
+"""Importing the rows of a file into a model, batch by batch.
+
+Each batch of rows (DATA_JOB_BATCH_SIZE) is:
+
+1. read into the payloads the API takes (data_jobs.resources: natural keys, tags, JSON,
+   custom field columns); a cell that cannot be read is that row's error;
+2. matched with the records it updates, by the model's natural key in the job's
+   organization (one query), and checked against the file's earlier rows (a key
+   repeated in the file is an error, not a second write);
+3. resolved: the records its relations name, one query per relation column, through
+   the serializer field's own queryset (so only what the API would accept);
+4. validated row by row by the view's serializer, as the API validates a create or a
+   partial update (serializer rules, custom field definitions, field rules), without a
+   query per row;
+5. written (unless a dry run) with audit.bulk: one INSERT and one UPDATE for its
+   records, their tags, their audit rows and change events; with its failed rows and
+   the job's progress and cursor, in one transaction.
+
+`on_error=skip` commits batch by batch: a job taken up again after its worker died
+continues after its cursor. `on_error=abort` validates the whole file first (batch by
+batch, like a dry run), and writes only if no row failed, all of it in one transaction.
+A batch the database refuses (a rule the serializer could not see) is written again
+row by row, in savepoints, to tell its failed rows from the others.
+"""
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from crum import impersonate
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.db.models.functions import Lower
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from rest_framework import serializers
+from rest_framework.exceptions import APIException
+
+from audit import bulk
+from core import registry
+from core.tagging import prefetch_tags
+from rbac.access import visible_to
+
+from .choices import ImportMode
+from .formats import Table
+from .models import DataJob, DataJobRowError
+from .resources import CUSTOM_PREFIX, CellError, Column, DataResource
+
+
+class JobCancelled(Exception):
+    """The job's requester cancelled it: stop between batches."""
+
+
+class FileRefused(Exception):
+    """The file cannot be imported at all (a missing column): the job fails at once."""
+
+
+@dataclass
+class Row:
+    number: int
+    cells: list[str]
+    payload: dict = field(default_factory=dict)
+    errors: list[dict] = field(default_factory=list)
+    key: str | None = None
+    instance: object = None  # the record it updates
+    validated: dict | None = None
+
+    def fail(self, column: str, message) -> None:
+        self.errors.append({"column": column, "message": str(message)})
+
+
+@dataclass
+class Outcome:
+    created: list = field(default_factory=list)  # (row, record, tags or None)
+    updated: list = field(default_factory=list)  # (row, record, fields, tags or None)
+    unchanged: int = 0
+    failed: list = field(default_factory=list)  # Rows
+
+
+def _messages(detail, prefix=""):
+    """(column, message) pairs of a serializer error detail."""
+    if isinstance(detail, dict):
+        for name, inner in detail.items():
+            column = "" if name in ("non_field_errors", "detail") else name
+            if prefix:
+                column = f"{prefix}{name}"
+            elif name == "custom_fields" and isinstance(inner, dict):
+                yield from _messages(inner, CUSTOM_PREFIX)
+                continue
+            for _column, message in _messages(inner):
+                yield column, message
+    elif isinstance(detail, list):
+        for inner in detail:
+            yield from _messages(inner, prefix)
+    else:
+        yield prefix.rstrip("."), detail
+
+
+class Importer:
+    """Runs one import job (see the module's docstring)."""
+
+    def __init__(self, job: DataJob, table: Table, resource: DataResource):
+        self.job = job
+        self.table = table
+        self.resource = resource
+        self.model = resource.model
+        self.user = job.created_by
+        self.batch_size = settings.DATA_JOB_BATCH_SIZE
+        self.columns, self.ignored = resource.import_columns()
+        self.layout: list[Column | None] = []  # per cell of a row
+        self.key_index: int | None = None
+        self.seen: dict[str, int] = {}  # natural key (lower case) -> first row
+        self.organization_path = registry.organization_path(self.model)
+        self.children = {}
+
+    # Columns ------------------------------------------------------------------------
+
+    def check_headers(self) -> list[str]:
+        """Warnings about the file's columns; FileRefused when one it needs is missing."""
+        warnings, layout = [], []
+        for header in self.table.headers:
+            column = self.columns.get(header.lower())
+            layout.append(column)
+            if column is not None:
+                continue
+            reason = self.resource_ignored(header)
+            warnings.append(
+                _('Column "%(column)s" is ignored: %(reason)s.')
+                % {"column": header, "reason": reason}
+            )
+        present = {column.header for column in layout if column is not None}
+        key = self.resource.key_field
+        mode = self.job.mode
+        missing = []
+        if mode in (ImportMode.UPDATE, ImportMode.UPSERT) and key not in present:
+            missing.append(key)
+        if mode == ImportMode.CREATE:
+            missing += [name for name in self.resource.required_headers() if name not in present]
+        if missing:
+            raise FileRefused(
+                _("The file has no column %(columns)s, which %(mode)s needs.")
+                % {"columns": ", ".join(f'"{name}"' for name in missing), "mode": mode}
+            )
+        self.layout = layout
+        self.key_index = next(
+            (i for i, column in enumerate(layout) if column and column.header == key), None
+        )
+        return warnings
+
+    def resource_ignored(self, header: str) -> str:
+        return self.ignored.get(header.lower()) or _("no such field")
+
+    # The run --------------------------------------------------------------------------
+
+    def batches(self, after: int) -> Iterator[list[Row]]:
+        batch = []
+        for number, cells, extra in self.table.rows(after=after):
+            row = Row(number, cells)
+            if extra:
+                row.fail("", _("The row has more cells than the file has columns."))
+            batch.append(row)
+            if len(batch) >= self.batch_size:
+                yield batch
+                batch = []
+        if batch:
+            yield batch
+
+    def remember_keys(self, upto: int) -> None:
+        """The natural keys of the rows before `upto` (checked by an earlier attempt)."""
+        if self.key_index is None or upto <= 1:
+            return
+        for number, cells, _extra in self.table.rows():
+            if number > upto:
+                break
+            key = cells[self.key_index].lower()
+            if key:
+                self.seen.setdefault(key, number)
+
+    def process(self, rows: list[Row], *, write: bool) -> Outcome:
+        """Validate a batch, and write its valid rows when `write`."""
+        for row in rows:
+            if not row.errors:
+                self._read(row)
+        self._match(rows)
+        resolved = self._resolve(rows)
+        outcome = Outcome()
+        for row in rows:
+            if not row.errors:
+                self._validate(row, resolved)
+            if row.errors:
+                outcome.failed.append(row)
+            else:
+                self._plan(row, outcome)
+        if write:
+            self._write(rows, outcome)
+        return outcome
+
+    # 1. Cells -------------------------------------------------------------------------
+
+    def _read(self, row: Row) -> None:
+        custom = {}
+        for column, cell in zip(self.layout, row.cells, strict=True):
+            if column is None or cell == "":
+                continue
+            try:
+                value = column.parse(cell)
+            except CellError as exc:
+                row.fail(column.header, exc)
+                continue
+            if column.kind == "custom":
+                custom[column.key] = value
+            else:
+                row.payload[column.field] = value
+        if custom:
+            row.payload["custom_fields"] = custom
+        if self.key_index is not None:
+            row.key = row.cells[self.key_index] or None
+
+    # 2. Records updated -----------------------------------------------------------------
+
+    def _existing(self, keys: set[str]) -> dict:
+        key = self.resource.key_field
+        queryset = visible_to(self.model, self.user).filter(
+            **{self.organization_path: self.job.organization_id}
+        )
+        model_field = self.model._meta.get_field(key)
+        if model_field.get_internal_type() in ("CharField", "SlugField", "TextField"):
+            found = queryset.annotate(_key=Lower(key)).filter(_key__in=keys)
+        else:
+            numbers = {each for each in keys if each.isdigit()}
+            found = queryset.filter(**{f"{key}__in": numbers})
+        records = list(found)
+        if registry.features(self.model).taggable:
+            prefetch_tags(records)
+        return {str(getattr(record, key)).lower(): record for record in records}
+
+    def _match(self, rows: list[Row]) -> None:
+        mode = self.job.mode
+        keyed = [row for row in rows if not row.errors and row.key]
+        existing = self._existing({row.key.lower() for row in keyed}) if keyed else {}
+        key = self.resource.key_field
+        for row in rows:
+            if row.errors:
+                continue
+            lowered = row.key.lower() if row.key else None
+            if lowered is not None:
+                first = self.seen.setdefault(lowered, row.number)
+                if first != row.number:
+                    row.fail(
+                        key, _("Row %(row)s has the same %(key)s.") % {"row": first, "key": key}
+                    )
+                    continue
+            record = existing.get(lowered) if lowered else None
+            if mode == ImportMode.CREATE and record is not None:
+                row.fail(key, _("A record with this %(key)s already exists.") % {"key": key})
+            elif mode == ImportMode.UPDATE and record is None:
+                if row.key:
+                    row.fail(key, _("No record with this %(key)s.") % {"key": key})
+                else:
+                    row.fail(key, _("This field is required."))
+            row.instance = record
+
+    # 3. Relations -------------------------------------------------------------------------
+
+    def _resolve(self, rows: list[Row]) -> dict:
+        """{field name: {key (lower case): record}} of the relations the batch names."""
+        resolved = {}
+        fields = self._child(False).fields
+        for column in self.columns.values():
+            if column.kind != "relation":
+                continue
+            keys = {
+                str(row.payload[column.field])
+                for row in rows
+                if not row.errors and column.field in row.payload
+            }
+            if not keys:
+                continue
+            serializer_field = fields[column.field]
+            queryset = serializer_field.get_queryset()
+            target = queryset.model
+            name = column.key or target._meta.pk.name
+            path = registry.organization_path(target)
+            if path is not None:
+                queryset = queryset.filter(**{path: self.job.organization_id})
+            if column.key:
+                queryset = queryset.annotate(_key=Lower(name)).filter(
+                    _key__in={each.lower() for each in keys}
+                )
+            else:
+                queryset = queryset.filter(**{f"{name}__in": _valid_keys(target, keys)})
+            resolved[column.field] = {
+                str(getattr(record, name)).lower(): record for record in queryset
+            }
+        return resolved
+
+    # 4. Validation ------------------------------------------------------------------------
+
+    def _child(self, partial: bool):
+        """The serializer validating one row at a time: built once per job."""
+        if partial not in self.children:
+            context = {
+                "request": self.resource.request,
+                "custom_field_definitions": self.resource.custom_definitions,
+            }
+            root = self.resource.serializer_class(many=True, partial=partial, context=context)
+            child = root.child
+            self._batch_relations(child)
+            if _key_is_only_unique_rule(child, self.resource.key_field):
+                child.unique_errors = lambda values: {}  # checked per batch in _match
+            self.children[partial] = child
+        return self.children[partial]
+
+    def _batch_relations(self, child) -> None:
+        """Relations read from the batch's resolved records instead of one query each."""
+        for column in self.columns.values():
+            if column.kind != "relation":
+                continue
+            serializer_field = child.fields[column.field]
+
+            def lookup(data, field=serializer_field, column=column):
+                found = self.resolved.get(column.field, {}).get(str(data).lower())
+                if found is None:
+                    raise serializers.ValidationError(
+                        _('No %(model)s "%(key)s" that you may use here.')
+                        % {
+                            "model": field.get_queryset().model._meta.verbose_name,
+                            "key": data,
+                        }
+                    )
+                return found
+
+            serializer_field.to_internal_value = lookup
+
+    def _validate(self, row: Row, resolved: dict) -> None:
+        self.resolved = resolved
+        update = row.instance is not None
+        child = self._child(update)
+        child.instance = row.instance
+        payload = dict(row.payload)
+        if update and "custom_fields" in payload:
+            payload["custom_fields"] = {**row.instance.custom_fields, **payload["custom_fields"]}
+        if not update and self.organization_path == "organization":
+            payload["organization"] = self.job.organization_id
+        child.initial_data = payload
+        try:
+            row.validated = child.run_validation(payload)
+        except serializers.ValidationError as exc:
+            for column, message in _messages(exc.detail):
+                row.fail(column, message)
+        except APIException as exc:  # a field rule's 403
+            row.fail("", exc.detail)
+        finally:
+            child.instance = None
+
+    # 5. Writing ------------------------------------------------------------------------
+
+    def _plan(self, row: Row, outcome: Outcome) -> None:
+        validated = dict(row.validated)
+        tags = validated.pop("tags", None)
+        validated.pop("organization", None)
+        if row.instance is None:
+            record = self.model(**validated)
+            if self.organization_path == "organization":
+                record.organization_id = self.job.organization_id
+            outcome.created.append((row, record, tags))
+            return
+        record = row.instance
+        changed = [
+            name for name, value in validated.items() if getattr(record, name, None) != value
+        ]
+        current = sorted(tag.name for tag in record.tags.all()) if tags is not None else None
+        tags_changed = tags is not None and sorted(set(tags)) != current
+        if not changed and not tags_changed:
+            outcome.unchanged += 1
+            return
+        for name in changed:
+            setattr(record, name, validated[name])
+        outcome.updated.append((row, record, changed, tags if tags_changed else None))
+
+    def _write(self, rows: list[Row], outcome: Outcome) -> None:
+        with impersonate(self.user):
+            try:
+                with transaction.atomic():
+                    _write_records(outcome.created, outcome.updated)
+            except IntegrityError:
+                self._write_one_by_one(outcome)
+
+    def _write_one_by_one(self, outcome: Outcome) -> None:
+        """The database refused the batch: write each row alone to find which."""
+        kept = {"created": [], "updated": []}
+        for name, entries in (("created", outcome.created), ("updated", outcome.updated)):
+            for entry in entries:
+                try:
+                    with transaction.atomic():
+                        _write_records(*(([entry], []) if name == "created" else ([], [entry])))
+                except IntegrityError:
+                    row = entry[0]
+                    row.fail("", _("The database refused this row: it conflicts with a record."))
+                    outcome.failed.append(row)
+                    if name == "created":
+                        entry[1].pk = None
+                else:
+                    kept[name].append(entry)
+        outcome.created, outcome.updated = kept["created"], kept["updated"]
+
+
+def _write_records(created: list, updated: list) -> None:
+    if created:
+        records = [record for _row, record, _tags in created]
+        tagged = any(tags is not None for _row, _record, tags in created)
+        bulk.bulk_create(
+            records, tags=[tags or [] for _row, _record, tags in created] if tagged else None
+        )
+    by_fields = {}
+    for _row, record, fields, tags in updated:
+        by_fields.setdefault((tuple(fields), tags is not None), []).append((record, tags))
+    for (fields, tagged), entries in by_fields.items():
+        records = [record for record, _tags in entries]
+        bulk.bulk_update(
+            records, list(fields), tags=[tags for _record, tags in entries] if tagged else None
+        )
+
+
+def _valid_keys(model, keys: set[str]) -> set:
+    """The keys that can be primary keys of `model` (numbers for integer keys)."""
+    if model._meta.pk.get_internal_type() in ("AutoField", "BigAutoField", "IntegerField"):
+        return {each for each in keys if each.isdigit()}
+    return keys
+
+
+def _key_is_only_unique_rule(child, key: str) -> bool:
+    """The serializer's own unique rule (core.serializers.UniqueGuardMixin) is the
+    natural key in the organization, which the importer checks per batch."""
+    names = getattr(child, "unique_names", None)
+    return names is not None and set(names) <= {"organization", key}
+
+
+def record_failures(job: DataJob, rows: list[Row]) -> None:
+    DataJobRowError.objects.bulk_create(
+        [
+            DataJobRowError(job=job, row=row.number, errors=row.errors, values=row.cells)
+            for row in rows
+        ]
+    )
+
+
+def advance(job: DataJob, *, cursor: int, done: int, outcome: Outcome | None, failed: int):
+    """The job's progress after a batch, in the batch's transaction."""
+    updates = {
+        "cursor": cursor,
+        "processed_rows": F("processed_rows") + done,
+        "failed_rows": F("failed_rows") + failed,
+        "heartbeat_at": timezone.now(),
+    }
+    if outcome is not None:
+        updates["created_rows"] = F("created_rows") + len(outcome.created)
+        updates["updated_rows"] = F("updated_rows") + len(outcome.updated)
+        updates["unchanged_rows"] = F("unchanged_rows") + outcome.unchanged
+    DataJob.objects.filter(pk=job.pk).update(**updates)
+
+
+def cancelled(job: DataJob) -> bool:
+    return DataJob.objects.filter(pk=job.pk, cancel_requested=True).exists()
