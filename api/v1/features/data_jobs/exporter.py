@@ -67,17 +67,23 @@ def _natural_keys(columns: list[Column], resource: DataResource, chunk: list[dic
     return keys
 
 
-def _cells(columns: list[Column], data: dict, keys: dict) -> list:
-    cells = []
-    for column in columns:
-        if column.kind == "custom":
-            value = (data.get("custom_fields") or {}).get(column.key)
-        else:
-            value = data.get(column.field)
-            if column.field in keys and value is not None:
-                value = keys[column.field].get(value, value)
-        cells.append(column.format(value))
-    return cells
+def _reader(column: Column):
+    """cell(data, keys): the column's cell of a record's representation (`keys`: the
+    chunk's natural keys by relation), chosen once per export, not per cell."""
+    name = column.field
+    if column.kind == "custom":
+        key = column.key
+        return lambda data, _keys: column.format((data.get(name) or {}).get(key))
+    if column.kind == "relation" and column.key:
+
+        def related(data, keys):
+            value = data.get(name)
+            return None if value is None else keys[name].get(value, value)
+
+        return related
+    if column.kind in ("tags", "json"):
+        return lambda data, _keys: column.format(data.get(name))
+    return lambda data, _keys: data.get(name)
 
 
 def export(job, resource: DataResource, queryset, fileobj, details: list[str]) -> int:
@@ -103,10 +109,11 @@ def export(job, resource: DataResource, queryset, fileobj, details: list[str]) -
                 raise JobCancelled()
             keys = _natural_keys(columns, resource, chunk)
             for data in chunk:
-                yield _cells(columns, data, keys)
+                yield [read(data, keys) for read in readers]
             done += len(chunk)
             advance(job, cursor=done, done=len(chunk), outcome=None, failed=0)
 
+    readers = [_reader(column) for column in columns]
     headers = [column.header for column in columns]
     title = str(resource.model._meta.verbose_name_plural).capitalize()
     if job.format == FileFormat.CSV:

@@ -430,7 +430,7 @@ def write_csv(fileobj, headers: list[str], rows) -> int:
 
 
 def _csv_cells(row) -> list[str]:
-    return [escape_cell(_text(value)) for value in row]
+    return [escape_cell(value if type(value) is str else _text(value)) for value in row]
 
 
 def write_xlsx(fileobj, headers, rows, *, title: str = "Export") -> int:

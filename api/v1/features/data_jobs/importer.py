@@ -25,6 +25,7 @@ row by row, in savepoints, to tell its failed rows from the others.
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import partial
 
 from crum import impersonate
 from django.conf import settings
@@ -45,6 +46,21 @@ from .choices import ImportMode
 from .formats import Table
 from .models import DataJob, DataJobRowError
 from .resources import CUSTOM_PREFIX, CellError, Column, DataResource
+
+
+class ResolvedRecords:
+    """What a relation field's `get_queryset()` gives during an import: the records
+    resolved for the batch, found by the value of the cell (a natural key or an id)."""
+
+    def __init__(self, records: dict, model):
+        self.records, self.model = records, model
+
+    def get(self, **lookup):
+        (value,) = lookup.values()
+        found = self.records.get(str(value).lower())
+        if found is None:
+            raise self.model.DoesNotExist()
+        return found
 
 
 class JobCancelled(Exception):
@@ -112,6 +128,9 @@ class Importer:
         self.seen: dict[str, int] = {}  # natural key (lower case) -> first row
         self.organization_path = registry.organization_path(self.model)
         self.children = {}
+        self.querysets = {}  # relation field name -> its own get_queryset
+        self.organization = None  # {id: the job's organization}, once the caller's
+        self.resolved = {}  # relation field name -> {key (lower case): record}
 
     # Columns ------------------------------------------------------------------------
 
@@ -123,7 +142,7 @@ class Importer:
             layout.append(column)
             if column is not None:
                 continue
-            reason = self.resource_ignored(header)
+            reason = self._ignored_because(header)
             warnings.append(
                 _('Column "%(column)s" is ignored: %(reason)s.')
                 % {"column": header, "reason": reason}
@@ -147,7 +166,7 @@ class Importer:
         )
         return warnings
 
-    def resource_ignored(self, header: str) -> str:
+    def _ignored_because(self, header: str) -> str:
         return self.ignored.get(header.lower()) or _("no such field")
 
     # The run --------------------------------------------------------------------------
@@ -182,17 +201,17 @@ class Importer:
             if not row.errors:
                 self._read(row)
         self._match(rows)
-        resolved = self._resolve(rows)
+        self.resolved = self._resolve(rows)
         outcome = Outcome()
         for row in rows:
             if not row.errors:
-                self._validate(row, resolved)
+                self._validate(row)
             if row.errors:
                 outcome.failed.append(row)
             else:
                 self._plan(row, outcome)
         if write:
-            self._write(rows, outcome)
+            self._write(outcome)
         return outcome
 
     # 1. Cells -------------------------------------------------------------------------
@@ -263,9 +282,12 @@ class Importer:
     # 3. Relations -------------------------------------------------------------------------
 
     def _resolve(self, rows: list[Row]) -> dict:
-        """{field name: {key (lower case): record}} of the relations the batch names."""
+        """{field name: {key (lower case): record}} of the relations the batch names:
+        one query per relation column, through the serializer field's own queryset, in
+        the job's organization; and the job's organization (for a new record), read
+        once per job."""
+        self._child(False)  # the fields' own querysets, kept before they are replaced
         resolved = {}
-        fields = self._child(False).fields
         for column in self.columns.values():
             if column.kind != "relation":
                 continue
@@ -274,25 +296,29 @@ class Importer:
                 for row in rows
                 if not row.errors and column.field in row.payload
             }
-            if not keys:
-                continue
-            serializer_field = fields[column.field]
-            queryset = serializer_field.get_queryset()
-            target = queryset.model
-            name = column.key or target._meta.pk.name
-            path = registry.organization_path(target)
-            if path is not None:
-                queryset = queryset.filter(**{path: self.job.organization_id})
-            if column.key:
-                queryset = queryset.annotate(_key=Lower(name)).filter(
-                    _key__in={each.lower() for each in keys}
-                )
-            else:
-                queryset = queryset.filter(**{f"{name}__in": _valid_keys(target, keys)})
-            resolved[column.field] = {
-                str(getattr(record, name)).lower(): record for record in queryset
-            }
+            if keys:
+                resolved[column.field] = self._records(column, keys)
+        if "organization" in self.querysets:
+            if self.organization is None:
+                queryset = self.querysets["organization"]().filter(pk=self.job.organization_id)
+                self.organization = {str(each.pk): each for each in queryset}
+            resolved["organization"] = self.organization
         return resolved
+
+    def _records(self, column: Column, keys: set[str]) -> dict:
+        queryset = self.querysets[column.field]()
+        target = queryset.model
+        name = column.key or target._meta.pk.name
+        path = registry.organization_path(target)
+        if path is not None:
+            queryset = queryset.filter(**{path: self.job.organization_id})
+        if column.key:
+            queryset = queryset.annotate(_key=Lower(name)).filter(
+                _key__in={each.lower() for each in keys}
+            )
+        else:
+            queryset = queryset.filter(**{f"{name}__in": _valid_keys(target, keys)})
+        return {str(getattr(record, name)).lower(): record for record in queryset}
 
     # 4. Validation ------------------------------------------------------------------------
 
@@ -312,28 +338,28 @@ class Importer:
         return self.children[partial]
 
     def _batch_relations(self, child) -> None:
-        """Relations read from the batch's resolved records instead of one query each."""
-        for column in self.columns.values():
-            if column.kind != "relation":
-                continue
-            serializer_field = child.fields[column.field]
+        """The relation fields a row sets (its relation columns, and the organization
+        of a new record) look their record up among those resolved for the batch: the
+        field's own `to_internal_value` runs (its checks: a category's type, an
+        inactive record), its `get_queryset()` answering from memory."""
+        names = {column.field for column in self.columns.values() if column.kind == "relation"}
+        if self.organization_path == "organization":
+            names.add("organization")
+        for name in names:
+            field = child.fields[name]
+            self.querysets.setdefault(name, field.get_queryset)
+            model = self.querysets[name]().model
+            field.get_queryset = partial(self._resolved_records, name, model)
+            field.error_messages = {
+                **field.error_messages,
+                "does_not_exist": _('No %(model)s "{pk_value}" that you may use here.')
+                % {"model": model._meta.verbose_name},
+            }
 
-            def lookup(data, field=serializer_field, column=column):
-                found = self.resolved.get(column.field, {}).get(str(data).lower())
-                if found is None:
-                    raise serializers.ValidationError(
-                        _('No %(model)s "%(key)s" that you may use here.')
-                        % {
-                            "model": field.get_queryset().model._meta.verbose_name,
-                            "key": data,
-                        }
-                    )
-                return found
+    def _resolved_records(self, name: str, model) -> "ResolvedRecords":
+        return ResolvedRecords(self.resolved.get(name, {}), model)
 
-            serializer_field.to_internal_value = lookup
-
-    def _validate(self, row: Row, resolved: dict) -> None:
-        self.resolved = resolved
+    def _validate(self, row: Row) -> None:
         update = row.instance is not None
         child = self._child(update)
         child.instance = row.instance
@@ -366,9 +392,7 @@ class Importer:
             outcome.created.append((row, record, tags))
             return
         record = row.instance
-        changed = [
-            name for name, value in validated.items() if getattr(record, name, None) != value
-        ]
+        changed = [name for name, value in validated.items() if _differs(record, name, value)]
         current = sorted(tag.name for tag in record.tags.all()) if tags is not None else None
         tags_changed = tags is not None and sorted(set(tags)) != current
         if not changed and not tags_changed:
@@ -378,7 +402,7 @@ class Importer:
             setattr(record, name, validated[name])
         outcome.updated.append((row, record, changed, tags if tags_changed else None))
 
-    def _write(self, rows: list[Row], outcome: Outcome) -> None:
+    def _write(self, outcome: Outcome) -> None:
         with impersonate(self.user):
             try:
                 with transaction.atomic():
@@ -391,6 +415,9 @@ class Importer:
         kept = {"created": [], "updated": []}
         for name, entries in (("created", outcome.created), ("updated", outcome.updated)):
             for entry in entries:
+                if name == "created":  # the batch's INSERT was rolled back
+                    entry[1].pk = None
+                    entry[1]._state.adding = True
                 try:
                     with transaction.atomic():
                         _write_records(*(([entry], []) if name == "created" else ([], [entry])))
@@ -398,11 +425,17 @@ class Importer:
                     row = entry[0]
                     row.fail("", _("The database refused this row: it conflicts with a record."))
                     outcome.failed.append(row)
-                    if name == "created":
-                        entry[1].pk = None
                 else:
                     kept[name].append(entry)
         outcome.created, outcome.updated = kept["created"], kept["updated"]
+
+
+def _differs(record, name: str, value) -> bool:
+    """The record's `name` is not `value` (a relation compared by id, not loaded)."""
+    field = record._meta.get_field(name)
+    if field.many_to_one or field.one_to_one:
+        return getattr(record, field.attname) != getattr(value, "pk", value)
+    return getattr(record, name) != value
 
 
 def _write_records(created: list, updated: list) -> None:

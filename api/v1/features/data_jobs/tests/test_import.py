@@ -219,3 +219,35 @@ def test_latin1_file_is_read(start_import, admin_a, org_a, catalog):
     assert response.status_code == 202, response.data
     assert DataJob.objects.get(pk=response.data["id"]).status == JobStatus.SUCCEEDED
     assert Product.objects.get(sku="C-1").name == "Café crème"
+
+
+def test_a_relations_own_checks_apply(start_import, admin_a, catalog):
+    from api.v1.base_models.common.tests.factories import CategoryFactory
+
+    CategoryFactory(slug="doc-type", category_type="DOCUMENT_TYPE")
+    CategoryFactory(slug="retired", category_type="PRODUCT", is_active=False)
+    rows = [HEADER, ["S-1", "P1", "SERVICE", "EA", "doc-type", ""]]
+    rows.append(["S-2", "P2", "SERVICE", "EA", "retired", ""])
+
+    response = start_import(admin_a, rows, on_error="skip")
+
+    job = DataJob.objects.get(pk=response.data["id"])
+    messages = [each.errors[0]["message"] for each in job.row_errors.order_by("row")]
+    assert "is not a product category" in messages[0]
+    assert "inactive" in messages[1]
+    assert not Product.objects.exists()
+
+
+def test_a_batch_the_database_refuses_is_written_row_by_row(start_import, admin_a, org_a, catalog):
+    from unittest import mock
+
+    from api.v1.features.data_jobs.importer import Importer
+
+    ProductFactory(organization=org_a, sku="SKU-1")  # taken meanwhile, unseen by the check
+    with mock.patch.object(Importer, "_existing", return_value={}):
+        response = start_import(admin_a, [HEADER, *good_rows(3)], on_error="skip")
+
+    job = DataJob.objects.get(pk=response.data["id"])
+    assert (job.created_rows, job.failed_rows) == (2, 1)
+    assert job.row_errors.get().row == 3
+    assert sorted(Product.objects.values_list("sku", flat=True)) == ["SKU-0", "SKU-1", "SKU-2"]
