@@ -62,30 +62,36 @@ def prefetch_tags(instances) -> None:
         each.__dict__.setdefault("_prefetched_objects_cache", {})["tags"] = cached
 
 
-def set_tags(tagged: dict, field_name: str = "tags") -> None:
+def set_tags(tagged: dict, field_name: str = "tags", *, new: bool = False) -> dict:
     """Give each record ({record: [tag names]}, records of one model) exactly these
     tags, in a constant number of queries whatever the number of records (plus one per
     tag name never used before): the records' current tags in one query, the named tags
-    in one, removed rows in one DELETE, added rows in one INSERT.
+    in one, removed rows in one DELETE, added rows in one INSERT. Returns {record: the
+    names of the tags added, sorted}.
 
     A name matches an existing tag whatever its letter case (TAGGIT_CASE_INSENSITIVE),
     as django-taggit's `set` does, and `m2m_changed` is sent as django-taggit sends it
     (pre/post_remove, pre/post_add, with the tags' pks), so that auditing and any other
     receiver see the same. During those signals the record's tags cache holds its tags
     as they are (receivers may read it instead of querying); afterwards it holds the new
-    ones, so that the record reads back without a query."""
+    ones, so that the record reads back without a query.
+
+    `new`: the records were inserted in this transaction, so they hold no tags (not
+    read) and no signal is sent: the caller records what was added (audit.bulk puts it
+    in the records' CREATE rows, as the signals would have)."""
     if not tagged:
-        return
+        return {}
     model = type(next(iter(tagged)))
     field = model._meta.get_field(field_name)
     through, tag_model = field.through, field.related_model
     content_type = ContentType.objects.get_for_model(model)
     held: dict = {each.pk: {} for each in tagged}  # record pk -> {tag pk: tag}, now
-    rows = through.objects.filter(content_type=content_type, object_id__in=held)
-    for object_id, pk, name, slug in rows.order_by().values_list(
-        "object_id", "tag_id", "tag__name", "tag__slug"
-    ):
-        held[object_id][pk] = _tag(tag_model, pk, name, slug)
+    if not new:
+        rows = through.objects.filter(content_type=content_type, object_id__in=held)
+        for object_id, pk, name, slug in rows.order_by().values_list(
+            "object_id", "tag_id", "tag__name", "tag__slug"
+        ):
+            held[object_id][pk] = _tag(tag_model, pk, name, slug)
     named = _tags_named(tag_model, {name for names in tagged.values() for name in names})
     wanted, removed, added = {}, {}, {}  # record pk -> {tag pk: tag}, {tag pk}, {tag pk}
     for record, names in tagged.items():
@@ -94,6 +100,8 @@ def set_tags(tagged: dict, field_name: str = "tags") -> None:
         added[record] = wanted[record.pk].keys() - held[record.pk].keys()
 
     def send(action, record, pks):
+        if new:
+            return
         m2m_changed.send(
             sender=through,
             instance=record,
@@ -135,6 +143,7 @@ def set_tags(tagged: dict, field_name: str = "tags") -> None:
         cache(record, wanted[record.pk])
         if added[record]:
             send("post_add", record, added[record])
+    return {record: sorted(wanted[record.pk][pk].name for pk in added[record]) for record in tagged}
 
 
 def _tag(tag_model, pk, name, slug):

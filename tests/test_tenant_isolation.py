@@ -48,6 +48,14 @@ NOT_SCOPED = {
     "api/v1/^notifications/(?P<pk>[^/.]+)/$",
     "api/v1/^notifications/(?P<pk>[^/.]+)/mark-read/$",
     "api/v1/^notifications/(?P<pk>[^/.]+)/mark-unread/$",
+    # The caller's own import and export jobs, in the organizations they still belong
+    # to (api.v1.features.data_jobs.views.DataJobViewSet); tested in
+    # api/v1/features/data_jobs/tests/.
+    "api/v1/^data-jobs/$",
+    *(
+        f"api/v1/^data-jobs/(?P<pk>[^/.]+)/{path}$"
+        for path in ("", "cancel/", "download/", "errors/")
+    ),
     # A record's own comments: found through the record, which must be one the caller
     # may view (404 otherwise); tested in api/v1/features/collaboration/tests/.
     *(

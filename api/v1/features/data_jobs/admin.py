@@ -1,13 +1,16 @@
 from django.contrib import admin
 from django.urls import reverse
-from django.utils.html import format_html, format_html_join
+from django.utils.html import format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from api.base.admin import OrganizationScopedAdminMixin
 from core.admin import AUDIT_FIELDS
 
-from .models import DataJob, DataJobRowError
+from .models import DataJob
 
+FAILED_ROWS_SHOWN = 20
+LINE_BREAK = mark_safe("<br>")
 PROGRESS_FIELDS = (
     "total_rows",
     "processed_rows",
@@ -17,24 +20,6 @@ PROGRESS_FIELDS = (
     "failed_rows",
     "cursor",
 )
-
-
-class RowErrorInline(admin.TabularInline):
-    """The first failed rows (all of them are in the error report file)."""
-
-    model = DataJobRowError
-    fields = ("row", "errors", "values")
-    readonly_fields = fields
-    extra = 0
-    max_num = 0
-    can_delete = False
-    show_change_link = False
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).order_by("row")[:50]
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(DataJob)
@@ -91,6 +76,7 @@ class DataJobAdmin(OrganizationScopedAdminMixin, admin.ModelAdmin):
                     *PROGRESS_FIELDS,
                     "warnings",
                     "error",
+                    "first_failed_rows",
                     "cancel_requested",
                     "attempts",
                     "task_id",
@@ -102,7 +88,6 @@ class DataJobAdmin(OrganizationScopedAdminMixin, admin.ModelAdmin):
         ),
         (_("Audit"), {"fields": AUDIT_FIELDS, "classes": ("collapse",)}),
     )
-    inlines = [RowErrorInline]
 
     def get_readonly_fields(self, request, obj=None):
         return [name for _title, options in self.fieldsets for name in options["fields"]]
@@ -113,11 +98,32 @@ class DataJobAdmin(OrganizationScopedAdminMixin, admin.ModelAdmin):
     def has_change_permission(self, request, obj=None):
         return False
 
+    @admin.display(description=_("First failed rows"))
+    def first_failed_rows(self, job):
+        """The first FAILED_ROWS_SHOWN (all of them are in the error report file)."""
+        failures = job.row_errors.order_by("row")[:FAILED_ROWS_SHOWN]
+        return format_html_join(
+            LINE_BREAK,
+            "{}: {}",
+            (
+                (
+                    _("row %(row)s") % {"row": failure.row},
+                    "; ".join(
+                        f"{each['column']}: {each['message']}"
+                        if each["column"]
+                        else each["message"]
+                        for each in failure.errors
+                    ),
+                )
+                for failure in failures
+            ),
+        )
+
     @admin.display(description=_("Files"))
     def file_links(self, job):
         links = job.files.select_related("file").order_by("role")
         return format_html_join(
-            format_html("<br>"),
+            LINE_BREAK,
             '{}: <a href="{}">{}</a>',
             (
                 (

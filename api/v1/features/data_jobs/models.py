@@ -162,3 +162,11 @@ class DataJobRowError(models.Model):
 
     def __str__(self) -> str:
         return f"row {self.row}"
+
+    @property
+    def summary(self) -> str:
+        """What is wrong, in one line ("name: This field is required.; ...")."""
+        return "; ".join(
+            f"{each['column']}: {each['message']}" if each["column"] else each["message"]
+            for each in self.errors
+        )

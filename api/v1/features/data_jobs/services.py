@@ -17,6 +17,7 @@ from urllib.parse import urlencode
 
 from crum import impersonate
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.core.files import File
 from django.core.files.storage import default_storage
 from django.db import transaction
@@ -28,6 +29,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from rest_framework.request import Request
 
+from api.base.views import ScopedModelViewSet
 from api.v1.base_models.files.models import FileStorage
 from api.v1.base_models.files.services import stored
 from core import registry
@@ -59,10 +61,9 @@ def job_request(job: DataJob) -> Request:
     """A request of the job's requester with the list's query parameters."""
     http = HttpRequest()
     http.method = "GET"
-    pairs = [(name, value) for name, value in job.params.get("query", [])]
-    http.GET = QueryDict(urlencode(pairs))
-    http.META["SERVER_NAME"] = job.params.get("host") or "localhost"
-    http.META["SERVER_PORT"] = "443" if job.params.get("secure") else "80"
+    http.GET = QueryDict(urlencode([tuple(pair) for pair in job.params.get("query", [])]))
+    # The host the job was asked on (allowed then): for links a representation holds.
+    http.META["HTTP_HOST"] = job.params.get("host") or "localhost"
     http.user = job.created_by
     request = Request(http)
     request.user = job.created_by
@@ -71,6 +72,8 @@ def job_request(job: DataJob) -> Request:
 
 def job_view(job: DataJob, request: Request):
     view_class = import_string(job.view)
+    if not (isinstance(view_class, type) and issubclass(view_class, ScopedModelViewSet)):
+        raise ImproperlyConfigured(f"Data job {job.pk}: {job.view} is not a model's API view.")
     view = view_class(request=request, args=(), kwargs={}, format_kwarg=None, action="list")
     return view_class, view
 
@@ -276,11 +279,7 @@ def _error_report(job: DataJob, headers: list[str]) -> None:
     def rows():
         failures = DataJobRowError.objects.filter(job=job).order_by("row")
         for failure in failures.iterator(chunk_size=1000):
-            messages = "; ".join(
-                f"{each['column']}: {each['message']}" if each["column"] else each["message"]
-                for each in failure.errors
-            )
-            yield [*failure.values, messages]
+            yield [*failure.values, failure.summary]
 
     with tempfile.TemporaryFile() as output:
         formats.write_csv(output, [*headers, _("errors")], rows())

@@ -157,7 +157,7 @@ class ExportActionMixin(DataJobStartMixin):
             organization,
             kind=JobKind.EXPORT,
             format=serializer.validated_data["format"],
-            params={"query": query, "host": request.get_host(), "secure": request.is_secure()},
+            params={"query": query, "host": request.get_host()},
         )
         return _queue(job)
 

@@ -232,3 +232,15 @@ def test_cancel(jwt_client, admin_a, products, org_a):
     assert cancelled.status_code == 200
     assert cancelled.data["status"] == JobStatus.CANCELLED
     assert client.post(job_url(job_id, "cancel")).status_code == 409
+
+
+def test_a_requester_who_left_the_organization_no_longer_sees_the_job(
+    start_export, jwt_client, admin_a, org_a, products
+):
+    from api.v1.base_models.organization.models import OrganizationMembership
+
+    job_id = start_export(admin_a).data["id"]
+    OrganizationMembership.objects.filter(user=admin_a, organization=org_a).update(is_active=False)
+
+    assert jwt_client(admin_a).get(job_url(job_id)).status_code == 404
+    assert jwt_client(admin_a).get(job_url(job_id, "download")).status_code == 404

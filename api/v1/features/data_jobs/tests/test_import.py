@@ -251,3 +251,49 @@ def test_a_batch_the_database_refuses_is_written_row_by_row(start_import, admin_
     assert (job.created_rows, job.failed_rows) == (2, 1)
     assert job.row_errors.get().row == 3
     assert sorted(Product.objects.values_list("sku", flat=True)) == ["SKU-0", "SKU-1", "SKU-2"]
+
+
+def xlsx_upload(rows, name="products.xlsx"):
+    import io
+
+    import openpyxl
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    book = openpyxl.Workbook()
+    for row in rows:
+        book.active.append(row)
+    content = io.BytesIO()
+    book.save(content)
+    return SimpleUploadedFile(name, content.getvalue())
+
+
+def test_an_xlsx_file_is_imported(start_import, admin_a, org_a, catalog):
+    upload = xlsx_upload(
+        [["SKU", "Name", "product_type", "base_uom"], ["X-1", "Sheet", "SERVICE", "EA"]]
+    )
+
+    response = start_import(admin_a, upload)
+
+    assert response.status_code == 202, response.data
+    assert response.data["format"] == "xlsx"
+    assert DataJob.objects.get(pk=response.data["id"]).status == JobStatus.SUCCEEDED
+    assert Product.objects.get(organization=org_a, sku="X-1").name == "Sheet"
+
+
+def test_a_zip_bomb_is_refused_before_it_is_opened(start_import, admin_a, catalog, settings):
+    settings.DATA_IMPORT_MAX_UNZIPPED_SIZE = 1000
+
+    response = start_import(admin_a, xlsx_upload([["sku", "name"], ["X", "Y" * 5000]]))
+
+    assert response.status_code == 400
+    assert "unpacks to more than" in str(response.data["file"])
+    assert not DataJob.objects.exists()
+
+
+def test_a_file_past_the_import_limit_is_a_413(start_import, admin_a, catalog, settings):
+    settings.DATA_IMPORT_MAX_SIZE = 100
+
+    response = start_import(admin_a, [HEADER, *good_rows(10)])
+
+    assert response.status_code == 413
+    assert not DataJob.objects.exists()
