@@ -186,13 +186,16 @@ class DataResource:
             if name == self.key_field and field.read_only:
                 columns[name.lower()] = Column(name, name, "plain")
                 continue
-            if field.read_only or name == "organization":
+            if name == "organization":
+                ignored[name.lower()] = _("the rows go to the organization of the import")
+                continue
+            if field.read_only:
                 ignored[name.lower()] = _("read-only")
                 continue
             if name in self.read_only:
                 ignored[name.lower()] = _("your role may not change it")
                 continue
-            if name == "custom_fields":
+            if name == "custom_fields" and self.custom_definitions:
                 for column in self._custom_columns():
                     columns[column.header.lower()] = column
                 continue

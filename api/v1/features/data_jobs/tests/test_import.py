@@ -297,3 +297,21 @@ def test_a_file_past_the_import_limit_is_a_413(start_import, admin_a, catalog, s
 
     assert response.status_code == 413
     assert not DataJob.objects.exists()
+
+
+def test_an_exported_file_imports_back_unchanged(
+    start_import, start_export, jwt_client, admin_a, org_a, catalog
+):
+    """Without custom field definitions, custom fields travel as one JSON column."""
+    from .conftest import csv_upload
+
+    ProductFactory(organization=org_a, sku="R-1", tags=["a"], custom_fields={"free": "x"})
+    client = jwt_client(admin_a)
+    job = client.get(job_url(start_export(admin_a).data["id"])).data
+    exported = read_csv(downloaded(client.get(job["files"]["output"]["download_url"])))
+
+    response = start_import(admin_a, csv_upload(exported), mode="upsert")
+
+    assert not any('"custom_fields"' in each for each in response.data["warnings"])
+    job = DataJob.objects.get(pk=response.data["id"])
+    assert (job.status, job.unchanged_rows, job.updated_rows) == (JobStatus.SUCCEEDED, 1, 0)
