@@ -21,7 +21,7 @@ the same on every database. Reversing drops them. Named `<table>_<column>_trgm` 
 from django.db import migrations
 
 
-def _trigram_operator_class(connection, quote) -> str | None:
+def trigram_operator_class(connection, quote) -> str | None:
     """`"schema".gin_trgm_ops` of the installed pg_trgm, None when it is not installed."""
     with connection.cursor() as cursor:
         cursor.execute(
@@ -61,7 +61,7 @@ class SearchIndexes(migrations.RunPython):
         if schema_editor.connection.vendor != "postgresql":
             return
         quote = schema_editor.quote_name
-        operator_class = _trigram_operator_class(schema_editor.connection, quote)
+        operator_class = trigram_operator_class(schema_editor.connection, quote)
         if operator_class is not None:
             for table, columns in self.trigram.items():
                 for column in columns:

@@ -33,6 +33,10 @@ from api.v1.base_models.organization.tests.factories import (
 )
 from api.v1.base_models.user.tests.factories import DEFAULT_PASSWORD, UserFactory
 from tests.clamd import clamd  # noqa: F401  (the clamd fixture)
+from tests.elasticsearch import (  # noqa: F401  (the stand-in Elasticsearch)
+    elasticsearch,
+    elasticsearch_server,
+)
 from tests.s3 import s3_server, s3_storage  # noqa: F401  (the local S3 server)
 
 

@@ -33,5 +33,6 @@ urlpatterns = [
     path("", include("rbac.urls")),
     path("", include("audit.urls")),
     path("", include("notifications.urls")),
+    path("", include("search.urls")),
     path("", include(router.urls)),
 ]

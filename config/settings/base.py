@@ -88,6 +88,7 @@ LOCAL_APPS = [
     "rbac.apps.RbacConfig",
     "audit.apps.AuditConfig",
     "notifications.apps.NotificationsConfig",
+    "search.apps.SearchConfig",
     "api.demo.apps.DemoConfig",
 ]
 INSTALLED_APPS = DJANGO_APPS + THIRD_PARTY_APPS + LOCAL_APPS
@@ -710,3 +711,25 @@ CELERY_BEAT_SCHEDULE["resume-stalled-data-jobs"] = {
     "task": "api.v1.features.data_jobs.tasks.resume_stalled_jobs",
     "schedule": timedelta(minutes=1),
 }
+
+# --------------------------------------------------------------------------------------
+# Search (search/)
+# --------------------------------------------------------------------------------------
+# The backend holding the index: Elasticsearch or OpenSearch when ELASTICSEARCH_URL is set
+# (http(s)://[user:password@]host:9200), else the database's own full-text search
+# (PostgreSQL, or SQLite FTS5). Each searchable model has its index there, named
+# ELASTICSEARCH_INDEX-<app>-<model>; ELASTICSEARCH_TIMEOUT: seconds per request.
+ELASTICSEARCH_URL = env.str("ELASTICSEARCH_URL", default="")
+ELASTICSEARCH_INDEX = env.str("ELASTICSEARCH_INDEX", default="erp")
+ELASTICSEARCH_TIMEOUT = env.float("ELASTICSEARCH_TIMEOUT", default=5.0)
+SEARCH_BACKEND = (
+    "search.backends.elasticsearch.ElasticsearchBackend"
+    if ELASTICSEARCH_URL
+    else "search.backends.database.DatabaseBackend"
+)
+# The longest query (characters; a 400 past it), and the most text of one field indexed.
+SEARCH_MAX_QUERY_LENGTH = env.int("SEARCH_MAX_QUERY_LENGTH", default=200)
+SEARCH_MAX_FIELD_LENGTH = env.int("SEARCH_MAX_FIELD_LENGTH", default=100_000)
+# How deep a search pages (results past it: a 400), and records indexed per batch.
+SEARCH_MAX_RESULTS = env.int("SEARCH_MAX_RESULTS", default=1000)
+SEARCH_BATCH_SIZE = env.int("SEARCH_BATCH_SIZE", default=500)

@@ -12,6 +12,7 @@ from . import (
     calls_meetings,
     calls_notifications,
     calls_organizations,
+    calls_search,
 )
 from .capture import Call
 
@@ -95,6 +96,7 @@ SCENARIO = [
     *calls_meetings.CALLS,
     *calls_organizations.CALLS,
     *calls_data_jobs.CALLS,
+    *calls_search.CALLS,
     *calls_notifications.CALLS,
     *calls_notifications.TEMPLATES,
     *calls_account.CALLS,

@@ -53,6 +53,8 @@ def generated() -> dict[Path, str]:
     """{file: content} of everything generated (seeds the demo data in the current
     database): the reference of docs/api.md, the Postman collection and environments."""
     call_command("seed_demo", stdout=io.StringIO())
+    # The seeded records, searchable at once (no worker indexes them here).
+    call_command("search_index", "--rebuild", stdout=io.StringIO())
     _key, secret = UserAPIKey.objects.create_key(
         user=get_user_model().objects.get(username="demo"), name="Documentation"
     )

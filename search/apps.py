@@ -1,0 +1,21 @@
+from django.apps import AppConfig
+
+
+class SearchConfig(AppConfig):
+    """Not a platform app (core.apps.PlatformAppConfig): its index entries are no
+    business records, none of the cross-cutting features applies to them."""
+
+    name = "search"
+    verbose_name = "Search"
+
+    def ready(self):
+        from django.utils.module_loading import autodiscover_modules
+
+        from core import events
+        from core.searching import declarations
+
+        from .services import on_model_event
+
+        # Every app's search.py declares its searchable models (core.searching).
+        autodiscover_modules("search")
+        events.subscribe(on_model_event, models=[each.label for each in declarations()])

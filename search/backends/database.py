@@ -1,0 +1,332 @@
+"""The database backend: the index is the search_searchentry table (search.models).
+
+PostgreSQL: full-text search on `vector` (the fields' words weighted A to D, 'simple'
+configuration: the words are normalized already, search.text), every word of the query
+matching a word or the start of one (`'gadg':*`), quoted phrases word after word
+(`<->`), ranked by ts_rank; with pg_trgm, a title within a few typos of a query word
+matches too (`word <% title`, trigram word similarity, its GIN index). SQLite: the FTS5
+table search_searchentry_fts (one column per weight, bm25 ranking). Both filter on the
+organization first (search_entry_org_type).
+
+Records whose organization hides one of the declared fields from the caller (a field
+rule) are matched on the readable fields' stored words instead (each query word found
+in one of them), ranked after the others, so that a hidden field neither matches nor
+orders anything.
+"""
+
+from functools import cache, reduce
+from operator import and_, or_
+
+from django.contrib.contenttypes.models import ContentType
+from django.contrib.postgres.search import SearchQuery, SearchRank
+from django.db import connection, transaction
+from django.db.models import BooleanField, Case, Count, F, FloatField, Func, Q, Value, When
+from django.db.models.expressions import RawSQL
+from django.db.models.fields.json import KeyTextTransform
+from django.db.models.functions import Length
+from django.db.models.lookups import Contains
+
+from core.searching import WEIGHTS, SearchDeclaration
+
+from ..indexing import IndexDocument
+from ..models import SearchEntry
+from ..text import Query
+from .base import Hit, SearchBackend, SearchRequest, SearchResult
+
+# The SQL of the SQLite FTS5 table (search/migrations/0002), constant: the only value,
+# the MATCH text, is a parameter. bm25 weighs its columns a, b, c, d as PostgreSQL's
+# ts_rank weighs A, B, C, D.
+FTS_MATCHING = "SELECT rowid FROM search_searchentry_fts WHERE search_searchentry_fts MATCH %s"
+FTS_RANK = (
+    "COALESCE((SELECT -bm25(search_searchentry_fts, 1.0, 0.4, 0.2, 0.1) "
+    "FROM search_searchentry_fts WHERE search_searchentry_fts MATCH %s "
+    "AND rowid = search_searchentry.id), 0)"
+)
+FTS_DELETE = "DELETE FROM search_searchentry_fts WHERE rowid = %s"
+FTS_INSERT = "INSERT INTO search_searchentry_fts (rowid, a, b, c, d) VALUES (%s, %s, %s, %s, %s)"
+SIMILARITY = 0.5  # pg_trgm's word_similarity_threshold default: 0.6
+
+
+class WordSimilar(Func):
+    """`word <% text`: a word of `text` is similar to `word` (pg_trgm)."""
+
+    arg_joiner = " <%% "
+    template = "%(expressions)s"
+    output_field = BooleanField()
+    conditional = True
+
+
+class WordSimilarity(Func):
+    function = "word_similarity"
+    output_field = FloatField()
+
+
+def _content_type_id(model) -> int:
+    return ContentType.objects.get_for_model(model).pk  # cached by Django
+
+
+@cache
+def _trigrams_available() -> bool:
+    if connection.vendor != "postgresql":
+        return False
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1 FROM pg_extension WHERE extname = 'pg_trgm'")
+        return cursor.fetchone() is not None
+
+
+def _postgres() -> bool:
+    return connection.vendor == "postgresql"
+
+
+# Queries ---------------------------------------------------------------------------
+
+
+def _quoted(word: str) -> str:
+    return "'" + word.replace("'", "''") + "'"
+
+
+def tsquery(query: Query, weights: str = "") -> str:
+    """The tsquery text (to_tsquery('simple', ...)) of a parsed query: its words are
+    letters and digits only (search.text), quoted all the same."""
+    parts = [f"{_quoted(term)}:*{weights}" for term in query.terms]
+    parts += [" <-> ".join(_quoted(word) for word in phrase) for phrase in query.phrases]
+    return " & ".join(parts)
+
+
+def fts_query(query: Query, columns: str = "") -> str:
+    """The FTS5 MATCH text of a parsed query, optionally within `columns` ("a")."""
+    scope = f"{columns} : " if columns else ""
+    parts = [f'{scope}"{term}"*' for term in query.terms]
+    parts += [f'{scope}"{" ".join(phrase)}"' for phrase in query.phrases]
+    return " AND ".join(parts)
+
+
+def _full_text(query: Query, autocomplete: bool) -> tuple[Q, object]:
+    """(the condition, the rank) of a full-text match on the index."""
+    if _postgres():
+        text = tsquery(query, "A" if autocomplete else "")
+        ts_query = SearchQuery(text, search_type="raw", config="simple")
+        condition = Q(vector=ts_query)
+        rank = SearchRank(F("vector"), ts_query)
+        if not autocomplete and _trigrams_available() and query.terms:
+            # A typo: the title has a word like one of the query's (the longest).
+            word = max(query.terms, key=len)
+            if len(word) >= 4:
+                condition |= Q(WordSimilar(Value(word), F("title")))
+                rank = rank + WordSimilarity(Value(word), F("title")) * SIMILARITY
+        return condition, rank
+    text = fts_query(query, "a" if autocomplete else "")
+    condition = Q(id__in=RawSQL(FTS_MATCHING, [text]))  # noqa: S611 (constant SQL)
+    rank = RawSQL(FTS_RANK, [text], output_field=FloatField())  # noqa: S611 (constant SQL)
+    return condition, rank
+
+
+def _in_fields(query: Query, fields) -> Q:
+    """Each word (and phrase) of the query in one of `fields`' stored words."""
+
+    def anywhere(text: str) -> Q:
+        return reduce(or_, (Q(Contains(KeyTextTransform(name, "fields"), text)) for name in fields))
+
+    if not fields:
+        return Q(pk__in=[])
+    needles = [*query.terms, *(" ".join(phrase) for phrase in query.phrases)]
+    return reduce(and_, (anywhere(needle) for needle in needles))
+
+
+def _scope_condition(scope) -> Q:
+    condition = Q(content_type_id=_content_type_id(scope.declaration.model))
+    if scope.organizations is not None:
+        condition &= Q(organization_id__in=sorted(scope.organizations))
+    if scope.records is not None:
+        condition &= Q(object_id__in=scope.records)
+    return condition
+
+
+def _filters(filters) -> Q:
+    condition = Q()
+    if filters.organization is not None:
+        condition &= Q(organization_id=filters.organization)
+    for tag in filters.tags:
+        condition &= Q(tags__contains=f"|{tag}|")
+    if filters.status:
+        condition &= Q(status=filters.status)
+    if filters.created_after is not None:
+        condition &= Q(created_at__gte=filters.created_after)
+    if filters.created_before is not None:
+        condition &= Q(created_at__lt=filters.created_before)
+    return condition
+
+
+class DatabaseBackend(SearchBackend):
+    def _matching(self, request: SearchRequest, autocomplete: bool = False):
+        """The entries matching `request`, annotated with their `score`."""
+        full_text, rank = _full_text(request.query, autocomplete)
+        full, restricted = [], []
+        for scope in request.scopes:
+            fields = scope.fields
+            declared = scope.declaration.fields
+            if autocomplete:
+                fields = [name for name in fields if declared[name] == "A"]
+                everything = len(fields) == len(scope.declaration.fields_of_weight("A"))
+            else:
+                everything = scope.all_fields
+            if everything:
+                full.append(_scope_condition(scope))
+            else:
+                restricted.append(_scope_condition(scope) & _in_fields(request.query, fields))
+        if not full and not restricted:
+            return SearchEntry.objects.none().annotate(score=Value(0.0))
+        matched = Q(pk__in=[])
+        in_full = reduce(or_, full) if full else None
+        if in_full is not None:
+            matched |= in_full & full_text
+        for condition in restricted:
+            matched |= condition
+        score = Case(When(in_full, then=rank), default=Value(0.0)) if in_full else Value(0.0)
+        return (
+            SearchEntry.objects.filter(matched & _filters(request.filters))
+            .annotate(score=score)
+            .order_by()
+        )
+
+    def search(self, request: SearchRequest) -> SearchResult:
+        entries = self._matching(request)
+        labels = {
+            _content_type_id(scope.declaration.model): scope.declaration.label
+            for scope in request.scopes
+        }
+        types = {
+            labels[row["content_type"]]: row["n"]
+            for row in entries.values("content_type").annotate(n=Count("id"))
+        }
+        organizations = {
+            row["organization_id"]: row["n"]
+            for row in entries.values("organization_id").annotate(n=Count("id"))
+        }
+        rows = entries.order_by("-score", "-id").values(
+            "content_type", "object_id", "organization_id", "score"
+        )[request.offset : request.offset + request.limit]
+        hits = [
+            Hit(
+                labels[row["content_type"]],
+                row["object_id"],
+                row["organization_id"],
+                float(f"{row['score']:.6g}"),
+            )
+            for row in rows
+        ]
+        return SearchResult(hits, sum(types.values()), types, organizations)
+
+    def autocomplete(self, request: SearchRequest) -> list[Hit]:
+        labels = {
+            _content_type_id(scope.declaration.model): scope.declaration.label
+            for scope in request.scopes
+        }
+        rows = (
+            self._matching(request, autocomplete=True)
+            .annotate(length=Length("title"))
+            .order_by("-score", "length", "-id")
+            .values("content_type", "object_id", "organization_id", "score")[: request.limit]
+        )
+        return [
+            Hit(
+                labels[row["content_type"]],
+                row["object_id"],
+                row["organization_id"],
+                float(f"{row['score']:.6g}"),
+            )
+            for row in rows
+        ]
+
+    # Writing ---------------------------------------------------------------------------
+
+    def index(self, declaration: SearchDeclaration, documents: list[IndexDocument]) -> None:
+        if not documents:
+            return
+        content_type_id = _content_type_id(declaration.model)
+        SearchEntry.objects.bulk_create(
+            [
+                SearchEntry(
+                    content_type_id=content_type_id,
+                    object_id=document.object_id,
+                    organization_id=document.organization_id,
+                    title=document.title,
+                    fields=document.fields,
+                    tags="".join(f"|{tag}" for tag in document.tags) + "|" if document.tags else "",
+                    status=document.status,
+                    created_at=document.created_at,
+                )
+                for document in documents
+            ],
+            update_conflicts=True,
+            unique_fields=["content_type", "object_id"],
+            update_fields=["organization_id", "title", "fields", "tags", "status", "created_at"],
+        )
+        object_ids = [document.object_id for document in documents]
+        if _postgres():
+            self._write_vectors(declaration, content_type_id, object_ids)
+        elif connection.vendor == "sqlite":
+            self._write_fts(declaration, content_type_id, documents)
+
+    def _write_vectors(self, declaration, content_type_id, object_ids) -> None:
+        # The SQL is built from constants only (one part per weight having fields); field
+        # names and weights are parameters.
+        parts, params = [], []
+        for weight in WEIGHTS:
+            names = declaration.fields_of_weight(weight)
+            if not names:
+                continue
+            text = " || ' ' || ".join("coalesce(fields->>%s, '')" for _ in names)
+            parts.append(f"setweight(to_tsvector('simple', {text}), %s)")
+            params += [*names, weight]
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE search_searchentry SET vector = {' || '.join(parts)} "  # noqa: S608
+                "WHERE content_type_id = %s AND object_id = ANY(%s)",
+                [*params, content_type_id, object_ids],
+            )
+
+    def _write_fts(self, declaration, content_type_id, documents) -> None:
+        ids = dict(
+            SearchEntry.objects.filter(
+                content_type_id=content_type_id,
+                object_id__in=[document.object_id for document in documents],
+            ).values_list("object_id", "id")
+        )
+        rows = [
+            (ids[document.object_id], *(document.text_of_weight(declaration, w) for w in WEIGHTS))
+            for document in documents
+        ]
+        with connection.cursor() as cursor:
+            cursor.executemany(FTS_DELETE, [(row[0],) for row in rows])
+            cursor.executemany(FTS_INSERT, rows)
+
+    def remove(self, declaration: SearchDeclaration, object_ids: list[int]) -> None:
+        entries = SearchEntry.objects.filter(
+            content_type_id=_content_type_id(declaration.model), object_id__in=list(object_ids)
+        )
+        self._delete(entries)
+
+    def _delete(self, entries) -> None:
+        if connection.vendor == "sqlite":
+            ids = [(pk,) for pk in entries.values_list("id", flat=True)]
+            with connection.cursor() as cursor:
+                cursor.executemany(FTS_DELETE, ids)
+        entries.delete()
+
+    def rebuild(self, declaration: SearchDeclaration, batches) -> int:
+        # One transaction: searches read the old entries until it commits.
+        indexed = 0
+        with transaction.atomic():
+            self._delete(
+                SearchEntry.objects.filter(content_type_id=_content_type_id(declaration.model))
+            )
+            for documents in batches:
+                self.index(declaration, documents)
+                indexed += len(documents)
+        return indexed
+
+    def count(self, declaration: SearchDeclaration) -> int:
+        return SearchEntry.objects.filter(
+            content_type_id=_content_type_id(declaration.model)
+        ).count()
