@@ -16,10 +16,17 @@
   weight, "A" (the most) to "D" (the least). The "A" fields are also what autocomplete
   matches. A field rule hiding one of them in an organization keeps it from matching
   and from the snippets of that organization's records (the search app does it).
-- `title`: the field shown as the result's title (default: the first "A" field).
+- `title`: the field shown as the result's title (default: the first "A" field), or a
+  function of the record (`title=str`).
 - `route`: the URL name of the record's API detail route, for the result's `url`.
 - `status`: the field filtered on by `?status=` (optional).
 - `select_related`: relations read while indexing and showing results.
+- `where`: a condition (a Q) on the records indexed; the others are not found (a comment
+  hidden by a moderator).
+- `url_kwargs`: the detail route's arguments for a record (default: `{"pk": record.pk}`).
+- `visible`: for records whose visibility is not the role's view permission on the model
+  (chat messages: their rooms'), a function of the user answering the records they may
+  see, in the organizations they are a member of.
 
 The search app (`search/`) imports every app's `search` module, indexes the declared
 models, keeps their index entries in step with their model change events (core.events)
@@ -29,6 +36,7 @@ and serves `/api/v1/search/`. This module imports nothing of the project.
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ImproperlyConfigured
+from django.db.models import Q
 
 WEIGHTS = ("A", "B", "C", "D")
 
@@ -37,10 +45,16 @@ WEIGHTS = ("A", "B", "C", "D")
 class SearchDeclaration:
     model: type
     fields: dict  # {field name: weight}
-    title: str
+    title: object  # a field name, or a function of the record
     route: str
     status: str | None = None
     select_related: tuple = field(default_factory=tuple)
+    where: Q | None = None
+    url_kwargs: object = None  # a function of the record, or None: {"pk": record.pk}
+    visible: object = None  # a function of the user answering a queryset, or None
+
+    def route_kwargs(self, record) -> dict:
+        return self.url_kwargs(record) if self.url_kwargs else {"pk": record.pk}
 
     @property
     def label(self) -> str:
@@ -54,6 +68,16 @@ class SearchDeclaration:
 
     def fields_of_weight(self, weight: str) -> list[str]:
         return [name for name, each in self.fields.items() if each == weight]
+
+    def title_of(self, record) -> str:
+        return str(self.title(record)) if callable(self.title) else self.text_of(record, self.title)
+
+    def title_hidden(self, hidden) -> bool:
+        """Whether a caller from whom field rules hide `hidden` may not see the title: its
+        field is hidden, or, for a title computed from the record, an "A" field is."""
+        if isinstance(self.title, str) and self.title in self.fields:
+            return self.title in hidden
+        return any(name in hidden for name in self.fields_of_weight("A"))
 
     def text_of(self, record, name: str) -> str:
         """The text of field `name` of `record` (its display value for choices)."""
@@ -74,9 +98,12 @@ def declare(
     *,
     fields: dict,
     route: str,
-    title: str | None = None,
+    title=None,
     status: str | None = None,
     select_related=(),
+    where: Q | None = None,
+    url_kwargs=None,
+    visible=None,
 ) -> SearchDeclaration:
     """Make `model` searchable (see the module). Declaring it again replaces the
     declaration."""
@@ -102,6 +129,9 @@ def declare(
         route=route,
         status=status,
         select_related=tuple(select_related),
+        where=where,
+        url_kwargs=url_kwargs,
+        visible=visible,
     )
     _declarations[model] = declaration
     return declaration

@@ -45,6 +45,8 @@ def indexed_records(declaration: SearchDeclaration):
         queryset = queryset.annotate(**{ORGANIZATION: F(path)})
     if declaration.select_related:
         queryset = queryset.select_related(*declaration.select_related)
+    if declaration.where is not None:
+        queryset = queryset.filter(declaration.where)
     return queryset.order_by("pk")
 
 
@@ -64,7 +66,7 @@ def documents_of(declaration: SearchDeclaration, records: list) -> list[IndexDoc
             IndexDocument(
                 object_id=record.pk,
                 organization_id=getattr(record, ORGANIZATION, None),
-                title=_normalized(declaration.text_of(record, declaration.title)),
+                title=_normalized(declaration.title_of(record)),
                 fields=fields,
                 tags=tuple(" ".join(words(tag.name)) for tag in record.tags.all())
                 if taggable

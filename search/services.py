@@ -7,7 +7,7 @@ from django.conf import settings
 
 from core import events, registry
 from core.searching import declaration_of, declarations
-from rbac.access import visible_organization_ids, visible_to
+from rbac.access import member_organization_ids, visible_organization_ids, visible_to
 from rbac.fields import field_restrictions
 
 from .backends import get_backend
@@ -71,11 +71,16 @@ def scopes_for(request, chosen=None) -> tuple[Scope, ...]:
     scopes = []
     for declaration in chosen or declarations():
         model = declaration.model
-        organizations = visible_organization_ids(
-            user, model, ("view",), members_see_organizations=True
-        )
-        restrict = getattr(model, "restrict_visible", None)
-        records = visible_to(model, user).values("pk") if restrict is not None else None
+        if declaration.visible is not None:
+            organizations = member_organization_ids(user)
+            organizations = None if organizations is None else set(organizations)
+            records = declaration.visible(user).values("pk")
+        else:
+            organizations = visible_organization_ids(
+                user, model, ("view",), members_see_organizations=True
+            )
+            restrict = getattr(model, "restrict_visible", None)
+            records = visible_to(model, user).values("pk") if restrict is not None else None
         if organizations is None:
             scopes.append(Scope(declaration, None, tuple(declaration.fields), records))
             continue

@@ -20,6 +20,8 @@ from .serializers import (
 )
 from .text import highlight, matches
 
+TITLE_LENGTH = 120
+
 
 def _records(hits) -> dict:
     """{(label, id): record} of the hits, one query per type."""
@@ -44,13 +46,10 @@ def _hidden(request, declaration, organization_id) -> frozenset:
 
 
 def _title(declaration, record, hidden) -> str:
-    title_hidden = declaration.title in hidden or (
-        declaration.title not in declaration.fields
-        and any(name in hidden for name in declaration.fields_of_weight("A"))
-    )
-    if title_hidden:
+    if declaration.title_hidden(hidden):
         return f"{declaration.model._meta.verbose_name} {record.pk}"
-    return declaration.text_of(record, declaration.title)
+    title = " ".join(declaration.title_of(record).split())
+    return title if len(title) <= TITLE_LENGTH else title[: TITLE_LENGTH - 1] + "…"
 
 
 def _snippet(declaration, record, hidden, query) -> tuple[str, str | None]:
@@ -71,8 +70,10 @@ def _snippet(declaration, record, hidden, query) -> tuple[str, str | None]:
     return "", None
 
 
-def _url(request, declaration, pk) -> str:
-    return request.build_absolute_uri(reverse(declaration.route, kwargs={"pk": pk}))
+def _url(request, declaration, record) -> str:
+    return request.build_absolute_uri(
+        reverse(declaration.route, kwargs=declaration.route_kwargs(record))
+    )
 
 
 UNAVAILABLE = OpenApiResponse(
@@ -148,7 +149,7 @@ class SearchView(APIView):
                     "field": field,
                     "score": hit.score,
                     "organization": hit.organization_id,
-                    "url": _url(request, declaration, record.pk),
+                    "url": _url(request, declaration, record),
                 }
             )
         url = request.build_absolute_uri()
@@ -212,7 +213,7 @@ class AutocompleteView(APIView):
                     "id": record.pk,
                     "title": _title(declaration, record, hidden),
                     "organization": hit.organization_id,
-                    "url": _url(request, declaration, record.pk),
+                    "url": _url(request, declaration, record),
                 }
             )
         return Response({"results": results})

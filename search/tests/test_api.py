@@ -6,6 +6,7 @@ from django.contrib.auth.models import Group
 from api.v1.base_models.contact.tests.factories import ContactFactory
 from api.v1.base_models.organization.models import Organization, OrganizationMembership
 from api.v1.base_models.organization.tests.factories import OrganizationMembershipFactory
+from api.v1.features.chat import services as chat
 from api.v1.features.inventory.tests.factories import WarehouseFactory
 from api.v1.features.products.models import Product
 from api.v1.features.products.tests.factories import ProductFactory
@@ -238,3 +239,49 @@ def test_query_syntax_is_read_as_words(jwt_client, member_a, gadgets, query):
 def test_anonymous_callers_are_refused(api_client):
     assert api_client.get(SEARCH_URL, {"q": "x"}).status_code == 401
     assert api_client.get(AUTOCOMPLETE_URL, {"q": "x"}).status_code == 401
+
+
+def test_comments_are_found_until_hidden(jwt_client, member_a, member_of, org_a, indexed):
+    product = ProductFactory(organization=org_a, name="Chair")
+    moderator = jwt_client(member_of(org_a, "Organization Administrator"))
+    with indexed():
+        response = jwt_client(member_a).post(
+            "/api/v1/comments/",
+            {
+                "content_type": "products.product",
+                "object_id": product.pk,
+                "content": "The armrest <b>wobbles</b> badly",
+            },
+            format="json",
+        )
+    assert response.status_code == 201, response.content
+    comment = response.json()["id"]
+    body = jwt_client(member_a).get(SEARCH_URL, {"q": "wobbl"}).json()
+    (hit,) = body["results"]
+    assert (hit["type"], hit["id"]) == ("comment", comment)
+    assert hit["title"] == "The armrest <b>wobbles</b> badly"
+    assert hit["snippet"] == "The armrest &lt;b&gt;<mark>wobbles</mark>&lt;/b&gt; badly"
+    assert hit["url"].endswith(f"/api/v1/comments/{comment}/")
+
+    with indexed():
+        assert moderator.post(f"/api/v1/comments/{comment}/hide/").status_code == 200
+    assert found(jwt_client(member_a).get(SEARCH_URL, {"q": "wobbl"})) == set()
+
+
+def test_chat_messages_are_found_by_those_who_see_their_room(
+    jwt_client, member_a, member_of, org_a, indexed
+):
+    outsider = member_of(org_a, "Organization Member")
+    friend = member_of(org_a, "Organization Member")
+    room = chat.create_room(org_a, member_a, "GROUP", "Launch", [friend.pk])
+    with indexed():
+        message, _created = chat.post_message(room, friend, content="Rocket launch at noon")
+    body = jwt_client(member_a).get(SEARCH_URL, {"q": "rocket"}).json()
+    (hit,) = body["results"]
+    assert (hit["type"], hit["id"]) == ("chatmessage", message.pk)
+    assert hit["url"].endswith(f"/api/v1/chat/rooms/{room.pk}/messages/{message.pk}/")
+    assert found(jwt_client(outsider).get(SEARCH_URL, {"q": "rocket"})) == set()
+
+    with indexed():
+        chat.delete_message(message)
+    assert found(jwt_client(member_a).get(SEARCH_URL, {"q": "rocket"})) == set()

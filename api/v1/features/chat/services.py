@@ -23,6 +23,8 @@ from rest_framework.exceptions import ValidationError
 
 from api.v1.base_models.organization.models import OrganizationMembership
 from audit import bulk
+from audit.context import current_context
+from core import events
 from core.presence import present
 from rbac.access import has_perm_in_org, organizations_with_perm
 
@@ -30,6 +32,7 @@ from .choices import ParticipantRole, RoomType
 from .models import ChatAttachment, ChatMessage, ChatParticipant, ChatReaction, ChatRoom
 
 VIEW = "chat.view_chatroom"
+MESSAGE = "chat.chatmessage"
 MANAGE = "chat.change_chatroom"
 ARCHIVED = _("The room is archived.")
 DELETED = _("The message was deleted.")
@@ -98,6 +101,27 @@ def _queue_notifications(message_id, previous_content=None) -> None:
         notify_chat_message.delay(message_id, previous_content)
     except Exception:  # the message is stored: a lost notification must not undo it
         logger.warning("Could not queue the notifications of message %s", message_id, exc_info=True)
+
+
+def changed(message, action: str) -> None:
+    """Send the model change event of `message` (core.events), once committed: messages
+    are not audited (their volume; docs/decisions.md), but the features that follow
+    changes (the search) learn of them all the same. Only its identity: no values."""
+    if not events.has_subscribers(MESSAGE, action):
+        return
+    user = message.sender if action == events.CREATE else None
+    events.emit(
+        events.ModelEvent(
+            action=action,
+            model=MESSAGE,
+            pk=str(message.pk),
+            organization_id=message.room.organization_id,
+            actor_id=getattr(user, "pk", None),
+            request_id=current_context()[1],
+            before=None,
+            after=None,
+        )
+    )
 
 
 def recheck(user_ids) -> None:
@@ -267,6 +291,7 @@ def post_message(
         # What one sends, one has read.
         ChatParticipant.objects.filter(room=room, user=sender).update(last_read_sequence=sequence)
         announce(message, "message", represent(message))
+        changed(message, events.CREATE)
         transaction.on_commit(partial(_queue_notifications, message.pk))
     return message, True
 
@@ -279,6 +304,7 @@ def edit_message(message, content) -> ChatMessage:
     message.edited_at = timezone.now()
     message.save(update_fields=["content", "edited_at", "updated_at"])
     announce(message, "message_edited")
+    changed(message, events.UPDATE)
     transaction.on_commit(partial(_queue_notifications, message.pk, previous))
     return message
 
@@ -293,6 +319,7 @@ def delete_message(message) -> ChatMessage:
         ChatAttachment.objects.filter(message=message).delete()
         ChatReaction.objects.filter(message=message).delete()
         announce(message, "message_deleted")
+        changed(message, events.UPDATE)
     return message
 
 

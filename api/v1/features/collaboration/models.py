@@ -87,6 +87,27 @@ class Comment(Timestamped, Auditable, OrganizationScoped):
         text = " ".join(self.content.split())
         return text[:60] + ("…" if len(text) > 60 else "") or str(self.get_status_display())
 
+    @classmethod
+    def restrict_visible(cls, queryset, user):
+        """Of the comments of the organizations where `user` may view comments, those on
+        records they may view (rbac.access.visible_to): a record's comments share its
+        organization, so this is, per kind of record, the organizations where they may
+        view that kind."""
+        from core import registry
+        from rbac.access import visible_organization_ids
+
+        allowed = models.Q(pk__in=[])
+        for model in registry.registered_models():
+            if not registry.is_business_record(model):
+                continue
+            organizations = visible_organization_ids(user, model)
+            kind = models.Q(content_type=ContentType.objects.get_for_model(model))
+            if organizations is None:
+                allowed |= kind
+            elif organizations:
+                allowed |= kind & models.Q(organization_id__in=organizations)
+        return queryset.filter(allowed)
+
 
 class CommentAttachment(FileAttachment):
     """A file attached to a comment: the file cannot be deleted while attached (409)."""
