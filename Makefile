@@ -37,6 +37,7 @@ run: $(BIN)/.installed
 	@mkdir -p var
 	DJANGO_SETTINGS_MODULE=config.settings.dev $(BIN)/python manage.py migrate --noinput
 	DJANGO_SETTINGS_MODULE=config.settings.dev $(BIN)/python manage.py seed_demo
+	DJANGO_SETTINGS_MODULE=config.settings.dev $(BIN)/python manage.py search_index --rebuild --if-empty
 	HOST=$(HOST) PORT=$(PORT) VENV=$(VENV) bin/run-embedded
 
 test: $(BIN)/.installed lint

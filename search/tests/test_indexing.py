@@ -122,3 +122,15 @@ def test_records_of_deleted_models_leave_no_result(jwt_client, member_a, org_a, 
     Product.objects.filter(pk=product.pk)._raw_delete(Product.objects.db)
     body = jwt_client(member_a).get(SEARCH_URL, {"q": "ghost"}).json()
     assert body["results"] == []
+
+
+def test_rebuild_if_empty_indexes_only_models_without_an_index(org_a, indexed):
+    with indexed():
+        indexed_product = ProductFactory(organization=org_a)
+    MeetingFactory(organization=org_a)  # never indexed (no event here)
+    out = io.StringIO()
+    call_command("search_index", "--rebuild", "--if-empty", stdout=out)
+    assert "meetings.meeting: 1 indexed" in out.getvalue().splitlines()
+    assert "products.product" not in out.getvalue()
+    products = SearchEntry.objects.filter(content_type__model="product")
+    assert list(products.values_list("object_id", flat=True)) == [indexed_product.pk]

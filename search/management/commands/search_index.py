@@ -1,4 +1,4 @@
-"""python manage.py search_index --rebuild [--model products.product ...]"""
+"""python manage.py search_index --rebuild [--if-empty] [--model products.product ...]"""
 
 from django.core.management.base import BaseCommand, CommandError
 
@@ -18,6 +18,12 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--rebuild", action="store_true", help="Index every record afresh.")
         parser.add_argument(
+            "--if-empty",
+            action="store_true",
+            help="With --rebuild: only the models whose index is empty while they have records "
+            "(a new installation, or the search added to an existing one).",
+        )
+        parser.add_argument(
             "--model",
             action="append",
             default=[],
@@ -25,7 +31,7 @@ class Command(BaseCommand):
             help='A model to rebuild ("products.product" or "product"); repeatable.',
         )
 
-    def handle(self, *args, rebuild=False, model=(), **options):
+    def handle(self, *args, rebuild=False, model=(), if_empty=False, **options):
         chosen = []
         for name in model:
             declaration = declaration_named(name.lower())
@@ -40,6 +46,8 @@ class Command(BaseCommand):
                 self.stdout.write(f"{declaration.label}: {backend.count(declaration)} indexed")
                 continue
             total = declaration.model._default_manager.count()
+            if if_empty and (total == 0 or backend.count(declaration) > 0):
+                continue
 
             def progress(done, label=declaration.label, total=total):
                 self.stdout.write(f"{label}: {done}/{total}")
