@@ -159,7 +159,8 @@ def _filters(filters) -> Q:
 
 class DatabaseBackend(SearchBackend):
     def _matching(self, request: SearchRequest, autocomplete: bool = False):
-        """The entries matching `request`, annotated with their `score`."""
+        """The entries matching `request`, with their `score` as an alias (computed only
+        where a query uses it: not for the counts)."""
         full_text, rank = _full_text(request.query, autocomplete)
         full, restricted = [], []
         for scope in request.scopes:
@@ -175,7 +176,7 @@ class DatabaseBackend(SearchBackend):
             else:
                 restricted.append(_scope_condition(scope) & _in_fields(request.query, fields))
         if not full and not restricted:
-            return SearchEntry.objects.none().annotate(score=Value(0.0))
+            return SearchEntry.objects.none().alias(score=Value(0.0))
         matched = Q(pk__in=[])
         in_full = reduce(or_, full) if full else None
         if in_full is not None:
@@ -185,7 +186,7 @@ class DatabaseBackend(SearchBackend):
         score = Case(When(in_full, then=rank), default=Value(0.0)) if in_full else Value(0.0)
         return (
             SearchEntry.objects.filter(matched & _filters(request.filters))
-            .annotate(score=score)
+            .alias(score=score)
             .order_by()
         )
 
@@ -195,23 +196,25 @@ class DatabaseBackend(SearchBackend):
             _content_type_id(scope.declaration.model): scope.declaration.label
             for scope in request.scopes
         }
-        types = {
-            labels[row["content_type"]]: row["n"]
-            for row in entries.values("content_type").annotate(n=Count("id"))
-        }
-        organizations = {
-            row["organization_id"]: row["n"]
-            for row in entries.values("organization_id").annotate(n=Count("id"))
-        }
-        rows = entries.order_by("-score", "-id").values(
-            "content_type", "object_id", "organization_id", "score"
+        # Both facets (and the total) from one count per type and organization.
+        types: dict[str, int] = {}
+        organizations: dict[int | None, int] = {}
+        for row in entries.values("content_type", "organization_id").annotate(n=Count("id")):
+            label = labels[row["content_type"]]
+            types[label] = types.get(label, 0) + row["n"]
+            organization = row["organization_id"]
+            organizations[organization] = organizations.get(organization, 0) + row["n"]
+        rows = (
+            entries.annotate(hit_score=F("score"))
+            .order_by("-hit_score", "-id")
+            .values("content_type", "object_id", "organization_id", "hit_score")
         )[request.offset : request.offset + request.limit]
         hits = [
             Hit(
                 labels[row["content_type"]],
                 row["object_id"],
                 row["organization_id"],
-                float(f"{row['score']:.6g}"),
+                float(f"{row['hit_score']:.6g}"),
             )
             for row in rows
         ]
@@ -224,16 +227,16 @@ class DatabaseBackend(SearchBackend):
         }
         rows = (
             self._matching(request, autocomplete=True)
-            .annotate(length=Length("title"))
-            .order_by("-score", "length", "-id")
-            .values("content_type", "object_id", "organization_id", "score")[: request.limit]
+            .annotate(hit_score=F("score"), length=Length("title"))
+            .order_by("-hit_score", "length", "-id")
+            .values("content_type", "object_id", "organization_id", "hit_score")[: request.limit]
         )
         return [
             Hit(
                 labels[row["content_type"]],
                 row["object_id"],
                 row["organization_id"],
-                float(f"{row['score']:.6g}"),
+                float(f"{row['hit_score']:.6g}"),
             )
             for row in rows
         ]
