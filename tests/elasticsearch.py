@@ -13,7 +13,8 @@ description match, not BM25.
 
 It checks what it receives: every request is recorded (`requests`), an index's mapping
 must be the backend's, a document must fit it (`dynamic: strict`), and an unknown query
-clause is a 400 as Elasticsearch would answer. `down = True` makes it answer 503.
+clause is a 400 as Elasticsearch would answer. `down = True` makes it answer 503, and
+`failures = n` the next n requests.
 """
 
 import json
@@ -218,6 +219,7 @@ class Cluster:
         self.aliases: dict[str, set[str]] = {}
         self.requests: list[dict] = []  # method, path, body, authorization
         self.down = False
+        self.failures = 0  # the next requests answered 503, one fewer each time
 
     def resolve(self, names: str, ignore_unavailable=False) -> list[str]:
         found = []
@@ -402,7 +404,8 @@ def _handler(cluster: Cluster):
                     "authorization": self.headers.get("Authorization"),
                 }
             )
-            if cluster.down:
+            if cluster.down or cluster.failures > 0:
+                cluster.failures = max(0, cluster.failures - 1)
                 return self._answer(503, {"error": "unavailable", "status": 503})
             parts = [part for part in path.split("/") if part]
             try:

@@ -125,3 +125,16 @@ def test_an_engine_down_is_a_503_and_never_fails_a_write(
     elasticsearch.down = False
     services.rebuild(declaration_of(Product))
     assert found(client.get(SEARCH_URL, {"q": "after"})) == {("product", product.pk)}
+
+
+@pytest.mark.usefixtures("retries_run_inline")
+def test_indexing_retries_until_the_engine_answers(
+    elasticsearch, jwt_client, member_a, org_a, indexed
+):
+    elasticsearch.failures = 2  # the index's creation, then its first retry
+    with indexed():
+        product = ProductFactory(organization=org_a, name="Persistent")
+    assert found(jwt_client(member_a).get(SEARCH_URL, {"q": "persistent"})) == {
+        ("product", product.pk)
+    }
+    assert len(requests_to(elasticsearch, "GET", f"/_alias/{ALIAS}")) == 3
