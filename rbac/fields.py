@@ -16,23 +16,38 @@ _RESTRICTIONS_ATTR = "_rbac_field_restrictions"
 def _rules(request, model) -> dict[int, dict[str, tuple[bool, bool]]]:
     """{role id: {field: (can_read, can_write)}} of the caller's roles for `model`,
     loaded once per request and model."""
+    content_type = ContentType.objects.get_for_model(model)
+    cache = getattr(request, _CACHE_ATTR, None)
+    if cache is None or content_type.pk not in cache:
+        load_field_rules(request, [model])
+    return getattr(request, _CACHE_ATTR)[content_type.pk]
+
+
+def load_field_rules(request, models) -> None:
+    """Load the caller's field rules for all of `models` in one query (those not loaded
+    yet): for a request that reads several models (the search)."""
     from .models import FieldPermission
 
     cache = getattr(request, _CACHE_ATTR, None)
     if cache is None:
         cache = {}
         setattr(request, _CACHE_ATTR, cache)
-    content_type = ContentType.objects.get_for_model(model)
-    if content_type.pk not in cache:
-        rules: dict[int, dict[str, tuple[bool, bool]]] = {}
-        role_ids = member_role_ids(request.user)
-        if role_ids:
-            for role_id, field_name, can_read, can_write in FieldPermission.objects.filter(
-                content_type=content_type, role_id__in=role_ids
-            ).values_list("role_id", "field_name", "can_read", "can_write"):
-                rules.setdefault(role_id, {})[field_name] = (can_read, can_write)
-        cache[content_type.pk] = rules
-    return cache[content_type.pk]
+    content_types = [
+        each
+        for each in ContentType.objects.get_for_models(*models).values()
+        if each.pk not in cache
+    ]
+    if not content_types:
+        return
+    for content_type in content_types:
+        cache[content_type.pk] = {}
+    role_ids = member_role_ids(request.user)
+    if role_ids:
+        rows = FieldPermission.objects.filter(
+            content_type__in=content_types, role_id__in=role_ids
+        ).values_list("content_type_id", "role_id", "field_name", "can_read", "can_write")
+        for content_type_id, role_id, field_name, can_read, can_write in rows:
+            cache[content_type_id].setdefault(role_id, {})[field_name] = (can_read, can_write)
 
 
 def fields_denied(fields) -> PermissionDenied:

@@ -8,7 +8,7 @@ from django.conf import settings
 from core import events, registry
 from core.searching import declaration_of, declarations
 from rbac.access import member_organization_ids, visible_organization_ids, visible_to
-from rbac.fields import field_restrictions
+from rbac.fields import field_restrictions, load_field_rules
 
 from .backends import get_backend
 from .backends.base import Filters, Scope, SearchRequest
@@ -69,7 +69,9 @@ def scopes_for(request, chosen=None) -> tuple[Scope, ...]:
     declared fields a field rule hides from them there."""
     user = request.user
     scopes = []
-    for declaration in chosen or declarations():
+    chosen = chosen or declarations()
+    load_field_rules(request, [declaration.model for declaration in chosen])
+    for declaration in chosen:
         model = declaration.model
         if declaration.visible is not None:
             organizations = member_organization_ids(user)

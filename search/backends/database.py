@@ -3,28 +3,33 @@
 PostgreSQL: full-text search on `vector` (the fields' words weighted A to D, 'simple'
 configuration: the words are normalized already, search.text), every word of the query
 matching a word or the start of one (`'gadg':*`), quoted phrases word after word
-(`<->`), ranked by ts_rank; with pg_trgm, a title within a few typos of a query word
-matches too (`word <% title`, trigram word similarity, its GIN index). SQLite: the FTS5
-table search_searchentry_fts (one column per weight, bm25 ranking). Both filter on the
+(`<->`), ranked by ts_rank. When that finds nothing and pg_trgm is installed, a second
+query forgives typos: each query word of four letters or more may instead be like a
+word of the title (trigram word similarity). SQLite: the FTS5 table
+search_searchentry_fts (one column per weight, bm25 ranking). Both filter on the
 organization first (search_entry_org_type).
 
 Records whose organization hides one of the declared fields from the caller (a field
 rule) are matched on the readable fields' stored words instead (each query word found
 in one of them), ranked after the others, so that a hidden field neither matches nor
 orders anything.
+
+A batch of entries is written in one statement (PostgreSQL: INSERT ... ON CONFLICT
+with the vectors computed in it; SQLite: an upsert, then the FTS5 rows).
 """
 
+import json
 from functools import cache, reduce
 from operator import and_, or_
 
 from django.contrib.contenttypes.models import ContentType
 from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.db import connection, transaction
-from django.db.models import BooleanField, Case, Count, F, FloatField, Func, Q, Value, When
+from django.db.models import Case, Count, F, FloatField, Func, Q, Value, When
 from django.db.models.expressions import RawSQL
 from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import Length
-from django.db.models.lookups import Contains
+from django.db.models.lookups import Contains, GreaterThanOrEqual
 
 from core.searching import WEIGHTS, SearchDeclaration
 
@@ -44,16 +49,32 @@ FTS_RANK = (
 )
 FTS_DELETE = "DELETE FROM search_searchentry_fts WHERE rowid = %s"
 FTS_INSERT = "INSERT INTO search_searchentry_fts (rowid, a, b, c, d) VALUES (%s, %s, %s, %s, %s)"
-SIMILARITY = 0.5  # pg_trgm's word_similarity_threshold default: 0.6
-
-
-class WordSimilar(Func):
-    """`word <% text`: a word of `text` is similar to `word` (pg_trgm)."""
-
-    arg_joiner = " <%% "
-    template = "%(expressions)s"
-    output_field = BooleanField()
-    conditional = True
+# PostgreSQL: a batch of entries (JSON rows) written in one statement, each with its
+# vector: the words of the "A" fields weighted A, and so on.
+UPSERT = """
+INSERT INTO search_searchentry
+    (content_type_id, object_id, organization_id, title, fields, tags, status, created_at,
+     indexed_at, vector)
+SELECT %s, doc.object_id, doc.organization_id, doc.title, doc.fields, doc.tags, doc.status,
+       doc.created_at, now(),
+       setweight(to_tsvector('simple', doc.a), 'A')
+       || setweight(to_tsvector('simple', doc.b), 'B')
+       || setweight(to_tsvector('simple', doc.c), 'C')
+       || setweight(to_tsvector('simple', doc.d), 'D')
+FROM jsonb_to_recordset(%s::jsonb) AS doc(
+    object_id bigint, organization_id bigint, title text, fields jsonb, tags text, status text,
+    created_at timestamptz, a text, b text, c text, d text
+)
+ON CONFLICT (content_type_id, object_id) DO UPDATE SET
+    organization_id = EXCLUDED.organization_id, title = EXCLUDED.title,
+    fields = EXCLUDED.fields, tags = EXCLUDED.tags, status = EXCLUDED.status,
+    created_at = EXCLUDED.created_at, indexed_at = EXCLUDED.indexed_at,
+    vector = EXCLUDED.vector
+"""
+# The typo-tolerant match: words of at least TYPO_LENGTH letters, SIMILARITY or more
+# like a word of the title ("gadgte" and "gadget": 0.57).
+TYPO_LENGTH = 4
+SIMILARITY = 0.5
 
 
 class WordSimilarity(Func):
@@ -89,7 +110,10 @@ def tsquery(query: Query, weights: str = "") -> str:
     """The tsquery text (to_tsquery('simple', ...)) of a parsed query: its words are
     letters and digits only (search.text), quoted all the same."""
     parts = [f"{_quoted(term)}:*{weights}" for term in query.terms]
-    parts += [" <-> ".join(_quoted(word) for word in phrase) for phrase in query.phrases]
+    parts += [
+        " <-> ".join(f"{_quoted(word)}{':' + weights if weights else ''}" for word in phrase)
+        for phrase in query.phrases
+    ]
     return " & ".join(parts)
 
 
@@ -106,19 +130,31 @@ def _full_text(query: Query, autocomplete: bool) -> tuple[Q, object]:
     if _postgres():
         text = tsquery(query, "A" if autocomplete else "")
         ts_query = SearchQuery(text, search_type="raw", config="simple")
-        condition = Q(vector=ts_query)
-        rank = SearchRank(F("vector"), ts_query)
-        if not autocomplete and _trigrams_available() and query.terms:
-            # A typo: the title has a word like one of the query's (the longest).
-            word = max(query.terms, key=len)
-            if len(word) >= 4:
-                condition |= Q(WordSimilar(Value(word), F("title")))
-                rank = rank + WordSimilarity(Value(word), F("title")) * SIMILARITY
-        return condition, rank
+        return Q(vector=ts_query), SearchRank(F("vector"), ts_query)
     text = fts_query(query, "a" if autocomplete else "")
     condition = Q(id__in=RawSQL(FTS_MATCHING, [text]))  # noqa: S611 (constant SQL)
     rank = RawSQL(FTS_RANK, [text], output_field=FloatField())  # noqa: S611 (constant SQL)
     return condition, rank
+
+
+def _typos(query: Query) -> tuple[Q, object] | None:
+    """(the condition, the rank) of the typo-tolerant match (PostgreSQL with pg_trgm):
+    each word of the query is in the record (as a word or the start of one) or like a
+    word of its title (trigram word similarity of at least SIMILARITY); None where it
+    cannot help (no pg_trgm, no word of TYPO_LENGTH letters)."""
+    if not (_postgres() and _trigrams_available()):
+        return None
+    if query.phrases or not any(len(term) >= TYPO_LENGTH for term in query.terms):
+        return None
+    conditions, rank = [], Value(0.0)
+    for term in query.terms:
+        matched = Q(vector=SearchQuery(tsquery(Query((term,))), search_type="raw", config="simple"))
+        if len(term) >= TYPO_LENGTH:
+            similarity = WordSimilarity(Value(term), F("title"))
+            matched |= Q(GreaterThanOrEqual(similarity, SIMILARITY))
+            rank = rank + similarity
+        conditions.append(matched)
+    return reduce(and_, conditions), rank
 
 
 def _in_fields(query: Query, fields) -> Q:
@@ -142,6 +178,11 @@ def _scope_condition(scope) -> Q:
     return condition
 
 
+def _tags(document) -> str:
+    """The tags as stored: "|tag|other|" ("" without tags), for `tags__contains`."""
+    return "".join(f"|{tag}" for tag in document.tags) + "|" if document.tags else ""
+
+
 def _filters(filters) -> Q:
     condition = Q()
     if filters.organization is not None:
@@ -158,10 +199,10 @@ def _filters(filters) -> Q:
 
 
 class DatabaseBackend(SearchBackend):
-    def _matching(self, request: SearchRequest, autocomplete: bool = False):
-        """The entries matching `request`, with their `score` as an alias (computed only
-        where a query uses it: not for the counts)."""
-        full_text, rank = _full_text(request.query, autocomplete)
+    def _matching(self, request: SearchRequest, autocomplete: bool = False, typos=None):
+        """The entries matching `request` (or its `typos` match), with their `score` as
+        an alias (computed only where a query uses it: not for the counts)."""
+        full_text, rank = typos or _full_text(request.query, autocomplete)
         full, restricted = [], []
         for scope in request.scopes:
             fields = scope.fields
@@ -191,7 +232,15 @@ class DatabaseBackend(SearchBackend):
         )
 
     def search(self, request: SearchRequest) -> SearchResult:
-        entries = self._matching(request)
+        result = self._search(request, self._matching(request))
+        if result.total == 0:
+            # Nothing: maybe a typo (PostgreSQL with pg_trgm).
+            typos = _typos(request.query)
+            if typos is not None:
+                return self._search(request, self._matching(request, typos=typos))
+        return result
+
+    def _search(self, request: SearchRequest, entries) -> SearchResult:
         labels = {
             _content_type_id(scope.declaration.model): scope.declaration.label
             for scope in request.scopes
@@ -247,6 +296,9 @@ class DatabaseBackend(SearchBackend):
         if not documents:
             return
         content_type_id = _content_type_id(declaration.model)
+        if _postgres():
+            self._upsert_with_vectors(declaration, content_type_id, documents)
+            return
         SearchEntry.objects.bulk_create(
             [
                 SearchEntry(
@@ -255,7 +307,7 @@ class DatabaseBackend(SearchBackend):
                     organization_id=document.organization_id,
                     title=document.title,
                     fields=document.fields,
-                    tags="".join(f"|{tag}" for tag in document.tags) + "|" if document.tags else "",
+                    tags=_tags(document),
                     status=document.status,
                     created_at=document.created_at,
                 )
@@ -265,29 +317,30 @@ class DatabaseBackend(SearchBackend):
             unique_fields=["content_type", "object_id"],
             update_fields=["organization_id", "title", "fields", "tags", "status", "created_at"],
         )
-        object_ids = [document.object_id for document in documents]
-        if _postgres():
-            self._write_vectors(declaration, content_type_id, object_ids)
-        elif connection.vendor == "sqlite":
+        if connection.vendor == "sqlite":
             self._write_fts(declaration, content_type_id, documents)
 
-    def _write_vectors(self, declaration, content_type_id, object_ids) -> None:
-        # The SQL is built from constants only (one part per weight having fields); field
-        # names and weights are parameters.
-        parts, params = [], []
-        for weight in WEIGHTS:
-            names = declaration.fields_of_weight(weight)
-            if not names:
-                continue
-            text = " || ' ' || ".join("coalesce(fields->>%s, '')" for _ in names)
-            parts.append(f"setweight(to_tsvector('simple', {text}), %s)")
-            params += [*names, weight]
+    def _upsert_with_vectors(self, declaration, content_type_id, documents) -> None:
+        """PostgreSQL: the batch's entries in one INSERT ... ON CONFLICT UPDATE, their
+        weighted vectors computed in it (each row written once)."""
+        rows = [
+            {
+                "object_id": document.object_id,
+                "organization_id": document.organization_id,
+                "title": document.title,
+                "fields": document.fields,
+                "tags": _tags(document),
+                "status": document.status,
+                "created_at": document.created_at.isoformat() if document.created_at else None,
+                **{
+                    weight.lower(): document.text_of_weight(declaration, weight)
+                    for weight in WEIGHTS
+                },
+            }
+            for document in documents
+        ]
         with connection.cursor() as cursor:
-            cursor.execute(
-                f"UPDATE search_searchentry SET vector = {' || '.join(parts)} "  # noqa: S608
-                "WHERE content_type_id = %s AND object_id = ANY(%s)",
-                [*params, content_type_id, object_ids],
-            )
+            cursor.execute(UPSERT, [content_type_id, json.dumps(rows)])
 
     def _write_fts(self, declaration, content_type_id, documents) -> None:
         ids = dict(

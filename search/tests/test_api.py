@@ -2,6 +2,8 @@
 
 import pytest
 from django.contrib.auth.models import Group
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from api.v1.base_models.contact.tests.factories import ContactFactory
 from api.v1.base_models.organization.models import Organization, OrganizationMembership
@@ -285,3 +287,26 @@ def test_chat_messages_are_found_by_those_who_see_their_room(
     with indexed():
         chat.delete_message(message)
     assert found(jwt_client(member_a).get(SEARCH_URL, {"q": "rocket"})) == set()
+
+
+def test_a_typo_finds_the_word_where_the_backend_can(jwt_client, member_a, gadgets, search_backend):
+    if search_backend == "database" and connection.vendor != "postgresql":
+        pytest.skip("SQLite's full-text search has no typo tolerance")
+    assert ("product", gadgets["a"].pk) in found(
+        jwt_client(member_a).get(SEARCH_URL, {"q": "gadgte"})
+    )
+
+
+def test_a_page_costs_the_same_queries_whatever_its_size(jwt_client, member_a, org_a, indexed):
+    with indexed():
+        for number in range(30):
+            ProductFactory(organization=org_a, name=f"Bolt {number}", tags=["hardware"])
+    client = jwt_client(member_a)
+    counts = []
+    for size in (2, 30):
+        client.get(SEARCH_URL, {"q": "bolt", "page_size": size})  # caches warmed
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(SEARCH_URL, {"q": "bolt", "page_size": size})
+        assert len(response.json()["results"]) == size
+        counts.append(len(queries))
+    assert counts[0] == counts[1]
