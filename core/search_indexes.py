@@ -18,7 +18,32 @@ the same on every database. Reversing drops them. Named `<table>_<column>_trgm` 
 `<table>_<column>_gin`.
 """
 
-from django.db import migrations
+from django.db import DatabaseError, migrations, transaction
+
+# create_extension's answer for an extension the PostgreSQL server does not have.
+UNAVAILABLE = "not available on this PostgreSQL server"
+
+
+def create_extension(connection, name: str) -> str | None:
+    """Create the PostgreSQL extension `name` unless it is there. None once it is
+    installed; else why not: UNAVAILABLE, or the error of a refused CREATE EXTENSION
+    (a role without the right), the caller's transaction left usable."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT installed_version FROM pg_available_extensions WHERE name = %s", [name]
+        )
+        row = cursor.fetchone()
+    if row is None:
+        return UNAVAILABLE
+    if row[0] is not None:
+        return None  # Already installed.
+    try:
+        # A savepoint: a refused CREATE EXTENSION leaves the transaction usable.
+        with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
+            cursor.execute(f"CREATE EXTENSION IF NOT EXISTS {connection.ops.quote_name(name)}")
+    except DatabaseError as exc:
+        return " ".join(str(exc).split())
+    return None
 
 
 def trigram_operator_class(connection, quote) -> str | None:

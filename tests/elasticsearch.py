@@ -84,8 +84,9 @@ def _as_list(value) -> list:
 class Evaluator:
     """The score of a document for a query (None: it does not match)."""
 
-    def __init__(self, index: Index):
+    def __init__(self, index: Index, max_terms: int = 65_536):
         self.index = index
+        self.max_terms = max_terms  # index.max_terms_count
 
     def score(self, query: dict, document: dict) -> float | None:
         if len(query) != 1:
@@ -219,6 +220,7 @@ class Cluster:
         self.aliases: dict[str, set[str]] = {}
         self.requests: list[dict] = []  # method, path, body, authorization
         self.down = False
+        self.max_terms = 65_536  # index.max_terms_count
         self.failures = 0  # the next requests answered 503, one fewer each time
 
     def resolve(self, names: str, ignore_unavailable=False) -> list[str]:
@@ -318,7 +320,7 @@ class Cluster:
         matched = []
         try:
             for index in indexes:
-                evaluator = Evaluator(index)
+                evaluator = Evaluator(index, self.max_terms)
                 for doc_id, source in index.documents.items():
                     score = evaluator.score(body.get("query", {"match_all": {}}), source)
                     if score is not None:

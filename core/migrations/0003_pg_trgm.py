@@ -16,7 +16,9 @@ objects may use it.
 
 import logging
 
-from django.db import DatabaseError, migrations, transaction
+from django.db import migrations
+
+from core.search_indexes import UNAVAILABLE, create_extension
 
 logger = logging.getLogger(__name__)
 
@@ -25,30 +27,19 @@ def create_pg_trgm(apps, schema_editor):
     connection = schema_editor.connection
     if connection.vendor != "postgresql":
         return
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT installed_version FROM pg_available_extensions WHERE name = 'pg_trgm'"
-        )
-        row = cursor.fetchone()
-    if row is None:
+    refused = create_extension(connection, "pg_trgm")
+    if refused == UNAVAILABLE:
         logger.warning(
             "pg_trgm is not available on this PostgreSQL server: list searches will not "
             "use trigram indexes."
         )
-        return
-    if row[0] is not None:
-        return  # Already installed.
-    try:
-        # A savepoint: a refused CREATE EXTENSION leaves the migration's transaction usable.
-        with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
-            cursor.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
-    except DatabaseError as exc:
+    elif refused is not None:
         logger.warning(
             "Could not create the pg_trgm extension (%s): list searches will not use "
             "trigram indexes. Create it as the database owner or a superuser (CREATE "
             "EXTENSION pg_trgm), then roll the apps' search_indexes migrations back and "
             "apply them again.",
-            " ".join(str(exc).split()),
+            refused,
         )
 
 

@@ -205,6 +205,27 @@ def _filters(filters) -> Q:
     return condition
 
 
+def _labels(request: SearchRequest) -> dict[int, str]:
+    """{content type id: model label} of the request's types."""
+    return {
+        _content_type_id(scope.declaration.model): scope.declaration.label
+        for scope in request.scopes
+    }
+
+
+def _hits(entries, labels) -> list[Hit]:
+    rows = entries.values("content_type", "object_id", "organization_id", "hit_score")
+    return [
+        Hit(
+            labels[row["content_type"]],
+            row["object_id"],
+            row["organization_id"],
+            float(f"{row['hit_score']:.6g}"),
+        )
+        for row in rows
+    ]
+
+
 class DatabaseBackend(SearchBackend):
     def _matching(self, request: SearchRequest, autocomplete: bool = False, typos=None):
         """The entries matching `request` (or its `typos` match), with their `score` as
@@ -248,10 +269,7 @@ class DatabaseBackend(SearchBackend):
         return result
 
     def _search(self, request: SearchRequest, entries) -> SearchResult:
-        labels = {
-            _content_type_id(scope.declaration.model): scope.declaration.label
-            for scope in request.scopes
-        }
+        labels = _labels(request)
         # Both facets (and the total) from one count per type and organization.
         types: dict[str, int] = {}
         organizations: dict[int | None, int] = {}
@@ -260,42 +278,17 @@ class DatabaseBackend(SearchBackend):
             types[label] = types.get(label, 0) + row["n"]
             organization = row["organization_id"]
             organizations[organization] = organizations.get(organization, 0) + row["n"]
-        rows = (
-            entries.annotate(hit_score=F("score"))
-            .order_by("-hit_score", "-id")
-            .values("content_type", "object_id", "organization_id", "hit_score")
-        )[request.offset : request.offset + request.limit]
-        hits = [
-            Hit(
-                labels[row["content_type"]],
-                row["object_id"],
-                row["organization_id"],
-                float(f"{row['hit_score']:.6g}"),
-            )
-            for row in rows
-        ]
+        page = entries.annotate(hit_score=F("score")).order_by("-hit_score", "-id")
+        hits = _hits(page[request.offset : request.offset + request.limit], labels)
         return SearchResult(hits, sum(types.values()), types, organizations)
 
     def autocomplete(self, request: SearchRequest) -> list[Hit]:
-        labels = {
-            _content_type_id(scope.declaration.model): scope.declaration.label
-            for scope in request.scopes
-        }
-        rows = (
+        best = (
             self._matching(request, autocomplete=True)
             .annotate(hit_score=F("score"), length=Length("title"))
             .order_by("-hit_score", "length", "-id")
-            .values("content_type", "object_id", "organization_id", "hit_score")[: request.limit]
         )
-        return [
-            Hit(
-                labels[row["content_type"]],
-                row["object_id"],
-                row["organization_id"],
-                float(f"{row['hit_score']:.6g}"),
-            )
-            for row in rows
-        ]
+        return _hits(best[: request.limit], _labels(request))
 
     # Writing ---------------------------------------------------------------------------
 

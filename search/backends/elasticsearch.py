@@ -86,6 +86,24 @@ INDEX_BODY = {
 }
 
 
+# The most values of one `terms` query (Elasticsearch's index.max_terms_count default).
+MAX_TERMS = 65_536
+
+
+def _among(ids: list) -> dict:
+    """The condition "object_id is one of `ids`": one `terms` query, or several ORed for
+    more ids than one may hold."""
+    if len(ids) <= MAX_TERMS:
+        return {"terms": {"object_id": ids}}
+    chunks = [ids[start : start + MAX_TERMS] for start in range(0, len(ids), MAX_TERMS)]
+    return {
+        "bool": {
+            "should": [{"terms": {"object_id": chunk}} for chunk in chunks],
+            "minimum_should_match": 1,
+        }
+    }
+
+
 class SearchEngineError(RuntimeError):
     """The engine refused a request (4xx): a defect here, not a passing outage."""
 
@@ -271,8 +289,7 @@ class ElasticsearchBackend(SearchBackend):
             if scope.organizations is not None:
                 where.append({"terms": {"organization_id": sorted(scope.organizations)}})
             if scope.records is not None:
-                ids = list(scope.records.values_list("pk", flat=True))
-                where.append({"terms": {"object_id": ids}})
+                where.append(_among(list(scope.records.values_list("pk", flat=True))))
             branches.append(
                 {
                     "bool": {

@@ -6,7 +6,9 @@ created here when the role may); without it nothing changes. Nothing elsewhere."
 
 import logging
 
-from django.db import DatabaseError, migrations, transaction
+from django.db import migrations
+
+from core.search_indexes import create_extension
 
 logger = logging.getLogger(__name__)
 
@@ -15,16 +17,13 @@ def create(apps, schema_editor):
     connection = schema_editor.connection
     if connection.vendor != "postgresql":
         return
-    try:
-        # A savepoint: a refused CREATE EXTENSION leaves the migration's transaction usable.
-        with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
-            cursor.execute("CREATE EXTENSION IF NOT EXISTS btree_gin")
-    except DatabaseError as exc:
+    refused = create_extension(connection, "btree_gin")
+    if refused is not None:
         logger.warning(
             "Could not create the btree_gin extension (%s): searches read the organization "
             "and the words from two indexes. Create it (CREATE EXTENSION btree_gin), then roll "
             "search back to 0002 and migrate again.",
-            " ".join(str(exc).split()),
+            refused,
         )
         return
     schema_editor.execute(

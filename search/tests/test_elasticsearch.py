@@ -7,10 +7,12 @@ import base64
 
 import pytest
 
+from api.v1.features.meetings.tests.factories import MeetingFactory
 from api.v1.features.products.models import Product
 from api.v1.features.products.tests.factories import ProductFactory
 from core.searching import declaration_of
 from search import services
+from search.backends import elasticsearch as backend
 from search.backends.elasticsearch import INDEX_BODY
 
 from .conftest import AUTOCOMPLETE_URL, SEARCH_URL, found
@@ -138,3 +140,18 @@ def test_indexing_retries_until_the_engine_answers(
         ("product", product.pk)
     }
     assert len(requests_to(elasticsearch, "GET", f"/_alias/{ALIAS}")) == 3
+
+
+def test_more_visible_records_than_one_terms_query_holds(
+    elasticsearch, jwt_client, member_of, org_a, indexed, monkeypatch
+):
+    host = member_of(org_a, "Organization Member")
+    with indexed():
+        meetings = [
+            MeetingFactory(organization=org_a, host=host, topic=f"Roadmap {n}") for n in range(3)
+        ]
+    elasticsearch.max_terms = 2
+    monkeypatch.setattr(backend, "MAX_TERMS", 2)
+    assert found(jwt_client(host).get(SEARCH_URL, {"q": "roadmap"})) == {
+        ("meeting", meeting.pk) for meeting in meetings
+    }
