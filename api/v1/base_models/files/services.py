@@ -19,6 +19,8 @@ from django.conf import settings
 from django.core.files.storage import default_storage
 from django.http import HttpResponseRedirect
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from rest_framework.exceptions import NotFound
 
 from core.downloads import file_response
 from core.storage import presigned_download_url
@@ -49,9 +51,16 @@ def serve(request, fieldfile, *, filename: str, content_type: str, size=None, et
         response = HttpResponseRedirect(presigned)
         response["Cache-Control"] = "private, no-store"
         return response
+    try:
+        content = fieldfile.open("rb")
+    except FileNotFoundError as exc:
+        # The row outlived its bytes (removed from the storage by hand, a restore without
+        # the media): the caller cannot fix that, the operators must know.
+        logger.error("The stored bytes %s are missing: %s", fieldfile.name, exc)
+        raise NotFound(_("The file's content is missing from the storage.")) from exc
     return file_response(
         request,
-        fieldfile.open("rb"),
+        content,
         size=fieldfile.size if size is None else size,
         filename=filename,
         content_type=content_type,

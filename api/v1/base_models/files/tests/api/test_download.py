@@ -98,3 +98,14 @@ def test_a_rolled_back_deletion_keeps_the_bytes(org, django_capture_on_commit_ca
     assert callbacks == []
     assert FileStorage.objects.filter(pk=pk).exists()
     assert storage.exists(name)
+
+
+def test_bytes_missing_from_the_storage_are_a_404_not_a_500(
+    jwt_client, member, org, viewer_role, caplog
+):
+    stored = FileStorageFactory(organization=org)
+    stored.file.storage.delete(stored.file.name)
+    response = jwt_client(member(org, viewer_role)).get(download_url(stored))
+    assert response.status_code == 404
+    assert response.json()["detail"] == "The file's content is missing from the storage."
+    assert "are missing" in caplog.text
