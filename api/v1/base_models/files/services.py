@@ -54,8 +54,9 @@ def serve(request, fieldfile, *, filename: str, content_type: str, size=None, et
     try:
         content = fieldfile.open("rb")
     except FileNotFoundError as exc:
-        # The row outlived its bytes (removed from the storage by hand, a restore without
-        # the media): the caller cannot fix that, the operators must know.
+        # The row outlived its bytes: a deletion of the file committed after this request
+        # read the row, or the storage lost them (emptied by hand, a restore without the
+        # media). The caller cannot fix that; the operators must know.
         logger.error("The stored bytes %s are missing: %s", fieldfile.name, exc)
         raise NotFound(_("The file's content is missing from the storage.")) from exc
     return file_response(

@@ -21,5 +21,4 @@ declare(
     url_kwargs=lambda message: {"room_pk": message.room_id, "pk": message.pk},
     visible=visible_messages,
     where=Q(deleted_at__isnull=True),
-    select_related=("room",),
 )
