@@ -30,13 +30,17 @@
 
 The search app (`search/`) imports every app's `search` module, indexes the declared
 models, keeps their index entries in step with their model change events (core.events)
-and serves `/api/v1/search/`. This module imports nothing of the project.
+and serves `/api/v1/search/`. Text that changes without a change of its record (a
+document's file text, extracted in the background) is sent to the index with
+`refresh(model, ids)`. This module imports nothing of the project.
 """
 
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ImproperlyConfigured
+from django.db import transaction
 from django.db.models import Q
+from django.dispatch import Signal
 
 WEIGHTS = ("A", "B", "C", "D")
 
@@ -152,3 +156,15 @@ def declaration_named(type_name: str) -> SearchDeclaration | None:
         if type_name in (declaration.type_name, declaration.label):
             return declaration
     return None
+
+
+# Sent with `object_ids` (a list) when records of the sender (a model) must be indexed
+# again though they did not change (refresh): the search app receives it.
+stale = Signal()
+
+
+def refresh(model, object_ids) -> None:
+    """Have the records `object_ids` of `model` indexed again once the transaction
+    commits: for text of theirs that changed without a change event of theirs."""
+    ids = list(object_ids)
+    transaction.on_commit(lambda: stale.send(sender=model, object_ids=ids))

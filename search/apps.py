@@ -12,10 +12,11 @@ class SearchConfig(AppConfig):
         from django.utils.module_loading import autodiscover_modules
 
         from core import events
-        from core.searching import declarations
+        from core.searching import declarations, stale
 
-        from .services import on_model_event
+        from .services import on_model_event, on_stale
 
         # Every app's search.py declares its searchable models (core.searching).
         autodiscover_modules("search")
         events.subscribe(on_model_event, models=[each.label for each in declarations()])
+        stale.connect(on_stale)

@@ -33,6 +33,14 @@ def on_model_event(event: events.ModelEvent) -> None:
     update_index.delay(event.model, [object_id])
 
 
+def on_stale(sender, object_ids, **kwargs) -> None:
+    """Records of a declared model must be indexed again (core.searching.refresh)."""
+    from .tasks import update_index
+
+    if declaration_of(sender) is not None:
+        update_index.delay(sender._meta.label_lower, [int(each) for each in object_ids])
+
+
 def update(label: str, object_ids) -> None:
     declaration = declaration_of(apps.get_model(label))
     if declaration is None:

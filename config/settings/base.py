@@ -573,6 +573,10 @@ FILE_SCAN_TIMEOUT = env.float("FILE_SCAN_TIMEOUT", default=30.0)
 # Bytes no row references are removed by the orphan clean-up once older than this
 # (an upload in progress has stored its bytes before its row commits).
 FILE_ORPHAN_GRACE = timedelta(hours=env.int("FILE_ORPHAN_GRACE_HOURS", default=6))
+# The text of documents' files, for the search (files.text): at most this many characters
+# per file, and XML parts of Office files of at most this many bytes uncompressed.
+FILE_TEXT_MAX_LENGTH = env.int("FILE_TEXT_MAX_LENGTH", default=100_000)
+FILE_TEXT_MAX_PART_SIZE = env.int("FILE_TEXT_MAX_PART_SIZE", default=20 * 1024 * 1024)
 
 # --------------------------------------------------------------------------------------
 # Logging

@@ -173,7 +173,8 @@ def test_every_registered_model_emits_them_but_the_log_and_login_sessions():
     # A comment's attachments are a link table, written with the comment; chat messages
     # are not audited (docs/decisions.md), nor their attachments and reactions; a
     # meeting's recordings are a link table, its webhook events a log of their own; a data
-    # job's files are a link table, its failed rows a report of the job (which is audited).
+    # job's files are a link table, its failed rows a report of the job (which is audited);
+    # a file's extracted text is derived from its bytes.
     assert silent == {
         "audit.auditlog",
         "authentication.authsession",
@@ -185,6 +186,7 @@ def test_every_registered_model_emits_them_but_the_log_and_login_sessions():
         "meetings.meetingwebhookevent",
         "data_jobs.datajobfile",
         "data_jobs.datajobrowerror",
+        "files.filetext",
     }
     for model in registry.models_with("audited"):
         assert audit_registry.is_audited(model), model  # its receivers emit the events

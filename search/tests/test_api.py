@@ -2,10 +2,12 @@
 
 import pytest
 from django.contrib.auth.models import Group
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from api.v1.base_models.contact.tests.factories import ContactFactory
+from api.v1.base_models.files.tests.factories import docx_with, pdf_with
 from api.v1.base_models.organization.models import Organization, OrganizationMembership
 from api.v1.base_models.organization.tests.factories import OrganizationMembershipFactory
 from api.v1.features.chat import services as chat
@@ -310,3 +312,36 @@ def test_a_page_costs_the_same_queries_whatever_its_size(jwt_client, member_a, o
         assert len(response.json()["results"]) == size
         counts.append(len(queries))
     assert counts[0] == counts[1]
+
+
+def test_documents_are_found_by_the_text_of_their_current_file(
+    jwt_client, member_of, member_b, org_a, indexed
+):
+    client = jwt_client(member_of(org_a, "Organization Administrator"))
+    with indexed():
+        response = client.post(
+            "/api/v1/documents/",
+            {
+                "organization": org_a.pk,
+                "title": "Lease",
+                "file": SimpleUploadedFile("lease.pdf", pdf_with("The zebra clause applies")),
+            },
+            format="multipart",
+        )
+    assert response.status_code == 201, response.content
+    document = response.json()["id"]
+    [hit] = client.get(SEARCH_URL, {"q": "zebra clause"}).json()["results"]
+    assert (hit["type"], hit["id"], hit["field"]) == ("document", document, "content")
+    assert hit["snippet"] == "The <mark>zebra</mark> <mark>clause</mark> applies"
+    assert found(jwt_client(member_b).get(SEARCH_URL, {"q": "zebra"})) == set()
+
+    # A new version's text replaces the old one's.
+    with indexed():
+        response = client.post(
+            f"/api/v1/documents/{document}/versions/",
+            {"file": SimpleUploadedFile("lease.docx", docx_with("Giraffe terms"))},
+            format="multipart",
+        )
+    assert response.status_code == 201, response.content
+    assert found(client.get(SEARCH_URL, {"q": "zebra"})) == set()
+    assert found(client.get(SEARCH_URL, {"q": "giraffe"})) == {("document", document)}

@@ -115,3 +115,29 @@ def private_links() -> list[type[FileAttachment]]:
     return [
         model for model in apps.get_models() if issubclass(model, FileAttachment) and model.private
     ]
+
+
+class FileText(models.Model):
+    """The text of a file, extracted once (files.text) for the search: kept apart from
+    the file's row so that reading files never loads it."""
+
+    business_record = False
+    importable = False
+    organization_path = "file__organization"
+
+    file = models.OneToOneField(
+        FileStorage,
+        verbose_name=_("File"),
+        primary_key=True,
+        on_delete=models.CASCADE,
+        related_name="extracted",
+    )
+    text = models.TextField(_("Text"), blank=True)
+    extracted_at = models.DateTimeField(_("Extracted At"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("File Text")
+        verbose_name_plural = _("File Texts")
+
+    def __str__(self) -> str:
+        return str(self.file_id)

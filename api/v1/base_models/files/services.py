@@ -25,7 +25,8 @@ from rest_framework.exceptions import NotFound
 from core.downloads import file_response
 from core.storage import presigned_download_url
 
-from .models import STORAGE_PREFIX, FileStorage, storage_key
+from . import text
+from .models import STORAGE_PREFIX, FileStorage, FileText, storage_key
 from .uploads import CheckedFile
 
 logger = logging.getLogger(__name__)
@@ -93,6 +94,17 @@ def create_file(upload, organization, checked: CheckedFile, name: str) -> FileSt
             size=checked.size,
             checksum=checked.checksum,
         )
+
+
+def text_of(stored: FileStorage) -> str:
+    """The text of a stored file (files.text), extracted on the first call and kept
+    (FileText): a file's bytes never change."""
+    kept = FileText.objects.filter(file=stored).values_list("text", flat=True).first()
+    if kept is not None:
+        return kept
+    extracted = text.extract(stored)
+    FileText.objects.update_or_create(file=stored, defaults={"text": extracted})
+    return extracted
 
 
 def discard(name: str, storage=default_storage) -> None:

@@ -7,6 +7,7 @@ downloadable; restoring one adds a new version with its file, so that the histor
 only ever grows and says who restored what and when.
 """
 
+from django.core.exceptions import ObjectDoesNotExist
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from taggit.managers import TaggableManager
@@ -70,6 +71,18 @@ class Document(AboutRecord, OrganizationScoped, BaseModel):
 
     def __str__(self) -> str:
         return self.title
+
+    @property
+    def content(self) -> str:
+        """The text of the current version's file, once extracted (documents.tasks); ""
+        before, and for a file without text."""
+        version = self.current_version
+        if version is None:
+            return ""
+        try:
+            return version.file.extracted.text
+        except ObjectDoesNotExist:
+            return ""
 
 
 class DocumentVersion(Timestamped, Auditable):

@@ -1,4 +1,5 @@
-"""Documents in the search (core.searching)."""
+"""Documents in the search (core.searching): their title, description, and the text of
+their current version's file (`content`, indexed once extracted: documents.tasks)."""
 
 from core.searching import declare
 
@@ -6,7 +7,8 @@ from .models import Document
 
 declare(
     Document,
-    fields={"title": "A", "description": "C"},
+    fields={"title": "A", "description": "C", "content": "D"},
     route="api-v1:document-detail",
     status="status",
+    select_related=("current_version__file__extracted",),
 )

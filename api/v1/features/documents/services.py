@@ -1,10 +1,12 @@
 """Document versions: the one place that numbers them and moves the current one."""
 
+from django.db import transaction
 from django.db.models import Max
 
 from audit.grouping import one_row_per_record
 
 from .models import Document, DocumentVersion
+from .tasks import index_version_text
 
 
 def add_version(document: Document, file, *, note: str = "", restored_from=None):
@@ -23,6 +25,8 @@ def add_version(document: Document, file, *, note: str = "", restored_from=None)
         )
         locked.current_version = version
         locked.save(update_fields=["current_version"])
+    # The search finds documents by their file's text too: extracted in the background.
+    transaction.on_commit(lambda: index_version_text.delay(version.pk))
     # The caller's instance shows what was saved (its ETag follows updated_at).
     document.current_version = version
     document.updated_at, document.updated_by_id = locked.updated_at, locked.updated_by_id

@@ -32,3 +32,43 @@ class FileStorageFactory(DjangoModelFactory):
     def tags(self, create, extracted, **kwargs):
         if create and extracted:
             self.tags.set(extracted)
+
+
+def pdf_with(*pages: str) -> bytes:
+    """A real PDF (reportlab) with one page per text."""
+    import io
+
+    from reportlab.pdfgen import canvas
+
+    buffer = io.BytesIO()
+    pdf = canvas.Canvas(buffer)
+    for text in pages:
+        pdf.drawString(72, 720, text)
+        pdf.showPage()
+    pdf.save()
+    return buffer.getvalue()
+
+
+def zipped(parts: dict[str, str]) -> bytes:
+    """A zip archive of {name: text} (the shape of Office Open XML and OpenDocument)."""
+    import io
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, text in parts.items():
+            archive.writestr(name, text)
+    return buffer.getvalue()
+
+
+def docx_with(*paragraphs: str) -> bytes:
+    body = "".join(f"<w:p><w:r><w:t>{text}</w:t></w:r></w:p>" for text in paragraphs)
+    return zipped(
+        {
+            "[Content_Types].xml": "<Types/>",
+            "word/document.xml": (
+                '<w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/'
+                f'main"><w:body>{body}</w:body></w:document>'
+            ),
+        }
+    )
