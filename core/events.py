@@ -24,6 +24,7 @@ order they subscribed; one that fails is logged and the others still run: a subs
 never makes the change fail. Keep them short: hand long work to a Celery task.
 """
 
+import contextvars
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -89,9 +90,12 @@ def has_subscribers(model: str | None = None, action: str | None = None) -> bool
 
 def emit(event: ModelEvent, using: str | None = None) -> None:
     """Deliver the event to its subscribers once the current transaction commits (at
-    once outside a transaction)."""
+    once outside a transaction), in the context variables of the change (contextvars:
+    an automation rule's actions know the changes they cause by them, even when the
+    commit comes later)."""
     if has_subscribers(event.model, event.action):
-        transaction.on_commit(lambda: deliver(event), using=using)
+        context = contextvars.copy_context()
+        transaction.on_commit(lambda: context.run(deliver, event), using=using)
 
 
 def deliver(event: ModelEvent) -> None:

@@ -737,3 +737,18 @@ SEARCH_MAX_FIELD_LENGTH = env.int("SEARCH_MAX_FIELD_LENGTH", default=100_000)
 # How deep a search pages (results past it: a 400), and records indexed per batch.
 SEARCH_MAX_RESULTS = env.int("SEARCH_MAX_RESULTS", default=1000)
 SEARCH_BATCH_SIZE = env.int("SEARCH_BATCH_SIZE", default=500)
+
+# Automation rules (api.v1.features.automation).
+# Rules triggered by rules' actions: at most this deep a chain (then skipped, logged).
+AUTOMATION_MAX_DEPTH = env.int("AUTOMATION_MAX_DEPTH", default=3)
+# A rule whose evaluations fail this many times in a row is disabled (its owner told).
+AUTOMATION_DISABLE_AFTER_FAILURES = env.int("AUTOMATION_DISABLE_AFTER_FAILURES", default=5)
+AUTOMATION_LOG_RETENTION_DAYS = env.int("AUTOMATION_LOG_RETENTION_DAYS", default=90)
+# Webhooks: only to these hosts when set ("hooks.example.com", "*.example.com"); never to
+# private, loopback or link-local addresses, except the hosts of
+# AUTOMATION_WEBHOOK_PRIVATE_HOSTS (internal services).
+AUTOMATION_WEBHOOK_ALLOWED_HOSTS = env.list("AUTOMATION_WEBHOOK_ALLOWED_HOSTS", default=[])
+AUTOMATION_WEBHOOK_PRIVATE_HOSTS = env.list("AUTOMATION_WEBHOOK_PRIVATE_HOSTS", default=[])
+AUTOMATION_WEBHOOK_TIMEOUT = env.float("AUTOMATION_WEBHOOK_TIMEOUT", default=10.0)
+# Retries of a webhook whose receiver fails (5xx, 429, timeouts), with backoff.
+AUTOMATION_WEBHOOK_RETRIES = env.int("AUTOMATION_WEBHOOK_RETRIES", default=5)
