@@ -55,13 +55,18 @@ Subscriber = Callable[[ModelEvent], None]
 
 @dataclass(frozen=True)
 class _Interest:
-    models: frozenset[str] | None  # "app_label.model" labels; None: every model
+    # "app_label.model" labels; None: every model; or a function answering the labels
+    # (asked on each change: for subscribers whose interest changes at run time).
+    models: frozenset[str] | Callable[[], frozenset[str]] | None
     actions: frozenset[str] | None  # CREATE, UPDATE, DELETE, TRANSITION; None: all
 
     def covers(self, model: str | None, action: str | None) -> bool:
-        return (model is None or self.models is None or model in self.models) and (
-            action is None or self.actions is None or action in self.actions
-        )
+        if not (action is None or self.actions is None or action in self.actions):
+            return False
+        if model is None or self.models is None:
+            return True
+        models = self.models() if callable(self.models) else self.models
+        return model in models
 
 
 _subscribers: dict[Subscriber, _Interest] = {}
@@ -69,12 +74,12 @@ _subscribers: dict[Subscriber, _Interest] = {}
 
 def subscribe(subscriber: Subscriber, models=None, actions=None) -> Subscriber:
     """Call `subscriber(event)` for every event from now on, or only for those of
-    `models` ("app_label.model" labels) and `actions`: other changes then build no
-    event for it. Once, however often subscribed. Returns it, to serve as a decorator."""
-    _subscribers[subscriber] = _Interest(
-        None if models is None else frozenset(each.lower() for each in models),
-        None if actions is None else frozenset(actions),
-    )
+    `models` ("app_label.model" labels, or a function answering them, asked on each
+    change: keep it cheap) and `actions`: other changes then build no event for it.
+    Once, however often subscribed. Returns it, to serve as a decorator."""
+    if models is not None and not callable(models):
+        models = frozenset(each.lower() for each in models)
+    _subscribers[subscriber] = _Interest(models, None if actions is None else frozenset(actions))
     return subscriber
 
 

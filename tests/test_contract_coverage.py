@@ -50,6 +50,9 @@ NOT_UNDER_CONTRACT = {
     # requester's role let them read), started from the models' lists, never written
     # through this route; tested in api/v1/features/data_jobs/tests/.
     "data_jobs.datajob": "the requester's own",
+    # What rules did: a read-only log written by the rules' runs, tested in
+    # api/v1/features/automation/tests/.
+    "automation.automationlog": "read-only",
 }
 
 

@@ -30,6 +30,7 @@ urlpatterns = [
     path("", include("api.v1.features.chat.urls")),
     path("", include("api.v1.features.meetings.urls")),
     path("", include("api.v1.features.data_jobs.urls")),
+    path("", include("api.v1.features.automation.urls")),
     path("", include("rbac.urls")),
     path("", include("audit.urls")),
     path("", include("notifications.urls")),

@@ -85,6 +85,7 @@ LOCAL_APPS = [
     "api.v1.features.chat.apps.ChatConfig",
     "api.v1.features.meetings.apps.MeetingsConfig",
     "api.v1.features.data_jobs.apps.DataJobsConfig",
+    "api.v1.features.automation.apps.AutomationConfig",
     "rbac.apps.RbacConfig",
     "audit.apps.AuditConfig",
     "notifications.apps.NotificationsConfig",
@@ -744,6 +745,16 @@ AUTOMATION_MAX_DEPTH = env.int("AUTOMATION_MAX_DEPTH", default=3)
 # A rule whose evaluations fail this many times in a row is disabled (its owner told).
 AUTOMATION_DISABLE_AFTER_FAILURES = env.int("AUTOMATION_DISABLE_AFTER_FAILURES", default=5)
 AUTOMATION_LOG_RETENTION_DAYS = env.int("AUTOMATION_LOG_RETENTION_DAYS", default=90)
+# Schedule and relative-time rules: at most this many records per rule and run.
+AUTOMATION_MAX_RECORDS_PER_RUN = env.int("AUTOMATION_MAX_RECORDS_PER_RUN", default=1000)
+CELERY_BEAT_SCHEDULE["run-timed-automation-rules"] = {
+    "task": "api.v1.features.automation.tasks.run_timed_rules",
+    "schedule": timedelta(minutes=1),
+}
+CELERY_BEAT_SCHEDULE["purge-automation-logs"] = {
+    "task": "api.v1.features.automation.tasks.purge_logs",
+    "schedule": timedelta(days=1),
+}
 # Webhooks: only to these hosts when set ("hooks.example.com", "*.example.com"); never to
 # private, loopback or link-local addresses, except the hosts of
 # AUTOMATION_WEBHOOK_PRIVATE_HOSTS (internal services).

@@ -174,7 +174,7 @@ def test_every_registered_model_emits_them_but_the_log_and_login_sessions():
     # are not audited (docs/decisions.md), nor their attachments and reactions; a
     # meeting's recordings are a link table, its webhook events a log of their own; a data
     # job's files are a link table, its failed rows a report of the job (which is audited);
-    # a file's extracted text is derived from its bytes.
+    # a file's extracted text is derived from its bytes; automation logs are a log.
     assert silent == {
         "audit.auditlog",
         "authentication.authsession",
@@ -187,6 +187,7 @@ def test_every_registered_model_emits_them_but_the_log_and_login_sessions():
         "data_jobs.datajobfile",
         "data_jobs.datajobrowerror",
         "files.filetext",
+        "automation.automationlog",
     }
     for model in registry.models_with("audited"):
         assert audit_registry.is_audited(model), model  # its receivers emit the events

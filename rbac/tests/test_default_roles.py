@@ -51,6 +51,8 @@ def test_the_roles_come_from_the_models_grants():
             "chat.chatroom": ALL,
             "meetings.meeting": ALL,
             "data_jobs.datajob": ("view",),
+            "automation.automationrule": ALL,
+            "automation.automationlog": ("view",),
             "audit.auditlog": ("view",),
             # The test app's worked example (installed by the test settings).
             "testapp.gadget": ALL,
@@ -73,6 +75,8 @@ def test_the_roles_come_from_the_models_grants():
         },
         AUDITOR: {
             "audit.auditlog": ("view",),
+            "automation.automationrule": ("view",),
+            "automation.automationlog": ("view",),
             "organization.organization": ("view",),
             "organization.organizationmembership": ("view",),
             "contact.contact": ("view",),

@@ -3,6 +3,7 @@ client makes them, on the demo data (seed_demo), ids of created records chained.
 
 from . import (
     calls_account,
+    calls_automation,
     calls_catalog,
     calls_chat,
     calls_comments,
@@ -97,6 +98,7 @@ SCENARIO = [
     *calls_organizations.CALLS,
     *calls_data_jobs.CALLS,
     *calls_search.CALLS,
+    *calls_automation.CALLS,
     *calls_notifications.CALLS,
     *calls_notifications.TEMPLATES,
     *calls_account.CALLS,

@@ -120,6 +120,13 @@ class Context:
                 _("The template could not be rendered: %(error)s") % {"error": exc}
             ) from exc
 
+    def existing_record(self, verb: str):
+        """The record, once the owner may `verb` it (ActionFailed once it is gone)."""
+        if self.record is None:
+            raise ActionFailed(_("The record no longer exists."))
+        self.require(self.model, verb, self.record)
+        return self.record
+
     def require(self, model, verb: str, record=None) -> None:
         """ActionRefused unless the owner may `verb` `model` records in the rule's
         organization (and `record`, when given)."""
@@ -254,6 +261,10 @@ class SetFieldsParameters(serializers.Serializer):
     )
 
     def validate_fields(self, values):
+        if "organization" in values:
+            raise serializers.ValidationError(
+                _("A rule acts within its organization: it cannot move records.")
+            )
         model = self.context["rule"].content_type.model_class()
         _writable(_StaticView.of(model, "partial_update"), values)
         return values
@@ -267,12 +278,10 @@ class SetFields(Action):
     parameters = SetFieldsParameters
 
     def _serializer(self, context, parameters):
-        if context.record is None:
-            raise ActionFailed(_("The record no longer exists."))
-        context.require(context.model, "change", context.record)
-        view = context.view(context.model, "partial_update", pk=context.record.pk)
+        record = context.existing_record("change")
+        view = context.view(context.model, "partial_update", pk=record.pk)
         values = render_values(context, parameters["fields"])
-        return view.get_serializer(context.record, data=values, partial=True), values
+        return view.get_serializer(record, data=values, partial=True), values
 
     def run(self, context, parameters):
         serializer, values = self._serializer(context, parameters)
@@ -372,12 +381,10 @@ class RunTransition(Action):
     parameters = TransitionParameters
 
     def run(self, context, parameters):
-        if context.record is None:
-            raise ActionFailed(_("The record no longer exists."))
-        context.require(context.model, "change", context.record)
+        record = context.existing_record("change")
         try:
             workflows.run_transition(
-                context.record,
+                record,
                 parameters["transition"],
                 user=context.owner,
                 reason=str(_("Automation rule %(rule)s") % {"rule": context.rule.name}),
@@ -501,12 +508,10 @@ class AddComment(Action):
         from api.v1.features.collaboration.models import Comment
         from core.registry import is_business_record
 
-        if context.record is None:
-            raise ActionFailed(_("The record no longer exists."))
         if not is_business_record(context.model):
             raise ActionFailed(_("These records take no comments."))
         context.require(Comment, "add")
-        context.require(context.model, "view", context.record)
+        context.existing_record("view")
 
     def run(self, context, parameters):
         from api.v1.features.collaboration.services import create_comment

@@ -78,12 +78,6 @@ class AutomationRuleAdmin(OrganizationScopedAdminMixin, admin.ModelAdmin):
     def has_add_permission(self, request):
         return False  # a rule is checked as a whole: created through the API
 
-    def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
-        from .services import forget_watched
-
-        forget_watched()
-
 
 @admin.register(AutomationLog)
 class AutomationLogAdmin(OrganizationScopedAdminMixin, admin.ModelAdmin):

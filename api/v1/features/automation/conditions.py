@@ -161,9 +161,13 @@ class Compiled:
         state = State(before=before, after=after, database=answers)
         return [node.evaluate(state) for node in self.nodes]
 
-    def queryset_filter(self) -> Q:
-        """For timed rules (every leaf in the database): the conditions as one Q."""
-        return Q(*(self._q(node) for node in self.nodes))
+    def queryset_filter(self, any_of: bool = False) -> Q:
+        """For timed rules (every leaf in the database): the conditions as one Q, all
+        of them or (`any_of`) any."""
+        combined = Q()
+        for node in self.nodes:
+            combined = combined | self._q(node) if any_of else combined & self._q(node)
+        return combined
 
     def _q(self, node) -> Q:
         if isinstance(node, InDatabase):

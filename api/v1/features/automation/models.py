@@ -51,7 +51,9 @@ class AutomationRule(OrganizationScoped, Timestamped, Auditable):
         _("Trigger Fields"),
         default=list,
         blank=True,
-        help_text=_("Updates only: the rule runs only when one of these fields changed."),
+        help_text=_(
+            "Updates and transitions: the rule runs only when one of these fields changed."
+        ),
     )
     schedule = models.CharField(
         _("Schedule"),
@@ -103,46 +105,43 @@ class AutomationRule(OrganizationScoped, Timestamped, Auditable):
         return self.name
 
 
-class RuleCondition(Timestamped, Auditable):
-    """One condition of a rule: a node of the filter language (see the module)."""
+class RulePart(Timestamped, Auditable):
+    """A condition or an action of a rule (its `rule`), in its order."""
 
     organization_path = "rule__organization"
     business_record = False
     importable = False
 
-    rule = models.ForeignKey(
-        AutomationRule,
-        verbose_name=_("Rule"),
-        on_delete=models.CASCADE,
-        related_name="conditions",
-    )
     order = models.PositiveIntegerField(_("Order"), default=0)
+
+    class Meta:
+        abstract = True
+        ordering = ["rule", "order", "id"]
+
+
+class RuleCondition(RulePart):
+    """One condition of a rule: a node of the filter language (see the module)."""
+
+    rule = models.ForeignKey(
+        AutomationRule, verbose_name=_("Rule"), on_delete=models.CASCADE, related_name="conditions"
+    )
     definition = models.JSONField(_("Definition"))
     description = models.CharField(_("Description"), max_length=255, blank=True)
 
-    class Meta:
+    class Meta(RulePart.Meta):
         verbose_name = _("Rule Condition")
         verbose_name_plural = _("Rule Conditions")
-        ordering = ["rule", "order", "id"]
 
     def __str__(self) -> str:
         return self.description or f"{self.rule_id}.{self.order}"
 
 
-class RuleAction(Timestamped, Auditable):
+class RuleAction(RulePart):
     """One action of a rule: a type of the action registry and its parameters."""
 
-    organization_path = "rule__organization"
-    business_record = False
-    importable = False
-
     rule = models.ForeignKey(
-        AutomationRule,
-        verbose_name=_("Rule"),
-        on_delete=models.CASCADE,
-        related_name="actions",
+        AutomationRule, verbose_name=_("Rule"), on_delete=models.CASCADE, related_name="actions"
     )
-    order = models.PositiveIntegerField(_("Order"), default=0)
     action_type = models.CharField(_("Action Type"), max_length=50)
     parameters = models.JSONField(_("Parameters"), default=dict, blank=True)
     signing = models.CharField(
@@ -158,10 +157,9 @@ class RuleAction(Timestamped, Auditable):
         help_text=_("Run the next actions even when this one fails."),
     )
 
-    class Meta:
+    class Meta(RulePart.Meta):
         verbose_name = _("Rule Action")
         verbose_name_plural = _("Rule Actions")
-        ordering = ["rule", "order", "id"]
 
     def __str__(self) -> str:
         return f"{self.action_type} ({self.rule_id}.{self.order})"
@@ -174,7 +172,7 @@ class AutomationLog(OrganizationScoped, Timestamped):
     business_record = False
     importable = False
 
-    default_grants = {"administrator": ("view", "delete"), "auditor": ("view",)}
+    default_grants = {"administrator": ("view",), "auditor": ("view",)}
 
     rule = models.ForeignKey(
         AutomationRule,

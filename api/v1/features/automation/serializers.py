@@ -13,7 +13,7 @@ from . import actions as action_types
 from . import schedules, webhooks
 from .choices import Trigger
 from .models import AutomationLog, AutomationRule, RuleAction, RuleCondition
-from .services import compile_rule, forget_watched
+from .services import compile_rule
 from .targets import watchable
 
 MAX_CONDITIONS = 20
@@ -84,7 +84,8 @@ class AutomationRuleSerializer(ScopedModelSerializer):
         required=False,
         allow_blank=True,
         max_length=100,
-        help_text="Signs the rule's webhooks; a new one is made when a webhook rule has none.",
+        help_text="Signs the rule's webhooks (read it at secret/); one is made when a rule "
+        "with a webhook has none.",
     )
     has_secret = serializers.SerializerMethodField()
 
@@ -201,8 +202,8 @@ class AutomationRuleSerializer(ScopedModelSerializer):
         elif date_field or offset:
             errors["date_field"] = [_("Only relative time rules have a date field and offset.")]
         if trigger_fields:
-            if trigger != Trigger.UPDATED:
-                errors["trigger_fields"] = [_("Only update rules watch fields.")]
+            if trigger not in (Trigger.UPDATED, Trigger.TRANSITIONED):
+                errors["trigger_fields"] = [_("Only update and transition rules watch fields.")]
             elif not isinstance(trigger_fields, list) or not all(
                 isinstance(each, str) for each in trigger_fields
             ):
@@ -245,10 +246,9 @@ class AutomationRuleSerializer(ScopedModelSerializer):
                 RuleAction(rule=rule, order=index, **each)
                 for index, each in enumerate(actions_data)
             )
-            webhook = any(each["action_type"] == "webhook" for each in actions_data)
-            if webhook and not rule.secret:
-                rule.secret = webhooks.new_secret()
-                rule.save(update_fields=["secret"])
+        if not rule.secret and rule.actions.filter(action_type="webhook").exists():
+            rule.secret = webhooks.new_secret()
+            rule.save(update_fields=["secret"])
 
     def create(self, validated_data):
         conditions = validated_data.pop("conditions", [])
@@ -257,7 +257,6 @@ class AutomationRuleSerializer(ScopedModelSerializer):
         with transaction.atomic():
             rule = super().create(validated_data)
             self._save_children(rule, conditions, actions_data)
-        transaction.on_commit(forget_watched)
         return rule
 
     def update(self, instance, validated_data):
@@ -272,7 +271,6 @@ class AutomationRuleSerializer(ScopedModelSerializer):
                     disabled_reason="", consecutive_failures=0
                 )
                 rule.disabled_reason, rule.consecutive_failures = "", 0
-        transaction.on_commit(forget_watched)
         return rule
 
 

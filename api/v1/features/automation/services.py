@@ -155,7 +155,6 @@ def evaluate(rule: AutomationRule, change: Change, chain: tuple[int, ...] = ()) 
         return _finish(log, started)
 
     conditions = list(rule.conditions.all())
-    record = model._default_manager.filter(pk=change.object_id).first() if change.after else None
     results = compile_rule(rule, [each.definition for each in conditions]).results(
         model, change.object_id if change.after else None, change.before, change.after
     )
@@ -163,6 +162,10 @@ def evaluate(rule: AutomationRule, change: Change, chain: tuple[int, ...] = ()) 
     log.matched = matches(rule, conditions, results)
     if not log.matched:
         log.status = LogStatus.NOT_MATCHED
+        return _finish(log, started)
+    rule_actions = list(rule.actions.all())
+    if not rule_actions:
+        log.status = LogStatus.SUCCEEDED
         return _finish(log, started)
 
     owner = _owner(rule)
@@ -177,6 +180,7 @@ def evaluate(rule: AutomationRule, change: Change, chain: tuple[int, ...] = ()) 
 
     log.reason = ""
     log.save()  # its id is the webhooks' idempotency key
+    record = model._default_manager.filter(pk=change.object_id).first() if change.after else None
     context = Context(
         rule=rule,
         owner=owner,
@@ -187,7 +191,7 @@ def evaluate(rule: AutomationRule, change: Change, chain: tuple[int, ...] = ()) 
         changes=change.changes or {},
         log=log,
     )
-    log.action_logs = run_actions(rule, context, chain)
+    log.action_logs = run_actions(rule, rule_actions, context, chain)
     statuses = {entry["status"] for entry in log.action_logs}
     failed = statuses & {ActionStatus.FAILED, ActionStatus.REFUSED}
     if not failed:
@@ -206,10 +210,10 @@ def evaluate(rule: AutomationRule, change: Change, chain: tuple[int, ...] = ()) 
     return log
 
 
-def run_actions(rule, context: Context, chain) -> list[dict]:
+def run_actions(rule, rule_actions, context: Context, chain) -> list[dict]:
     entries = []
     stop = False
-    for index, action in enumerate(rule.actions.all()):
+    for index, action in enumerate(rule_actions):
         entry = {"order": action.order, "type": action.action_type, "status": "", "output": {}}
         started = time.monotonic()
         kind = action_types.get(action.action_type)
@@ -343,10 +347,22 @@ def watched() -> frozenset:
     return found
 
 
+def watched_models() -> frozenset:
+    """The models (labels) active change rules watch."""
+    return frozenset(label for label, _trigger, _organization in watched())
+
+
 def forget_watched() -> None:
     from django.core.cache import cache
 
     cache.delete(WATCHED_KEY)
+
+
+def forget_watched_rules(sender, **kwargs) -> None:
+    """A rule was saved or deleted: forget what rules watch, now and once committed (no
+    other process caches the rules as they were)."""
+    forget_watched()
+    transaction.on_commit(forget_watched)
 
 
 # ------------------------------------------------------------------------ webhooks
@@ -412,3 +428,80 @@ def purge_logs(*, now=None, batch_size: int = 1000) -> int:
     ):
         deleted += AutomationLog.objects.filter(pk__in=ids).delete()[0]
     return deleted
+
+
+# ------------------------------------------------------------------- timed triggers
+
+
+def run_timed_rules(now=None) -> int:
+    """Run the schedule and relative-time rules that are due (every minute, from beat);
+    how many ran. Each rule is taken under a row lock that other workers skip, so a
+    rule runs once however many workers there are."""
+    from django.db.models import Q
+    from django.utils import timezone
+
+    from .choices import TIMED_TRIGGERS
+
+    now = now or timezone.now()
+    due = AutomationRule.objects.filter(is_active=True, trigger__in=TIMED_TRIGGERS).filter(
+        Q(next_run_at__lte=now) | Q(next_run_at__isnull=True)
+    )
+    ran = 0
+    for pk in due.values_list("pk", flat=True):
+        with transaction.atomic():
+            rule = (
+                AutomationRule.objects.select_for_update(skip_locked=True)
+                .filter(pk=pk, is_active=True)
+                .select_related("content_type", "organization")
+                .first()
+            )
+            if rule is None or (rule.next_run_at is not None and rule.next_run_at > now):
+                continue
+            ran += _run_timed(rule, now)
+    return ran
+
+
+def _run_timed(rule: AutomationRule, now) -> int:
+    from datetime import timedelta
+
+    from .choices import Trigger
+    from .schedules import next_run, parse_offset, window
+
+    model = rule.content_type.model_class()
+    if rule.trigger == Trigger.SCHEDULE:
+        zone = rule.organization.timezone or settings.TIME_ZONE
+        first = rule.next_run_at is None
+        rule.next_run_at = next_run(rule.schedule, now, zone)
+        if first:  # the first run is the schedule's next moment
+            rule.save(update_fields=["next_run_at"])
+            return 0
+        records = _selected(rule, model)
+    else:
+        since = rule.last_run_at or rule.created_at
+        start, end = window(parse_offset(rule.offset), since, now)
+        records = _selected(rule, model).filter(
+            **{f"{rule.date_field}__gt": start, f"{rule.date_field}__lte": end}
+        )
+        rule.next_run_at = now + timedelta(minutes=1)
+    rule.last_run_at = now
+    rule.save(update_fields=["next_run_at", "last_run_at"])
+    for record in records[: settings.AUTOMATION_MAX_RECORDS_PER_RUN]:
+        evaluate(
+            rule,
+            Change(trigger=rule.trigger, object_id=str(record.pk), after=snapshot(record)),
+        )
+    return 1
+
+
+def _selected(rule, model):
+    """The rule's organization's records its conditions select."""
+    from core.registry import organization_path
+
+    conditions = compile_rule(rule).queryset_filter(
+        any_of=rule.condition_logic == ConditionLogic.ANY
+    )
+    return (
+        model._default_manager.filter(**{organization_path(model): rule.organization_id})
+        .filter(conditions)
+        .order_by("pk")
+    )

@@ -2,7 +2,7 @@ from celery import shared_task
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 
-from .choices import ActionStatus, Trigger
+from .choices import ActionStatus
 from .models import AutomationLog, AutomationRule
 from .services import Change, evaluate, record_delivery, webhook_delivery
 
@@ -28,7 +28,7 @@ def evaluate_change(label: str, trigger: str, organization_id: int, change: dict
     evaluated = 0
     for rule in rules:
         watched = set(rule.trigger_fields or ())
-        if trigger == Trigger.UPDATED and watched and not watched & set(change.changes):
+        if watched and not watched & set(change.changes):
             continue
         evaluate(rule, change, tuple(chain))
         evaluated += 1
@@ -80,3 +80,11 @@ def purge_logs() -> int:
     from .services import purge_logs as purge
 
     return purge()
+
+
+@shared_task
+def run_timed_rules() -> int:
+    """Every minute: the schedule and relative-time rules that are due."""
+    from .services import run_timed_rules as run
+
+    return run()

@@ -17,23 +17,6 @@ TRIGGERS = {
 }
 
 
-def watched_labels() -> list[str]:
-    """The models whose changes may trigger rules: those of organizations (and not the
-    automation's own, nor the audit log)."""
-    from django.apps import apps
-
-    from core import registry
-
-    from .targets import UNWATCHED_APPS
-
-    return [
-        model._meta.label_lower
-        for model in apps.get_models()
-        if model._meta.app_label not in UNWATCHED_APPS
-        and registry.organization_path(model) is not None
-    ]
-
-
 def on_model_event(event: events.ModelEvent) -> None:
     from .services import current_chain, watched
     from .tasks import evaluate_change

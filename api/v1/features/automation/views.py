@@ -3,6 +3,7 @@ from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -10,7 +11,8 @@ from rest_framework.views import APIView
 from api.base.views import OrganizationScopedViewSetMixin, ScopedModelViewSet
 from core.conditional import ConditionalReadMixin
 from core.registry import organization_id_of
-from rbac.access import visible_to
+from rbac.access import organizations_with_perm, visible_to
+from rbac.permissions import model_permission
 
 from . import actions as action_types
 from . import services
@@ -57,7 +59,22 @@ class AutomationRuleViewSet(ScopedModelViewSet):
     search_fields = ["name", "description"]
     ordering_fields = ["name", "trigger", "created_at", "updated_at"]
     json_filter_fields = ("organization", "name", "is_active", "trigger", "created_at")
-    permission_verbs = {"simulate": "change", "simulate_unsaved": "change"}
+    permission_verbs = {"simulate": "change", "simulate_unsaved": "change", "secret": "change"}
+
+    @extend_schema(
+        summary="Read the rule's webhook secret",
+        request=None,
+        responses={
+            200: inline_serializer(
+                "AutomationRuleSecret", fields={"secret": serializers.CharField()}
+            )
+        },
+    )
+    @action(detail=True, methods=["get"])
+    def secret(self, request, pk=None):
+        """The secret the rule's webhooks are signed with, for their receivers to check
+        the signatures (those who may change the rule only)."""
+        return Response({"secret": self.get_object().secret})
 
     def _record(self, rule, record_id):
         """The record of the rule's model and organization `record_id` names, if the
@@ -103,6 +120,7 @@ class AutomationRuleViewSet(ScopedModelViewSet):
 
     @extend_schema(
         summary="Try an unsaved rule on a record",
+        operation_id="automations_rules_simulate_unsaved",
         request=inline_serializer(
             "AutomationUnsavedSimulation",
             fields={
@@ -116,6 +134,8 @@ class AutomationRuleViewSet(ScopedModelViewSet):
     @action(detail=False, methods=["post"], url_path="simulate")
     def simulate_unsaved(self, request):
         """As `{id}/simulate/`, for a rule given in full in `rule` (not saved)."""
+        if organizations_with_perm(request.user, model_permission(AutomationRule, "change")) == []:
+            raise PermissionDenied(_("Your roles do not allow you to change automation rules."))
         payload = request.data if isinstance(request.data, dict) else {}
         rule_serializer = self.get_serializer(data=payload.get("rule"))
         rule_serializer.is_valid(raise_exception=True)

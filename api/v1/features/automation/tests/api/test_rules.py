@@ -85,7 +85,7 @@ def test_a_rule_with_its_conditions_and_actions(admin_client, admin_a, org_a, ma
         ({"trigger": "schedule", "schedule": "61 * * * *"}, "schedule", "minute"),
         ({"trigger": "relative_time", "date_field": "name", "offset": "-3d"}, "date_field", ""),
         ({"trigger": "relative_time", "date_field": "created_at", "offset": "soon"}, "offset", ""),
-        ({"trigger_fields": ["nope"]}, "trigger_fields", "nope"),
+        ({"trigger": "updated", "trigger_fields": ["nope"]}, "trigger_fields", "nope"),
         (
             {"actions": [{"action_type": "webhook", "parameters": {"url": "http://127.0.0.1/x"}}]},
             "actions",
@@ -111,6 +111,15 @@ def test_a_rule_with_its_conditions_and_actions(admin_client, admin_a, org_a, ma
             "",
         ),
         ({"actions": [{"action_type": "launch_missiles"}]}, "actions", ""),
+        (
+            {
+                "actions": [
+                    {"action_type": "set_fields", "parameters": {"fields": {"organization": 2}}}
+                ]
+            },
+            "actions",
+            "cannot move records",
+        ),
         (
             {"actions": [{"action_type": "transition", "parameters": {"transition": "fly"}}]},
             "actions",
@@ -158,3 +167,20 @@ def test_the_action_types_and_their_parameters(admin_client):
     webhook = kinds["webhook"]["parameters"]
     assert webhook["required"] == ["url"]
     assert webhook["properties"]["method"]["enum"] == ["POST", "PUT", "PATCH", "DELETE", "GET"]
+
+
+def test_the_webhook_secret_is_read_by_those_who_may_change_the_rule(
+    admin_client, jwt_client, member_of, org_a, settings
+):
+    settings.AUTOMATION_WEBHOOK_PRIVATE_HOSTS = ["127.0.0.1"]
+    payload = rule_payload(
+        org_a,
+        actions=[{"action_type": "webhook", "parameters": {"url": "http://127.0.0.1:9/hook"}}],
+    )
+    rule = admin_client.post(RULES_URL, payload, format="json").json()
+    assert rule["has_secret"] is True
+    url = f"{RULES_URL}{rule['id']}/secret/"
+    assert admin_client.get(url).json()["secret"].startswith("whsec_")
+    auditor = jwt_client(member_of(org_a, "Organization Auditor"))
+    assert auditor.get(f"{RULES_URL}{rule['id']}/").status_code == 200
+    assert auditor.get(url).status_code == 403

@@ -52,8 +52,9 @@ def test_status_from_draft_to_active_notifies_and_calls_a_signed_webhook_once(
     body = json.loads(request.body)
     assert body["record"]["id"] == draft_product.pk
     assert body["changes"]["status"] == {"old": "draft", "new": "active"}
-    rule.refresh_from_db()
-    assert verify_standard(rule.secret, dict(request.headers.items()), request.body)
+    secret = admin_client.get(f"{RULES_URL}{rule.pk}/secret/").json()["secret"]
+    assert secret.startswith("whsec_")
+    assert verify_standard(secret, dict(request.headers.items()), request.body)
     [log] = AutomationLog.objects.filter(rule=rule)
     assert request.headers["Idempotency-Key"] == request.headers["webhook-id"]
     assert log.status == "succeeded"
@@ -269,3 +270,127 @@ def test_logs_past_their_retention_are_purged(admin_client, org_a, draft_product
     AutomationLog.objects.filter(pk=old.pk).update(created_at=timezone.now() - timedelta(days=91))
     assert purge_logs() == 1
     assert list(AutomationLog.objects.all()) == [kept]
+
+
+def test_a_schedule_runs_at_its_times_in_the_organization_s_zone(admin_client, org_a):
+    from datetime import datetime, timedelta
+    from zoneinfo import ZoneInfo
+
+    from api.v1.features.automation.services import run_timed_rules
+
+    org_a.timezone = "Europe/Paris"
+    org_a.save()
+    rule = make_rule(
+        admin_client,
+        org_a,
+        trigger="schedule",
+        schedule="0 9 * * *",
+        conditions=[{"definition": {"field": "status", "op": "eq", "value": "draft"}}],
+        actions=[{"action_type": "set_fields", "parameters": {"fields": {"description": "Due"}}}],
+    )
+    draft = ProductFactory(organization=org_a, status="draft", description="")
+    active = ProductFactory(organization=org_a, status="active", description="")
+    ProductFactory(status="draft", description="")  # another organization's
+    paris = ZoneInfo("Europe/Paris")
+    start = datetime(2026, 12, 7, 8, 30, tzinfo=paris)
+    assert run_timed_rules(start) == 0  # the first run is the schedule's next moment
+    rule.refresh_from_db()
+    assert rule.next_run_at == datetime(2026, 12, 7, 9, 0, tzinfo=paris)
+    assert run_timed_rules(start + timedelta(minutes=20)) == 0  # not yet
+    assert run_timed_rules(start + timedelta(minutes=31)) == 1
+    assert run_timed_rules(start + timedelta(minutes=32)) == 0  # once
+    draft.refresh_from_db()
+    active.refresh_from_db()
+    assert (draft.description, active.description) == ("Due", "")
+    assert Product.objects.filter(description="Due").count() == 1
+    rule.refresh_from_db()
+    assert rule.next_run_at == datetime(2026, 12, 8, 9, 0, tzinfo=paris)
+
+
+def test_a_time_relative_to_a_date_of_the_record(admin_client, org_a):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from api.v1.features.automation.services import run_timed_rules
+
+    rule = make_rule(
+        admin_client,
+        org_a,
+        trigger="relative_time",
+        date_field="created_at",
+        offset="+30d",
+        conditions=[],
+        actions=[{"action_type": "set_fields", "parameters": {"fields": {"description": "Old"}}}],
+    )
+    now = timezone.now()
+    old = ProductFactory(organization=org_a, description="")
+    young = ProductFactory(organization=org_a, description="")
+    Product.objects.filter(pk=old.pk).update(created_at=now - timedelta(days=30, minutes=1))
+    Product.objects.filter(pk=young.pk).update(created_at=now - timedelta(days=29))
+    AutomationRule.objects.filter(pk=rule.pk).update(last_run_at=now - timedelta(minutes=5))
+    assert run_timed_rules(now) == 1
+    old.refresh_from_db()
+    young.refresh_from_db()
+    assert (old.description, young.description) == ("Old", "")
+    # The next run looks only at what came due since.
+    assert run_timed_rules(now + timedelta(minutes=1)) == 1
+    assert AutomationLog.objects.filter(rule=rule).count() == 1
+
+
+def test_deletions_and_creations(admin_client, org_a, committed):
+    deleted = make_rule(
+        admin_client,
+        org_a,
+        name="Deleted drafts",
+        trigger="deleted",
+        conditions=[{"definition": {"field": "status", "op": "eq", "value": "draft"}}],
+        actions=[
+            {
+                "action_type": "create_record",
+                "parameters": {
+                    "model": "contact.contact",
+                    "fields": {"first_name": "Deleted", "last_name": "{{ record.name }}"},
+                },
+            }
+        ],
+    )
+    created = make_rule(admin_client, org_a, name="New", trigger="created", conditions=[])
+    with committed():
+        product = ProductFactory(organization=org_a, name="Doomed", status="draft")
+    with committed():
+        response = admin_client.delete(f"/api/v1/products/{product.pk}/")
+    assert response.status_code == 204
+    assert AutomationLog.objects.get(rule=created).status == "succeeded"
+    log = AutomationLog.objects.get(rule=deleted)
+    assert log.status == "succeeded", log.action_logs
+    from api.v1.base_models.contact.models import Contact
+
+    contact = Contact.objects.get(pk=log.action_logs[0]["output"]["created"]["id"])
+    assert (contact.last_name, contact.organization_id) == ("Doomed", org_a.pk)
+
+
+def test_a_rule_failing_again_and_again_is_disabled_and_its_owner_told(
+    admin_client, admin_a, org_a, committed, settings
+):
+    settings.AUTOMATION_DISABLE_AFTER_FAILURES = 2
+    rule = make_rule(
+        admin_client,
+        org_a,
+        trigger="updated",
+        conditions=[],
+        actions=[{"action_type": "set_fields", "parameters": {"fields": {"sku": ""}}}],
+    )
+    product = ProductFactory(organization=org_a)
+    for name in ("One", "Two", "Three"):
+        with committed():
+            admin_client.patch(f"/api/v1/products/{product.pk}/", {"name": name}, format="json")
+    rule.refresh_from_db()
+    assert rule.is_active is False
+    assert "2 failed runs" in rule.disabled_reason
+    assert AutomationLog.objects.filter(rule=rule).count() == 2  # not run once disabled
+    assert Notification.objects.filter(recipient=admin_a, type_code="automation.rule_disabled")
+    # Saved active again, it runs again.
+    response = admin_client.patch(f"{RULES_URL}{rule.pk}/", {"is_active": True}, format="json")
+    assert response.json()["disabled_reason"] == ""
+    assert response.json()["consecutive_failures"] == 0
