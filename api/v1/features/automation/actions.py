@@ -102,11 +102,22 @@ class Context:
                 self._data = dict(view.get_serializer(self.record).data)
         return self._data
 
+    def hidden(self) -> frozenset:
+        """The fields of the record the owner's role may not read (field rules)."""
+        from rbac.fields import field_restrictions
+
+        return field_restrictions(self.request(), self.model, self.organization_id)[0]
+
+    def readable(self, values: dict | None) -> dict:
+        """`values` (before values, changes) without the fields hidden from the owner."""
+        hidden = self.hidden()
+        return {name: value for name, value in (values or {}).items() if name not in hidden}
+
     def template_values(self) -> dict:
         return {
             "record": self.data(),
-            "before": self.before or {},
-            "changes": self.changes or {},
+            "before": self.readable(self.before),
+            "changes": self.readable(self.changes),
             "rule": {"id": self.rule.pk, "name": self.rule.name},
             "organization": {"id": self.organization_id},
             "owner": {"id": self.owner.pk, "username": self.owner.get_username()},
@@ -617,8 +628,8 @@ class CallWebhook(Action):
                     "trigger": context.rule.trigger,
                     "model": context.model._meta.label_lower,
                     "record": context.data(),
-                    "before": context.before,
-                    "changes": context.changes,
+                    "before": context.readable(context.before) if context.before else None,
+                    "changes": context.readable(context.changes),
                 },
                 cls=DjangoJSONEncoder,
             )

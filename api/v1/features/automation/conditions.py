@@ -71,6 +71,7 @@ class InDatabase:
 
     q: Q
     index: int
+    paths: tuple = ()  # the first name of the path it reads
 
     def evaluate(self, state) -> bool:
         return bool(state.database.get(self.index, False))
@@ -135,6 +136,23 @@ class Compiled:
 
     nodes: tuple  # one per condition
     database: tuple  # the InDatabase leaves, by index
+
+    def fields(self) -> set[str]:
+        """The record's fields the conditions read (the first name of each path)."""
+        found = set()
+
+        def walk(node):
+            if isinstance(node, Group):
+                for child in node.children:
+                    walk(child)
+            elif isinstance(node, InDatabase):
+                found.update(node.paths)
+            else:
+                found.add(node.name)
+
+        for node in self.nodes:
+            walk(node)
+        return found
 
     def results(self, model, pk, before, after) -> list[bool]:
         """Each condition's result for the record `pk` (None when it is gone)."""
@@ -348,7 +366,7 @@ class ConditionCompiler(FilterParser):
             return self._on_value("before", field_path, node, location)
         if local and self.trigger not in (Trigger.SCHEDULE, Trigger.RELATIVE_TIME):
             return self._on_value("after", field_path, node, location)
-        leaf = InDatabase(q=q, index=len(self._database))
+        leaf = InDatabase(q=q, index=len(self._database), paths=(field_path.path.split("__")[0],))
         self._database.append(leaf)
         return leaf
 

@@ -8,6 +8,7 @@ from rest_framework import serializers
 
 from api.base.serializers import ScopedModelSerializer
 from core.filtering import InvalidFilterError
+from rbac.fields import field_restrictions
 
 from . import actions as action_types
 from . import schedules, webhooks
@@ -158,9 +159,17 @@ class AutomationRuleSerializer(ScopedModelSerializer):
             errors["conditions"] = [_("At most %(n)d conditions.") % {"n": MAX_CONDITIONS}]
         else:
             try:
-                compile_rule(rule, [each["definition"] for each in conditions or []])
+                compiled = compile_rule(rule, [each["definition"] for each in conditions or []])
             except InvalidFilterError as exc:
                 errors["conditions"] = [str(exc)]
+            else:
+                hidden = field_restrictions(self.context["request"], model, organization)[0]
+                read = sorted(compiled.fields() & hidden)
+                if read:
+                    errors["conditions"] = [
+                        _("Your role may not read %(fields)s: a rule cannot test them.")
+                        % {"fields": ", ".join(read)}
+                    ]
         if "actions" in attrs:
             self._validate_actions(attrs, rule, errors)
         if errors:

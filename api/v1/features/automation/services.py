@@ -29,6 +29,7 @@ from django.utils.translation import gettext as _
 from api.v1.base_models.organization.models import OrganizationMembership
 from audit import registry as audit_registry
 from audit.diff import masked, values_of
+from core.filtering import InvalidFilterError
 from notifications.choices import NotificationLevel
 
 from . import actions as action_types
@@ -155,7 +156,15 @@ def evaluate(rule: AutomationRule, change: Change, chain: tuple[int, ...] = ()) 
         return _finish(log, started)
 
     conditions = list(rule.conditions.all())
-    results = compile_rule(rule, [each.definition for each in conditions]).results(
+    try:
+        compiled = compile_rule(rule, [each.definition for each in conditions])
+    except InvalidFilterError as exc:  # the model or the settings changed since the save
+        log.status = LogStatus.FAILED
+        log.reason = _("The conditions no longer apply: %(error)s") % {"error": exc}
+        _finish(log, started)
+        _failed(rule)
+        return log
+    results = compiled.results(
         model, change.object_id if change.after else None, change.before, change.after
     )
     log.conditions, log.reason = _condition_report(rule, conditions, results)

@@ -1,3 +1,5 @@
+import logging
+
 from celery import shared_task
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
@@ -5,6 +7,8 @@ from django.contrib.contenttypes.models import ContentType
 from .choices import ActionStatus
 from .models import AutomationLog, AutomationRule
 from .services import Change, evaluate, record_delivery, webhook_delivery
+
+logger = logging.getLogger(__name__)
 
 
 @shared_task(acks_late=True)
@@ -30,7 +34,11 @@ def evaluate_change(label: str, trigger: str, organization_id: int, change: dict
         watched = set(rule.trigger_fields or ())
         if watched and not watched & set(change.changes):
             continue
-        evaluate(rule, change, tuple(chain))
+        try:
+            evaluate(rule, change, tuple(chain))
+        except Exception:  # a defect: the other rules still run (fail closed: no action)
+            logger.exception("Automation rule %s failed on %s %s", rule.pk, label, change.object_id)
+            continue
         evaluated += 1
     return evaluated
 

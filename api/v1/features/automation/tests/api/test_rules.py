@@ -184,3 +184,55 @@ def test_the_webhook_secret_is_read_by_those_who_may_change_the_rule(
     auditor = jwt_client(member_of(org_a, "Organization Auditor"))
     assert auditor.get(f"{RULES_URL}{rule['id']}/").status_code == 200
     assert auditor.get(url).status_code == 403
+
+
+def test_a_field_hidden_from_the_role_is_neither_tested_nor_shown(
+    admin_client, admin_a, org_a, committed
+):
+    from django.contrib.auth.models import Group
+    from django.contrib.contenttypes.models import ContentType
+
+    from api.v1.features.automation.models import AutomationLog
+    from api.v1.features.products.models import Product
+    from api.v1.features.products.tests.factories import ProductFactory
+    from rbac.models import FieldPermission
+
+    FieldPermission.objects.create(
+        role=Group.objects.get(name="Organization Administrator"),
+        content_type=ContentType.objects.get_for_model(Product),
+        field_name="description",
+        can_read=False,
+        can_write=False,
+    )
+    hidden = {"definition": {"field": "before.description", "op": "eq", "value": "x"}}
+    response = admin_client.post(
+        RULES_URL, rule_payload(org_a, trigger="updated", conditions=[hidden]), format="json"
+    )
+    assert response.status_code == 400
+    assert "may not read description" in str(response.json()["conditions"])
+
+    payload = rule_payload(
+        org_a,
+        trigger="updated",
+        conditions=[],
+        actions=[
+            {
+                "action_type": "notify",
+                "parameters": {
+                    "users": [admin_a.pk],
+                    "title": "[{{ before.description }}][{{ changes.description }}]",
+                },
+            }
+        ],
+    )
+    rule = admin_client.post(RULES_URL, payload, format="json").json()
+    product = ProductFactory(organization=org_a, description="secret plan")
+    with committed():
+        product.description = "new secret"
+        product.name = "Renamed"
+        product.save()
+    log = AutomationLog.objects.get(rule_id=rule["id"])
+    assert log.status == "succeeded", log.action_logs
+    from notifications.models import Notification
+
+    assert Notification.objects.get(recipient=admin_a).title == "[][]"

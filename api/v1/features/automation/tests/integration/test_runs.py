@@ -394,3 +394,26 @@ def test_a_rule_failing_again_and_again_is_disabled_and_its_owner_told(
     response = admin_client.patch(f"{RULES_URL}{rule.pk}/", {"is_active": True}, format="json")
     assert response.json()["disabled_reason"] == ""
     assert response.json()["consecutive_failures"] == 0
+
+
+def test_conditions_that_no_longer_apply_fail_closed_and_are_logged(
+    admin_client, org_a, committed, settings
+):
+    rule = make_rule(
+        admin_client,
+        org_a,
+        trigger="updated",
+        conditions=[{"definition": {"field": "description", "op": "changed", "value": True}}],
+        actions=[{"action_type": "set_fields", "parameters": {"fields": {"name": "Touched"}}}],
+    )
+    # The deployment stops allowing the field in filters after the rule was saved.
+    settings.ALLOWED_FILTER_FIELDS = {"products.product": ["name"]}
+    product = ProductFactory(organization=org_a, name="Kept")
+    with committed():
+        admin_client.patch(f"/api/v1/products/{product.pk}/", {"description": "New"}, format="json")
+    product.refresh_from_db()
+    assert product.name == "Kept"
+    [log] = AutomationLog.objects.filter(rule=rule)
+    assert log.status == "failed"
+    assert "no longer apply" in log.reason
+    assert 'field "description" cannot be used' in log.reason
