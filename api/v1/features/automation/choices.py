@@ -11,7 +11,6 @@ class Trigger(models.TextChoices):
     RELATIVE_TIME = "relative_time", _("Time relative to a date field")
 
 
-EVENT_TRIGGERS = (Trigger.CREATED, Trigger.UPDATED, Trigger.DELETED, Trigger.TRANSITIONED)
 TIMED_TRIGGERS = (Trigger.SCHEDULE, Trigger.RELATIVE_TIME)
 
 

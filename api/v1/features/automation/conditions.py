@@ -36,7 +36,6 @@ from audit import registry as audit_registry
 from core.filtering.access import CustomFieldDefinitions
 from core.filtering.parser import (
     GROUPS,
-    OPERATORS,
     TEXT_OPERATORS,
     FilterParser,
     InvalidFilterError,
@@ -47,7 +46,6 @@ from .choices import Trigger
 
 BEFORE = "before."
 CHANGE_OPERATORS = ("changed", "changed_from", "changed_to", "increased_by", "decreased_by")
-ALL_OPERATORS = (*OPERATORS, *CHANGE_OPERATORS)
 
 
 # ------------------------------------------------------------------------ the tree
