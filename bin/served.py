@@ -58,7 +58,7 @@ def wait_until_up(base: str, server: subprocess.Popen) -> None:
         if server.poll() is not None:
             sys.exit("The server stopped before answering.")
         try:
-            with urllib.request.urlopen(f"{base}/api/v1/health/", timeout=2):
+            with urllib.request.urlopen(f"{base}/api/v1/health/ready/", timeout=2):
                 return
         except OSError:
             time.sleep(0.5)

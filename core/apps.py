@@ -23,9 +23,11 @@ class CoreConfig(PlatformAppConfig):
             checks,  # noqa: F401  (registers the system checks)
             tagging,  # noqa: F401  (connects the tag slug receiver)
         )
+        from .health import register_core_checks
         from .inputs import install_strict_text_fields
 
         install_strict_text_fields()
+        register_core_checks()
 
 
 class AdminConfig(DjangoAdminConfig):

@@ -1,80 +1,139 @@
 import logging
 import threading
 
-from django.core.cache import cache
-from django.db import connection
 from django.http import JsonResponse
+from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext_lazy as _
 from django.views import defaults
 from django.views.decorators.csrf import csrf_exempt
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiExample, extend_schema, inline_serializer
 from drf_spectacular.views import SpectacularAPIView
 from rest_framework import serializers, status
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from . import health
 from .middleware import is_api_request, server_error_response
 
 logger = logging.getLogger(__name__)
 
-_HEALTH_CACHE_KEY = "health-check"
+_HEALTH_CHECKS = {
+    name: serializers.ChoiceField(choices=health.OUTCOMES, required=False)
+    for name in ("database", "migrations", "cache", "redis", "storage", "search")
+}
 
 
-def _check_database() -> bool:
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1")
-            return cursor.fetchone() == (1,)
-    except Exception:
-        logger.exception("Health check: database unavailable")
-        return False
-
-
-def _check_cache() -> bool:
-    try:
-        cache.set(_HEALTH_CACHE_KEY, "ok", 10)
-        return cache.get(_HEALTH_CACHE_KEY) == "ok"
-    except Exception:
-        logger.exception("Health check: cache unavailable")
-        return False
-
-
-class HealthView(APIView):
-    """Liveness and readiness of the web process: database and cache reachable."""
+class _HealthView(APIView):
+    """Open to anyone (load balancers, orchestrators), never cached, never throttled."""
 
     authentication_classes = []
     permission_classes = [AllowAny]
+    throttle_classes = []
+
+    def answer(self, body: dict, code: int) -> Response:
+        response = Response(body, status=code)
+        patch_cache_control(response, no_store=True)
+        return response
+
+
+class LiveView(_HealthView):
+    """Liveness: the process answers requests. Nothing else is checked, so that an
+    outage of a shared service never gets every web process restarted."""
 
     @extend_schema(
         tags=["health"],
         auth=[],
+        summary="Liveness: the process answers",
         responses={
-            (200, "application/json"): inline_serializer(
-                "Health",
-                {
-                    "status": serializers.ChoiceField(choices=["ok", "error"]),
-                    "database": serializers.BooleanField(),
-                    "cache": serializers.BooleanField(),
-                },
-            ),
-            (503, "application/json"): inline_serializer(
-                "HealthError",
-                {
-                    "status": serializers.ChoiceField(choices=["ok", "error"]),
-                    "database": serializers.BooleanField(),
-                    "cache": serializers.BooleanField(),
-                },
-            ),
+            200: inline_serializer(
+                "Live", {"status": serializers.ChoiceField(choices=health.OUTCOMES)}
+            )
         },
+        examples=[OpenApiExample("Alive", value={"status": "ok"}, response_only=True)],
     )
     def get(self, request):
-        checks = {"database": _check_database(), "cache": _check_cache()}
-        healthy = all(checks.values())
-        return Response(
-            {"status": "ok" if healthy else "error", **checks},
-            status=status.HTTP_200_OK if healthy else status.HTTP_503_SERVICE_UNAVAILABLE,
+        return self.answer({"status": health.OK}, status.HTTP_200_OK)
+
+
+_READY_SCHEMA = {
+    "tags": ["health"],
+    "auth": [],
+    "summary": "Readiness: database, migrations, cache, Redis, storage and search",
+    "description": (
+        "200 when every check passes. 503 when one does not: `unavailable` names "
+        "them (the reason is in the server's log). `redis` is checked where Redis is "
+        "configured (REDIS_URL)."
+    ),
+    "responses": {
+        (code, "application/json"): inline_serializer(
+            name,
+            {
+                "status": serializers.ChoiceField(choices=health.OUTCOMES),
+                "checks": inline_serializer(f"{name}Checks", _HEALTH_CHECKS),
+                "unavailable": serializers.ListField(child=serializers.CharField()),
+            },
         )
+        for code, name in ((200, "Ready"), (503, "NotReady"))
+    },
+    "examples": [
+        OpenApiExample(
+            "Ready",
+            value={
+                "status": "ok",
+                "checks": dict.fromkeys(_HEALTH_CHECKS, "ok"),
+                "unavailable": [],
+            },
+            response_only=True,
+            status_codes=["200"],
+        ),
+        OpenApiExample(
+            "Redis is down",
+            value={
+                "status": "unavailable",
+                "checks": {
+                    **dict.fromkeys(_HEALTH_CHECKS, "ok"),
+                    "cache": "unavailable",
+                    "redis": "unavailable",
+                },
+                "unavailable": ["cache", "redis"],
+            },
+            response_only=True,
+            status_codes=["503"],
+        ),
+    ],
+}
+
+
+class ReadyView(_HealthView):
+    """Readiness: every dependency of the process answers (core.health). A load
+    balancer sends traffic to the process only while this answers 200."""
+
+    @extend_schema(**_READY_SCHEMA)
+    def get(self, request):
+        checks = health.run()
+        unavailable = [name for name, outcome in checks.items() if outcome != health.OK]
+        body = {
+            "status": health.UNAVAILABLE if unavailable else health.OK,
+            "checks": checks,
+            "unavailable": unavailable,
+        }
+        code = status.HTTP_503_SERVICE_UNAVAILABLE if unavailable else status.HTTP_200_OK
+        return self.answer(body, code)
+
+
+class HealthView(ReadyView):
+    """/api/v1/health/, the first health URL: readiness, kept for the clients that use it."""
+
+    @extend_schema(
+        **{
+            **_READY_SCHEMA,
+            "deprecated": True,
+            "summary": "Readiness (the first health URL: use /api/v1/health/ready/)",
+        }
+    )
+    def get(self, request):
+        return super().get(request)
 
 
 _SCHEMA_GENERATION = threading.Lock()

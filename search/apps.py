@@ -11,12 +11,14 @@ class SearchConfig(AppConfig):
     def ready(self):
         from django.utils.module_loading import autodiscover_modules
 
-        from core import events
+        from core import events, health
         from core.searching import declarations, stale
 
+        from .backends import get_backend
         from .services import on_model_event, on_stale
 
         # Every app's search.py declares its searchable models (core.searching).
         autodiscover_modules("search")
         events.subscribe(on_model_event, models=[each.label for each in declarations()])
         stale.connect(on_stale)
+        health.register("search", lambda: get_backend().ping())

@@ -10,6 +10,8 @@ pytestmark = pytest.mark.django_db
 
 EXPECTED_OPERATIONS = {
     ("/api/v1/health/", "get"),
+    ("/api/v1/health/live/", "get"),
+    ("/api/v1/health/ready/", "get"),
     ("/api/v1/auth/token/", "post"),
     ("/api/v1/auth/token/2fa/", "post"),
     ("/api/v1/auth/token/refresh/", "post"),
@@ -247,7 +249,7 @@ def test_a_permission_class_that_cannot_say_who_it_lets_in_is_found():
 
 
 def test_public_reads_say_that_no_credentials_are_needed(schema):
-    for path in ("/api/v1/categories/", "/api/v1/categories/{slug}/", "/api/v1/health/"):
+    for path in ("/api/v1/categories/", "/api/v1/categories/{slug}/", "/api/v1/health/ready/"):
         assert {} in schema["paths"][path]["get"].get("security", [{}]), path
     assert {} not in schema["paths"]["/api/v1/categories/"]["post"]["security"]
 

@@ -5,7 +5,7 @@ from rest_framework.routers import SimpleRouter
 
 from api.base.tags import TagViewSet
 from api.base.views import CustomFieldDefinitionViewSet
-from core.views import HealthView
+from core.views import HealthView, LiveView, ReadyView
 
 router = SimpleRouter()
 router.register(
@@ -16,6 +16,8 @@ router.register("tags", TagViewSet, basename="tag")
 app_name = "api-v1"
 
 urlpatterns = [
+    path("health/live/", LiveView.as_view(), name="health-live"),
+    path("health/ready/", ReadyView.as_view(), name="health-ready"),
     path("health/", HealthView.as_view(), name="health"),
     path("auth/", include("api.v1.base_models.auth.urls")),
     path("", include("api.v1.base_models.user.urls")),

@@ -614,6 +614,7 @@ CELERY_BEAT_SCHEDULE["expire-organization-invitations"] = {
     "task": "api.v1.base_models.organization.tasks.expire_invitations",
     "schedule": timedelta(days=1),
 }
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"]["HealthOutcomeEnum"] = "core.health.OUTCOMES"
 SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"]["InvitationStatusEnum"] = (
     "api.v1.base_models.organization.choices.InvitationStatus"
 )

@@ -94,3 +94,7 @@ class SearchBackend:
 
     def count(self, declaration: SearchDeclaration) -> int:
         raise NotImplementedError
+
+    def ping(self) -> None:
+        """Return if the index can be searched now, raise otherwise (readiness)."""
+        raise NotImplementedError

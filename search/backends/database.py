@@ -386,3 +386,6 @@ class DatabaseBackend(SearchBackend):
         return SearchEntry.objects.filter(
             content_type_id=_content_type_id(declaration.model)
         ).count()
+
+    def ping(self) -> None:
+        SearchEntry.objects.exists()

@@ -245,6 +245,12 @@ class ElasticsearchBackend(SearchBackend):
         answer = self._call("GET", f"/{self.alias(declaration)}/_count", missing_ok=True)
         return 0 if answer is None else answer["count"]
 
+    def ping(self) -> None:
+        """The cluster answers and is not red (a red cluster has shards no node holds)."""
+        health = self._call("GET", "/_cluster/health")
+        if health.get("status") not in ("green", "yellow"):
+            raise SearchUnavailable()
+
     # Searching -------------------------------------------------------------------------
 
     @staticmethod

@@ -138,7 +138,14 @@ REGENERATE_SAVE, REGENERATE_SECRETS = _recovery_codes("new_recovery_code")
 
 # ------------------------------------------------------------------------- calls
 HEALTH = [
-    Call("Check that the service is up", "GET", "/api/v1/health/", account=None),
+    Call("Check that the process answers (liveness)", "GET", "/api/v1/health/live/", account=None),
+    Call(
+        "Check that the service can serve: its database, cache, storage and search (readiness)",
+        "GET",
+        "/api/v1/health/ready/",
+        account=None,
+    ),
+    Call("Check readiness at the first health URL", "GET", "/api/v1/health/", account=None),
 ]
 
 TOKENS = [

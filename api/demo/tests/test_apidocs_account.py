@@ -23,6 +23,8 @@ pytestmark = pytest.mark.django_db
 
 ACCOUNT_OPERATIONS = {
     ("GET", "/api/v1/health/"),
+    ("GET", "/api/v1/health/live/"),
+    ("GET", "/api/v1/health/ready/"),
     # tokens
     ("POST", "/api/v1/auth/token/"),
     ("POST", "/api/v1/auth/token/refresh/"),

@@ -107,7 +107,7 @@ class Server:
             if self.process.poll() is not None:
                 raise RuntimeError(f"The server exited with {self.process.returncode}.")
             try:
-                with urllib.request.urlopen(f"{self.base}/api/v1/health/", timeout=TIMEOUT):
+                with urllib.request.urlopen(f"{self.base}/api/v1/health/ready/", timeout=TIMEOUT):
                     return
             except OSError:  # not listening yet (connection refused), or not ready (503)
                 if time.monotonic() > deadline:
