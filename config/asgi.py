@@ -16,12 +16,13 @@ from api.v1.base_models.auth.websocket import (  # noqa: E402
     auth_middleware_stack,
 )
 from config.routing import websocket_urlpatterns  # noqa: E402
+from core.metrics import CountedConnections  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
-        "websocket": allowed_hosts_origin_validator(
-            auth_middleware_stack(URLRouter(websocket_urlpatterns))
+        "websocket": CountedConnections(
+            allowed_hosts_origin_validator(auth_middleware_stack(URLRouter(websocket_urlpatterns)))
         ),
     }
 )

@@ -3,7 +3,7 @@
 import os
 from pathlib import Path
 
-from celery import Celery
+from celery import Celery, signals
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.dev")
 
@@ -22,3 +22,26 @@ def _create_embedded_folders(sender, **kwargs):
         folders.append(conf.result_backend.removeprefix("file://"))
     for folder in folders:
         Path(folder).mkdir(parents=True, exist_ok=True)
+
+
+def _connect_metrics():
+    """Tasks counted and timed (core.metrics), and the worker's metrics served."""
+    from core import metrics
+
+    signals.task_prerun.connect(metrics.task_started, weak=False)
+    signals.task_postrun.connect(metrics.task_finished, weak=False)
+    signals.task_failure.connect(metrics.task_failed, weak=False)
+    signals.task_retry.connect(metrics.task_retried, weak=False)
+    signals.worker_process_shutdown.connect(metrics.process_exited, weak=False)
+
+
+@signals.worker_ready.connect
+def _serve_worker_metrics(sender, **kwargs):
+    from django.conf import settings
+
+    from core import metrics
+
+    metrics.serve_worker_metrics(settings.WORKER_METRICS_PORT)
+
+
+_connect_metrics()

@@ -30,3 +30,15 @@ def check_allowed_filter_fields(app_configs=None, **kwargs):
         except ImproperlyConfigured as exc:
             errors.append(checks.Error(f"ALLOWED_FILTER_FIELDS: {exc}", id="core.E002"))
     return errors
+
+
+@checks.register(checks.Tags.security)
+def check_metrics_networks(app_configs=None, **kwargs):
+    """METRICS_ALLOWED_NETWORKS holds networks: a typo would otherwise fail every scrape."""
+    from .metrics import networks
+
+    try:
+        networks(settings.METRICS_ALLOWED_NETWORKS)
+    except ValueError as exc:
+        return [checks.Error(f"METRICS_ALLOWED_NETWORKS: {exc}", id="core.E003")]
+    return []

@@ -1,7 +1,7 @@
 import logging
 import threading
 
-from django.http import JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext_lazy as _
 from django.views import defaults
@@ -13,7 +13,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from . import health
+from . import health, metrics
 from .middleware import is_api_request, server_error_response
 
 logger = logging.getLogger(__name__)
@@ -134,6 +134,23 @@ class HealthView(ReadyView):
     )
     def get(self, request):
         return super().get(request)
+
+
+def metrics_view(request):
+    """/metrics: Prometheus's text format, for a scraper holding METRICS_TOKEN or on a
+    network of METRICS_ALLOWED_NETWORKS (core.metrics); not served where neither is set."""
+    if not metrics.enabled():
+        raise Http404("Metrics are not served here.")
+    if not metrics.allowed(
+        request.headers.get("Authorization", ""), request.META.get("REMOTE_ADDR", "")
+    ):
+        response = HttpResponse(_("Unauthorized."), status=401, content_type="text/plain")
+        response["WWW-Authenticate"] = 'Bearer realm="metrics"'
+        return response
+    body, content_type = metrics.exposition()
+    response = HttpResponse(body, content_type=content_type)
+    patch_cache_control(response, no_store=True)
+    return response
 
 
 _SCHEMA_GENERATION = threading.Lock()

@@ -21,6 +21,8 @@ from django.template import Context, Engine, TemplateSyntaxError
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
+from core import metrics
+
 from .choices import EmailStatus
 from .models import Notification, NotificationTemplate
 
@@ -217,6 +219,7 @@ def send(ids) -> dict[int, str]:
                 failed[row.pk] = f"{type(exc).__name__}: {exc}"
                 continue
             _mark(row.pk, EmailStatus.SENT)
+            metrics.NOTIFICATIONS_SENT.labels("email").inc()
     finally:
         try:
             connection.close()
@@ -283,6 +286,7 @@ def send_digests(frequency: str) -> int:
                 email_status=EmailStatus.SENT, email_error="", emailed_at=timezone.now()
             )
             sent += 1
+            metrics.NOTIFICATIONS_SENT.labels("email").inc(len(unread))
     finally:
         try:
             connection.close()

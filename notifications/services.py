@@ -25,6 +25,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from audit import bulk
+from core import metrics
 from core.registry import organization_id_of
 from rbac.access import users_who_may
 
@@ -144,6 +145,7 @@ def send_notification(
             ]
         )
         rows = [*collapsed, *created]
+        transaction.on_commit(partial(metrics.NOTIFICATIONS_SENT.labels("in_app").inc, len(rows)))
         transaction.on_commit(
             partial(push_notifications, {row.pk: row.recipient_id for row in rows})
         )

@@ -7,7 +7,9 @@ from django.conf import settings
 from . import emails, services
 
 
-@shared_task(bind=True, max_retries=None)
+# Given back to the broker if the worker dies: only unsent rows are sent, so a second
+# delivery repeats at most the email that was being sent.
+@shared_task(bind=True, max_retries=None, acks_late=True)
 def send_notification_emails(self, ids: list[int]) -> dict:
     """Email these notifications (those still unsent). Those the mail server refused
     for now are tried again, alone, after a growing delay (NOTIFICATION_EMAIL_RETRY_DELAY
@@ -27,7 +29,7 @@ def send_email_digests(frequency: str) -> dict:
     return {"frequency": frequency, "sent": emails.send_digests(frequency)}
 
 
-@shared_task
+@shared_task(acks_late=True)
 def purge_notifications() -> dict:
     """Daily (beat): notifications past their retention (see services.purge)."""
     return services.purge()

@@ -31,6 +31,7 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.generics import get_object_or_404
 
+from audit.logs import note_organization
 from audit.views import AuditHistoryMixin
 from core import registry
 from core.conditional import ConditionalRequestMixin
@@ -69,6 +70,10 @@ class OrganizationScopedViewSetMixin:
     def get_object_organization(self, obj):
         return obj.organization_id
 
+    def check_object_permissions(self, request, obj):
+        note_organization(request, self.get_object_organization(obj))
+        super().check_object_permissions(request, obj)
+
     def get_queryset(self):
         return visible_to(super().get_queryset(), self.request.user)
 
@@ -92,6 +97,7 @@ class OrganizationScopedViewSetMixin:
         organization = serializer.validated_data.get("organization")
         if organization is None:
             raise ValidationError({"organization": [_("This field is required.")]})
+        note_organization(self.request, organization.pk)
         self.check_organization_permission("add", organization)
         serializer.save()
 

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import environ
 from celery.schedules import crontab
+from django.core.exceptions import ImproperlyConfigured
 
 from core.storage import storages_from_url
 
@@ -102,7 +103,11 @@ AUTHENTICATION_BACKENDS = [
 ]
 
 MIDDLEWARE = [
+    # Requests counted and timed per view and status (django-prometheus, core.metrics).
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "audit.middleware.RequestIdMiddleware",
+    "audit.logs.RequestLogMiddleware",
+    "core.middleware.ProbeMiddleware",
     "core.middleware.RequestGuardMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -115,6 +120,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "core.middleware.ApiServerErrorMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -155,6 +161,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 else:
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=0)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# Queries counted and timed (django-prometheus's wrappers of Django's own backends).
+DATABASES["default"]["ENGINE"] = {
+    "django.db.backends.postgresql": "django_prometheus.db.backends.postgresql",
+    "django.db.backends.sqlite3": "django_prometheus.db.backends.sqlite3",
+}.get(DATABASES["default"]["ENGINE"], DATABASES["default"]["ENGINE"])
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --------------------------------------------------------------------------------------
@@ -580,17 +591,44 @@ FILE_TEXT_MAX_LENGTH = env.int("FILE_TEXT_MAX_LENGTH", default=100_000)
 FILE_TEXT_MAX_PART_SIZE = env.int("FILE_TEXT_MAX_PART_SIZE", default=20 * 1024 * 1024)
 
 # --------------------------------------------------------------------------------------
+# Metrics (core.metrics): Prometheus's text format at /metrics on each web process and
+# on CELERY_METRICS_PORT of each Celery worker, for a scraper sending
+# "Authorization: Bearer <METRICS_TOKEN>" or on a network of METRICS_ALLOWED_NETWORKS
+# (CIDRs, comma-separated). Neither set: not served. Processes sharing a container
+# write to PROMETHEUS_MULTIPROC_DIR (an environment variable, emptied at start).
+# --------------------------------------------------------------------------------------
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+METRICS_ALLOWED_NETWORKS = env.str("METRICS_ALLOWED_NETWORKS", default="")
+WORKER_METRICS_PORT = env.int("CELERY_METRICS_PORT", default=9808)
+
+# --------------------------------------------------------------------------------------
 # Logging
 # --------------------------------------------------------------------------------------
 LOG_LEVEL = env.str("DJANGO_LOG_LEVEL", default="INFO")
+# DJANGO_LOG_FORMAT: "plain" (readable) or "json" (one object per line, for a log
+# collector; production's default). Every line logged while a request is served carries
+# its request id and user id (audit.logs), and each request gets one line of its own.
+LOG_FORMAT = env.str("DJANGO_LOG_FORMAT", default="plain")
+if LOG_FORMAT not in ("plain", "json"):
+    raise ImproperlyConfigured("DJANGO_LOG_FORMAT must be plain or json.")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {"request": {"()": "audit.logs.RequestContextFilter"}},
     "formatters": {
-        "default": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"},
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"},
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "format": "%(asctime)s %(levelname)s %(name)s %(message)s",
+            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+        },
     },
     "handlers": {
-        "console": {"class": "logging.StreamHandler", "formatter": "default"},
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": LOG_FORMAT,
+            "filters": ["request"],
+        },
     },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
@@ -598,6 +636,9 @@ LOGGING = {
         # server error a second time beside the root's: Django logs to the root only.
         "django": {"handlers": [], "level": LOG_LEVEL, "propagate": True},
         "django.db.backends": {"level": "WARNING"},
+        # A 4xx is in the request's own line (erp.requests): not a warning again.
+        "django.request": {"level": "ERROR"},
+        "django.security.DisallowedHost": {"level": "ERROR"},
     },
 }
 

@@ -18,6 +18,11 @@ INSTALLED_APPS = [
     *INSTALLED_APPS[_DEMO:],
 ]
 
+# An in-memory SQLite test database, as Django makes for its own engine (pytest-django
+# would otherwise derive a file name for each xdist worker from the metrics wrapper's).
+if DATABASES["default"]["ENGINE"].endswith("sqlite3"):  # noqa: F405
+    DATABASES["default"]["TEST"] = {"NAME": ":memory:"}  # noqa: F405
+
 # Hashing passwords with PBKDF2 dominates the run time of an API test suite.
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 

@@ -151,3 +151,17 @@ def test_a_check_that_fails_does_not_stop_the_others():
     assert outcomes["zz-broken"] == "unavailable"
     assert outcomes["zz-after"] == "ok"
     assert calls == ["broken", "after"]
+
+
+@pytest.mark.parametrize("path", ["/api/v1/health/live/", "/api/v1/health/ready/"])
+def test_a_probe_by_the_container_s_address_is_answered(api_client, path):
+    """Orchestrators probe a container by its address, which ALLOWED_HOSTS does not name."""
+    response = api_client.get(path, HTTP_HOST="10.1.2.3:8000")
+    assert response.status_code == 200
+    assert response["X-Request-ID"]
+    # Anything else still needs an allowed host.
+    assert api_client.get("/api/v1/currencies/", HTTP_HOST="10.1.2.3:8000").status_code == 400
+
+
+def test_a_probe_may_not_write(api_client):
+    assert api_client.post("/api/v1/health/ready/", HTTP_HOST="10.1.2.3:8000").status_code == 405

@@ -1,5 +1,6 @@
 """Production settings, loaded in a fresh interpreter as a deployment would."""
 
+import json
 import os
 import secrets
 import subprocess
@@ -62,3 +63,24 @@ def test_deploy_check_is_clean_with_the_documented_variables():
     )
     assert result.returncode == 0, result.stderr
     assert "no issues" in result.stdout
+
+
+def test_logs_are_json_lines_in_production_unless_told_otherwise():
+    program = (
+        "import logging; from django.conf import settings; "
+        "logging.getLogger('erp.check').warning('hello', extra={'status': 418})"
+    )
+    result = _run("shell", "-c", program, DJANGO_SECRET_KEY=GOOD_KEY)
+    assert result.returncode == 0, result.stderr
+    line = json.loads(result.stderr.strip().splitlines()[-1])
+    assert (line["level"], line["logger"], line["message"], line["status"]) == (
+        "WARNING",
+        "erp.check",
+        "hello",
+        418,
+    )
+    plain = _run("shell", "-c", program, DJANGO_SECRET_KEY=GOOD_KEY, DJANGO_LOG_FORMAT="plain")
+    assert plain.stderr.strip().splitlines()[-1].endswith("WARNING erp.check: hello")
+    wrong = _run("check", DJANGO_SECRET_KEY=GOOD_KEY, DJANGO_LOG_FORMAT="xml")
+    assert wrong.returncode != 0
+    assert "DJANGO_LOG_FORMAT must be plain or json" in wrong.stderr

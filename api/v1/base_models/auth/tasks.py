@@ -15,7 +15,7 @@ EMAIL_RETRY = {
 }
 
 
-@shared_task
+@shared_task(acks_late=True)
 def flush_expired_tokens() -> int:
     """Delete expired refresh tokens and their blacklist entries; returns how many tokens."""
     expired = OutstandingToken.objects.filter(expires_at__lte=timezone.now())

@@ -16,7 +16,7 @@ def send_invitation_email(invitation_id: int) -> bool:
     return services.deliver_invitation(invitation_id)
 
 
-@shared_task
+@shared_task(acks_late=True)
 def expire_invitations() -> int:
     """Mark the pending invitations past their expiry as expired; returns how many."""
     return services.expire_stale()

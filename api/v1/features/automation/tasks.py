@@ -82,7 +82,7 @@ def deliver_webhook(self, log_id: int, index: int, request: dict) -> str:
     return status
 
 
-@shared_task
+@shared_task(acks_late=True)
 def purge_logs() -> int:
     """Daily: the logs past their retention (AUTOMATION_LOG_RETENTION_DAYS)."""
     from .services import purge_logs as purge
@@ -90,7 +90,7 @@ def purge_logs() -> int:
     return purge()
 
 
-@shared_task
+@shared_task(acks_late=True)
 def run_timed_rules() -> int:
     """Every minute: the schedule and relative-time rules that are due."""
     from .services import run_timed_rules as run

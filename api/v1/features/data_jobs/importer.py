@@ -29,6 +29,7 @@ from functools import partial
 
 from crum import impersonate
 from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.db.models.functions import Lower
@@ -38,7 +39,7 @@ from rest_framework import serializers
 from rest_framework.exceptions import APIException
 
 from audit import bulk
-from core import registry
+from core import metrics, registry
 from core.tagging import prefetch_tags
 from rbac.access import visible_to
 
@@ -491,6 +492,8 @@ def advance(job: DataJob, *, cursor: int, done: int, outcome: Outcome | None, fa
         updates["updated_rows"] = F("updated_rows") + len(outcome.updated)
         updates["unchanged_rows"] = F("unchanged_rows") + outcome.unchanged
     DataJob.objects.filter(pk=job.pk).update(**updates)
+    model = ContentType.objects.get_for_id(job.content_type_id).model
+    metrics.DATA_JOB_ROWS.labels(job.kind.lower(), model).inc(done)
 
 
 def cancelled(job: DataJob) -> bool:

@@ -26,7 +26,7 @@ def run_data_job(self, job_id: int) -> str | None:
     return job.status
 
 
-@shared_task
+@shared_task(acks_late=True)
 def resume_stalled_jobs() -> dict:
     """Take up again the jobs whose worker stopped (killed, restarted): they continue
     after their last committed batch. A job that stalled DATA_JOB_MAX_ATTEMPTS times

@@ -6,7 +6,13 @@ from core import searching
 from .models import Document, DocumentVersion
 
 
-@shared_task(autoretry_for=(OSError,), retry_backoff=True, retry_backoff_max=600, max_retries=8)
+@shared_task(
+    autoretry_for=(OSError,),
+    retry_backoff=True,
+    retry_backoff_max=600,
+    max_retries=8,
+    acks_late=True,
+)
 def index_version_text(version_id: int) -> int:
     """Extract the text of a new version's file (once per file) and have its document
     indexed again with it; the length of the text. A storage that cannot be read is

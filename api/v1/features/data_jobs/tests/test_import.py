@@ -2,6 +2,7 @@
 modes, field rules, references by natural key, the error report."""
 
 import pytest
+from prometheus_client import REGISTRY
 
 from api.v1.features.data_jobs.choices import FileRole, JobStatus
 from api.v1.features.data_jobs.models import DataJob, DataJobFile
@@ -31,6 +32,8 @@ def catalog(each_uom, gadgets):
 def test_import_creates_the_rows_with_tags_references_and_audit(
     start_import, admin_a, org_a, catalog, jwt_client
 ):
+    rows_metric = ("erp_data_job_rows_total", {"kind": "import", "model": "product"})
+    rows_before = REGISTRY.get_sample_value(*rows_metric) or 0
     response = start_import(admin_a, [HEADER, *good_rows(3)])
 
     assert response.status_code == 202, response.data
@@ -51,6 +54,8 @@ def test_import_creates_the_rows_with_tags_references_and_audit(
     assert created.filter(object_id=str(first.pk), user=admin_a).count() == 1
     job_log = AuditLog.objects.filter(content_type__model="datajob", object_id=str(job["id"]))
     assert set(job_log.values_list("user", "organization")) == {(admin_a.pk, org_a.pk)}
+    # Rows per second for the metrics (core.metrics): rate() of this counter.
+    assert REGISTRY.get_sample_value(*rows_metric) == rows_before + 3
 
 
 def test_dry_run_reports_every_bad_row_and_writes_nothing(start_import, admin_a, catalog):
