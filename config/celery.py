@@ -35,6 +35,13 @@ def _connect_metrics():
     signals.worker_process_shutdown.connect(metrics.process_exited, weak=False)
 
 
+def _connect_beat_lock():
+    """One beat at a time (core.beat)."""
+    from core import beat
+
+    signals.beat_init.connect(beat.on_beat_init, weak=False)
+
+
 @signals.worker_ready.connect
 def _serve_worker_metrics(sender, **kwargs):
     from django.conf import settings
@@ -45,3 +52,4 @@ def _serve_worker_metrics(sender, **kwargs):
 
 
 _connect_metrics()
+_connect_beat_lock()

@@ -232,6 +232,10 @@ CELERY_TASK_TRACK_STARTED = True
 CELERY_TASK_TIME_LIMIT = 30 * 60
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# One beat at a time (core.beat): the running one holds a lock in Redis for this many
+# seconds, renewed every third of it; a second beat stands by and takes over at most
+# this long after the first dies.
+BEAT_LOCK_TTL = env.int("BEAT_LOCK_TTL", default=60)
 CELERY_BEAT_SCHEDULE = {
     "flush-expired-jwt-tokens": {
         "task": "api.v1.base_models.auth.tasks.flush_expired_tokens",

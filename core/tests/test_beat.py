@@ -1,0 +1,69 @@
+"""One Celery beat at a time (core.beat), on a real Redis: a second beat stands by while
+the first holds the lock, takes over once it is released or expires, and a beat that
+loses its lock stops."""
+
+import os
+import threading
+import uuid
+
+import pytest
+from django.conf import settings
+
+from core.beat import BeatLock
+
+pytestmark = pytest.mark.skipif(
+    not os.environ.get("REDIS_URL"), reason="The beat lock lives in Redis (REDIS_URL)."
+)
+
+TTL = 0.6  # seconds: renewed every 0.2 s
+
+
+@pytest.fixture
+def key():
+    return f"test-beat-lock-{uuid.uuid4().hex}"
+
+
+def lock_of(key, **kwargs) -> BeatLock:
+    return BeatLock(settings.REDIS_URL, TTL, key=key, **kwargs)
+
+
+def test_a_second_beat_stands_by_until_the_first_stops(key):
+    first, second = lock_of(key), lock_of(key)
+    assert first.acquire(wait=False)
+    assert not second.acquire(wait=False)
+
+    taken = threading.Event()
+    standby = threading.Thread(target=lambda: second.acquire() and taken.set())
+    standby.start()
+    # Renewed past several lifetimes of the lock: the standby keeps waiting.
+    assert not taken.wait(TTL * 3)
+    first.release()
+    assert taken.wait(TTL * 2)
+    standby.join()
+    second.release()
+
+
+def test_a_dead_beat_s_lock_expires_and_another_takes_over(key):
+    first = lock_of(key)
+    assert first.acquire(wait=False)
+    first.stopped.set()  # its renewing thread ends, as if the process had died
+    first.renewer.join()
+    second = lock_of(key)
+    taken = threading.Event()
+    thread = threading.Thread(target=lambda: second.acquire() and taken.set())
+    thread.start()
+    assert taken.wait(TTL * 3)
+    thread.join()
+    second.release()
+
+
+def test_a_beat_that_loses_its_lock_stops(key):
+    lost = threading.Event()
+    first = lock_of(key, on_lost=lost.set)
+    assert first.acquire(wait=False)
+    first.client.delete(key)
+    first.client.set(key, "someone else")  # taken over while this one was unreachable
+    assert lost.wait(TTL * 2)
+    first.release()
+    assert first.client.get(key) == b"someone else"
+    first.client.delete(key)
