@@ -116,10 +116,11 @@ class Server:
 
 
 @contextmanager
-def served(database_url: str, directory: Path, output=None):
+def served(database_url: str, directory: Path, output=None, grace: int = STOP_GRACE):
     """uvicorn (one worker) serving config.asgi:application with the test settings on
     `database_url`, its files in `directory`; its warnings and errors go to `output` (a
-    file), or where this process's go. Stopped on leaving, whatever happened."""
+    file), or where this process's go; `grace`: seconds its requests and connections
+    get to finish once it is told to stop. Stopped on leaving, whatever happened."""
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "config.settings.test",
@@ -130,7 +131,7 @@ def served(database_url: str, directory: Path, output=None):
     address = f"{HOST}:{free_port()}"
     command = [sys.executable, "-m", "uvicorn", "config.asgi:application"]
     options = ["--host", HOST, "--port", address.rsplit(":", 1)[1], "--log-level", "warning"]
-    options += ["--timeout-graceful-shutdown", str(STOP_GRACE)]
+    options += ["--timeout-graceful-shutdown", str(grace)]
     process = subprocess.Popen(
         [*command, *options],
         cwd=ROOT,
@@ -146,7 +147,7 @@ def served(database_url: str, directory: Path, output=None):
     finally:
         process.terminate()
         try:
-            process.wait(timeout=10)
+            process.wait(timeout=10 + grace)
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
