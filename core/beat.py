@@ -7,7 +7,8 @@ lock in Redis while it runs, renewing it every third of its time to live; anothe
 started meanwhile stands by until the lock is free (its holder stopped, or died and let
 it expire), then takes over. A beat that fails to renew its lock (Redis unreachable
 longer than the lock lives, or the lock taken over) stops at once rather than risk
-sending what the other sends.
+sending what the other sends; one whose lock vanished with no other beat holding it
+(Redis flushed, or restarted empty) takes it again.
 
 Only with Redis (REDIS_URL): the embedded default runs beat inside its one worker.
 """
@@ -69,10 +70,20 @@ class BeatLock:
         while not self.stopped.wait(self.ttl / 3):
             try:
                 self.lock.extend(self.ttl, replace_ttl=True)
+                continue
             except (LockError, RedisError):
-                logger.critical("Beat lock lost: stopping this beat.", exc_info=True)
-                self.on_lost()
-                return
+                pass
+            # Gone without another beat taking it (Redis flushed or restarted empty):
+            # taken again. Taken by another, or Redis unreachable: this beat stops.
+            try:
+                if self.lock.acquire(blocking=False, token=self.token):
+                    logger.warning("Beat lock had vanished from Redis: taken again.")
+                    continue
+            except RedisError:
+                pass
+            logger.critical("Beat lock lost: stopping this beat.")
+            self.on_lost()
+            return
 
     def release(self) -> None:
         self.stopped.set()

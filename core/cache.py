@@ -12,8 +12,10 @@ depend on the user may use it.
 
 import hashlib
 import time
+from functools import partial
 
 from django.core.cache import cache
+from django.db import transaction
 from django.db.models.signals import post_delete, post_migrate, post_save
 from rest_framework import status
 from rest_framework.response import Response
@@ -36,7 +38,11 @@ def invalidate(model) -> None:
 
 
 def _invalidate_sender(sender, **kwargs):
+    """At once, and again once the change is committed: a process that read the row
+    between the two (another process, before the commit) cached what it saw under the
+    first new version, which the second leaves behind."""
     invalidate(sender)
+    transaction.on_commit(partial(invalidate, sender), robust=True)
 
 
 def _invalidate_all(**kwargs):

@@ -13,9 +13,14 @@ counted (by default the authenticated user, otherwise the client IP).
 Rates are DRF `DEFAULT_THROTTLE_RATES` entries, "<count>/<period>", where the period
 is a unit (s, m, h, d) optionally preceded by a multiplier: "10/15m" allows ten
 failures per fifteen minutes.
+
+Failures are counted in the cache (Redis, shared by every process) by atomic increments
+of one counter per slot of the window (SLOTS of them): concurrent failures, through
+any process, are each counted, and a failure leaves the count a slot at a time.
 """
 
 import hashlib
+import math
 import re
 
 from rest_framework.permissions import SAFE_METHODS
@@ -25,6 +30,7 @@ from .http import client_ip
 
 _PERIOD = re.compile(r"^(?P<multiplier>\d*)(?P<unit>[smhd])")
 _UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+SLOTS = 15  # counters per window
 
 
 def parse_rate(rate: str) -> tuple[int, int]:
@@ -62,22 +68,45 @@ class FailedAttemptThrottle(SimpleRateThrottle):
         ident = _hashed(view.get_failed_attempt_ident(request, self))
         self.key = self.cache_format % {"scope": self.scope, "ident": ident}
         self.now = self.timer()
-        history = self.cache.get(self.key, [])
-        self.history = [moment for moment in history if moment > self.now - self.duration]
+        self.slot = max(1, math.ceil(self.duration / SLOTS))
+        self.current = int(self.now // self.slot)
         return True
+
+    def _counts(self) -> dict[int, int]:
+        """{slot: failures} of the slots still in the window."""
+        first = math.floor((self.now - self.duration) / self.slot) + 1
+        keys = {f"{self.key}:{slot}": slot for slot in range(first, self.current + 1)}
+        return {keys[key]: count for key, count in self.cache.get_many(list(keys)).items()}
 
     def allow_request(self, request, view):
         # Reads attempt nothing: a user locked out of guessing may still look.
         if getattr(request, "method", None) in SAFE_METHODS:
             return True
-        if self._bind(request, view) and len(self.history) >= self.num_requests:
+        if not self._bind(request, view):
+            return True
+        self.counts = self._counts()
+        if sum(self.counts.values()) >= self.num_requests:
             return self.throttle_failure()
         return True
 
+    def wait(self):
+        """Seconds until enough failures leave the window for one more attempt."""
+        excess = sum(self.counts.values()) - self.num_requests
+        for slot in sorted(self.counts):
+            excess -= self.counts[slot]
+            if excess < 0:
+                return max(1, slot * self.slot + self.duration - self.now)
+        return self.duration
+
     def record_failure(self, request, view):
-        if self._bind(request, view):
-            self.history.insert(0, self.now)
-            self.cache.set(self.key, self.history, self.duration)
+        if not self._bind(request, view):
+            return
+        key = f"{self.key}:{self.current}"
+        self.cache.add(key, 0, self.duration + self.slot)
+        try:
+            self.cache.incr(key)
+        except ValueError:  # expired (or the cache cleared) since: a new counter
+            self.cache.set(key, 1, self.duration + self.slot)
 
 
 class FailedAttemptViewMixin:

@@ -67,3 +67,13 @@ def test_a_beat_that_loses_its_lock_stops(key):
     first.release()
     assert first.client.get(key) == b"someone else"
     first.client.delete(key)
+
+
+def test_a_lock_that_vanished_is_taken_again(key):
+    lost = threading.Event()
+    first = lock_of(key, on_lost=lost.set)
+    assert first.acquire(wait=False)
+    first.client.delete(key)  # Redis flushed under it
+    assert not lost.wait(TTL * 2)
+    assert first.client.get(key) == first.token.encode()
+    first.release()

@@ -83,3 +83,29 @@ def test_views_without_scope_are_not_throttled():
     for _ in range(5):
         _post(UnscopedView, "wrong")
     assert _post(UnscopedView, "right").status_code == 200
+
+
+def test_failures_at_the_same_time_through_several_processes_are_each_counted(monkeypatch):
+    """Each failure is an atomic increment of a shared counter (the cache: Redis in
+    production), never a read-modify-write that a concurrent one would overwrite."""
+    import threading
+
+    monkeypatch.setitem(FailedAttemptThrottle.THROTTLE_RATES, "test_guess", "100/10m")
+    barrier = threading.Barrier(8)
+
+    def fail_five_times():
+        barrier.wait()
+        for _ in range(5):
+            _post(GuessView, "wrong", ip="10.9.9.9")
+
+    threads = [threading.Thread(target=fail_five_times) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    # Exactly 40 counted: the 41st attempt is allowed at 41 per window, refused at 40.
+    monkeypatch.setitem(FailedAttemptThrottle.THROTTLE_RATES, "test_guess", "41/10m")
+    assert _post(GuessView, "right", ip="10.9.9.9").status_code == 200
+    monkeypatch.setitem(FailedAttemptThrottle.THROTTLE_RATES, "test_guess", "40/10m")
+    assert _post(GuessView, "right", ip="10.9.9.9").status_code == 429

@@ -136,8 +136,14 @@ def has_totp_device(user) -> bool:
 
 
 def verify_totp(device: TOTPDevice, code: str) -> bool:
-    """Check a code; a code is accepted once only (django-otp keeps the last time step)."""
-    return device.verify_token(code)
+    """Check a code; a code is accepted once only (django-otp keeps the last time step).
+    The device's row is locked while it is checked: the same code sent through two
+    processes at once is accepted by one of them only."""
+    with transaction.atomic():
+        locked = TOTPDevice.objects.select_for_update().get(pk=device.pk)
+        accepted = locked.verify_token(code)
+    device.refresh_from_db()
+    return accepted
 
 
 @transaction.atomic

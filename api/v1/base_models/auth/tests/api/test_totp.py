@@ -2,12 +2,15 @@
 
 import base64
 import io
+import threading
 from urllib.parse import parse_qs, unquote, urlsplit
 
 import pytest
+from django.db import connection
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from PIL import Image
 
+from api.v1.base_models.auth.services import verify_totp
 from api.v1.base_models.user.tests.factories import UserFactory
 
 from ..helpers import (
@@ -311,3 +314,27 @@ class TestAPIKeysAreRefused:
         api_client.post(TOTP_SETUP_URL, HTTP_X_API_KEY=key)
 
         assert not devices(user).exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_same_code_sent_twice_at_once_is_accepted_once(user, totp_code):
+    """Two processes checking one code at the same moment: the device's row is locked
+    while each checks, so the second sees the first's use."""
+    device = TOTPDevice.objects.create(user=user, name="app", confirmed=True)
+    code = totp_code(device)
+    barrier = threading.Barrier(2)
+    outcomes = []
+
+    def verify():
+        barrier.wait()
+        try:
+            outcomes.append(verify_totp(TOTPDevice.objects.get(pk=device.pk), code))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=verify) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(outcomes) == [False, True]

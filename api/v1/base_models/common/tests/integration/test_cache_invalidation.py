@@ -99,3 +99,20 @@ def test_migrate_invalidates_every_watched_model():
     versions = {model: data_version(model) for model, _ in WATCHED}
     call_command("migrate", verbosity=0, interactive=False)  # nothing to apply: post_migrate
     assert all(data_version(model) != version for model, version in versions.items())
+
+
+def test_a_read_between_the_change_and_its_commit_is_not_served_after_it(
+    django_capture_on_commit_callbacks,
+):
+    """Another process reading the row while the change is not yet committed sees the
+    old row and caches it under the version the change set; the commit moves the
+    version on again, so that stale entry is never served."""
+    currency = CurrencyFactory()
+    with django_capture_on_commit_callbacks() as on_commit:
+        currency.name = "Renamed"
+        currency.save()
+        seen_before_commit = data_version(Currency)
+    assert data_version(Currency) == seen_before_commit
+    for callback in on_commit:
+        callback()
+    assert data_version(Currency) != seen_before_commit
