@@ -43,7 +43,7 @@ run: $(BIN)/.installed
 test: $(BIN)/.installed lint
 	DJANGO_SETTINGS_MODULE=config.settings.test $(BIN)/python manage.py check
 	DJANGO_SETTINGS_MODULE=config.settings.test $(BIN)/python manage.py makemigrations --check --dry-run
-	$(BIN)/python -m pytest -n $(TEST_WORKERS) --cov --cov-report=term $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadgroup --cov --cov-report=term $(PYTEST_ARGS)
 
 # Property-based API testing (bin/fuzz-api): SQLite, or PostgreSQL when DATABASE_URL is set.
 fuzz: $(BIN)/.installed
