@@ -52,8 +52,8 @@ def run() -> dict[str, str]:
     for name, check in _checks.items():
         try:
             check()
-        except Exception:
-            logger.warning("Not ready: %s unavailable", name, exc_info=True)
+        except Exception as error:  # a probe every few seconds: one line, no traceback
+            logger.warning("Not ready: %s unavailable (%s: %s)", name, type(error).__name__, error)
             outcomes[name] = UNAVAILABLE
         else:
             outcomes[name] = OK

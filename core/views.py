@@ -119,7 +119,11 @@ class ReadyView(_HealthView):
             "unavailable": unavailable,
         }
         code = status.HTTP_503_SERVICE_UNAVAILABLE if unavailable else status.HTTP_200_OK
-        return self.answer(body, code)
+        response = self.answer(body, code)
+        # core.health has logged what is unavailable: not a server error again (Django
+        # logs every 5xx at ERROR unless told it has been).
+        response._has_been_logged = True
+        return response
 
 
 class HealthView(ReadyView):

@@ -2,6 +2,7 @@
 sees them: no credentials, never cached, and each dependency checked for real (a Redis
 client pointed where nothing listens, a migration the database lacks)."""
 
+import logging
 from unittest import mock
 
 import pytest
@@ -82,6 +83,8 @@ def test_unreachable_redis_is_503_naming_it(api_client, settings, caplog, monkey
     # Why goes to the log, not to the anonymous caller.
     assert "refused" not in response.content.decode().lower()
     assert any("redis unavailable" in record.getMessage() for record in caplog.records)
+    # A warning per check that failed, not a server error per probe.
+    assert [record for record in caplog.records if record.levelno >= logging.ERROR] == []
 
 
 def test_unreachable_database_is_503(api_client):
