@@ -4,7 +4,7 @@ slugs that can always be addressed. The tags endpoint is api.base.tags."""
 import hashlib
 
 from django.contrib.contenttypes.models import ContentType
-from django.db import router
+from django.db import IntegrityError, router, transaction
 from django.db.models import Q, QuerySet
 from django.db.models.functions import Lower
 from django.db.models.signals import m2m_changed, pre_save
@@ -168,5 +168,18 @@ def _tags_named(tag_model, names: set[str]) -> dict:
                 found[key] = tag
     for key, name in folded.items():
         if key not in found:
-            found[key] = tag_model.objects.create(name=name)
+            found[key] = created_or_existing(tag_model, name)
     return found
+
+
+def created_or_existing(tag_model, name: str):
+    """A new tag `name`, or the one a concurrent request made since it was looked for
+    (its insert waits for that request's commit, then fails on the unique name)."""
+    try:
+        with transaction.atomic():
+            return tag_model.objects.create(name=name)
+    except IntegrityError:
+        existing = tag_model.objects.filter(name=name).first()
+        if existing is None:
+            raise
+        return existing

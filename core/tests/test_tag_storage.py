@@ -1,12 +1,15 @@
 """core.tagging: the tags of a page of records in one query (prefetch_tags), the tags of
 many records written in a constant number of queries (set_tags)."""
 
+import threading
+
 import pytest
+from django.db import connection, transaction
 from django.db.models.signals import m2m_changed
 from taggit.models import Tag
 
 from audit.grouping import one_row_per_record
-from core.tagging import prefetch_tags, set_tags
+from core.tagging import created_or_existing, prefetch_tags, set_tags
 from tests.testapp.factories import GadgetFactory
 from tests.testapp.models import Gadget
 
@@ -112,3 +115,36 @@ class TestSetTags:
             ("post_remove", {"Blue"}, ["Blue", "red"]),
             ("post_add", {"green"}, ["green", "red"]),
         ]
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="SQLite runs one writing transaction at a time: no concurrent inserts.",
+)
+@pytest.mark.django_db(transaction=True)
+def test_a_tag_made_by_a_concurrent_request_is_used_not_a_server_error():
+    """Two requests adding the same new tag at once: the second's insert fails on the
+    unique name once the first commits; it takes that tag, and its own transaction
+    goes on."""
+
+    inside = threading.Event()
+    release = threading.Event()
+
+    def first():
+        try:
+            with transaction.atomic():
+                Tag.objects.create(name="launch")
+                inside.set()
+                release.wait(5)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=first)
+    thread.start()
+    assert inside.wait(5)
+    with transaction.atomic():
+        threading.Timer(0.3, release.set).start()
+        tag = created_or_existing(Tag, "launch")  # waits for the first's commit
+        assert Tag.objects.filter(name="launch").count() == 1  # the transaction goes on
+    thread.join()
+    assert tag.pk == Tag.objects.get(name="launch").pk
