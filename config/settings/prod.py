@@ -13,8 +13,11 @@ DEBUG = env.bool("DJANGO_DEBUG", default=False)
 if DEBUG:
     raise ImproperlyConfigured("DJANGO_DEBUG must be off in production.")
 
-# One JSON object per line for the log collector, unless DJANGO_LOG_FORMAT says plain.
+# One JSON object per line for the log collector, unless DJANGO_LOG_FORMAT says plain,
+# Celery's worker and beat included (they would otherwise put their own handler on the
+# root logger, in their own format).
 LOGGING["handlers"]["console"]["formatter"] = env.str("DJANGO_LOG_FORMAT", default="json")
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 
 if (
     not SECRET_KEY

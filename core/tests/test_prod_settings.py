@@ -84,3 +84,14 @@ def test_logs_are_json_lines_in_production_unless_told_otherwise():
     wrong = _run("check", DJANGO_SECRET_KEY=GOOD_KEY, DJANGO_LOG_FORMAT="xml")
     assert wrong.returncode != 0
     assert "DJANGO_LOG_FORMAT must be plain or json" in wrong.stderr
+
+
+def test_celery_logs_through_the_same_json_handler_in_production():
+    program = (
+        "from config.celery import app; from django.conf import settings; "
+        "print(app.conf.worker_hijack_root_logger, "
+        "settings.LOGGING['handlers']['console']['formatter'])"
+    )
+    result = _run("shell", "-c", program, DJANGO_SECRET_KEY=GOOD_KEY)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[-1].split() == ["False", "json"]
