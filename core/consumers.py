@@ -17,6 +17,19 @@ class AuthenticatedJsonConsumer(AsyncJsonWebsocketConsumer):
     reason: a client (a browser included, which sees no HTTP status of a refused
     handshake) learns why, and can tell it from a network failure."""
 
+    closed = False
+
+    async def close(self, code=None, reason=None):
+        """Close once; from then on nothing is sent (a client may still send frames
+        before it reads the close, and an answer after it would be an ASGI error)."""
+        if not self.closed:
+            self.closed = True
+            await super().close(code=code, reason=reason)
+
+    async def send(self, text_data=None, bytes_data=None, close=False):
+        if not self.closed:
+            await super().send(text_data=text_data, bytes_data=bytes_data, close=close)
+
     async def connect(self):
         # A client that sent its token as subprotocols must get one of them back, or a
         # browser fails the handshake without seeing the reason.
@@ -38,7 +51,10 @@ class AuthenticatedJsonConsumer(AsyncJsonWebsocketConsumer):
 
     async def receive(self, text_data=None, bytes_data=None, **kwargs):
         """A message that is not JSON, or holds what cannot be stored (core.inputs), is
-        answered with an error and goes no further, as a request body would."""
+        answered with an error and goes no further, as a request body would. Frames
+        that come after the close are dropped."""
+        if self.closed:
+            return
         if text_data is None:
             await self.send_json({"type": "error", "detail": "Send JSON in text frames."})
             return

@@ -308,3 +308,15 @@ async def test_a_binary_frame_is_refused(access):
         "detail": "Send JSON in text frames.",
     }
     await comm.disconnect()
+
+
+async def test_frames_sent_after_the_close_are_dropped_quietly():
+    """A client may send before it reads the close: the server answers nothing more
+    (an answer after the close would be an ASGI error in the server)."""
+    comm = WebsocketCommunicator(application, "/ws/health/")
+    await assert_refused(comm)
+    await comm.send_json_to({"type": "ping"})
+    await comm.send_to(text_data="not json")
+    assert await comm.receive_nothing(timeout=0.2)
+    await comm.send_input({"type": "websocket.disconnect", "code": 1000})
+    await comm.wait(timeout=2)  # ends cleanly: raises what the application raised
