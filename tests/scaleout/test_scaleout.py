@@ -28,6 +28,7 @@ import asyncio
 import csv
 import hashlib
 import io
+import signal
 import uuid
 from contextlib import asynccontextmanager
 from html.parser import HTMLParser
@@ -474,6 +475,44 @@ def test_beat_sends_a_periodic_task_once_per_tick_and_one_worker_runs_each(syste
 
 
 # ------------------------------------------------------------------------ data jobs
+def job_if(job_id, condition):
+    """A check for wait_for: the job's row once `condition(row)` holds, else None."""
+
+    def check():
+        row = DataJob.objects.get(pk=job_id)
+        return row if condition(row) else None
+
+    return check
+
+
+def test_a_worker_told_to_stop_finishes_its_import_first(system, workers, org_a, people, each_uom):
+    """SIGTERM (a deploy, a scale-in): Celery's warm shutdown lets the running task end."""
+    a, _b = system.webs
+    skus = [f"WS-{number:06d}" for number in range(IMPORT_ROWS // 2)]
+    status, job = start_import(a, access_token(people[0]), org_a, products_csv(skus))
+    assert status == 202, job
+    running = wait_for(
+        job_if(job["id"], lambda row: row.processed_rows >= BATCH_SIZE),
+        timeout=WORKER_TIMEOUT,
+        what="the import under way",
+        interval=0.05,
+    )
+    stopping = system.worker_running(running.task_id)
+    assert stopping is not None, running.task_id
+    stopping.signal(signal.SIGTERM)
+
+    # No beat runs here: nothing but that worker can end the job.
+    done = wait_for(
+        job_if(job["id"], lambda row: row.status in FINISHED),
+        timeout=IMPORT_TIMEOUT,
+        what="the import to end",
+    )
+    assert done.status == JobStatus.SUCCEEDED, done.error
+    assert (done.processed_rows, done.created_rows, done.attempts) == (len(skus), len(skus), 1)
+    assert stopping.popen.wait(timeout=WORKER_TIMEOUT) == 0
+    assert done.task_id in stopping.tasks("succeeded")
+
+
 def test_an_import_whose_worker_dies_is_finished_by_the_other_worker(
     system, workers, org_a, people, each_uom, beat
 ):
@@ -484,16 +523,9 @@ def test_an_import_whose_worker_dies_is_finished_by_the_other_worker(
     status, job = start_import(a, access_token(people[0]), org_a, products_csv(skus))
     assert status == 202, job
 
-    def job_if(condition):
-        def check():
-            row = DataJob.objects.get(pk=job["id"])
-            return row if condition(row) else None
-
-        return check
-
     # Two batches committed: the worker running it dies, as if the machine lost it.
     running = wait_for(
-        job_if(lambda row: row.processed_rows >= 2 * BATCH_SIZE),
+        job_if(job["id"], lambda row: row.processed_rows >= 2 * BATCH_SIZE),
         timeout=WORKER_TIMEOUT,
         what="the import under way",
         interval=0.05,
@@ -507,7 +539,7 @@ def test_an_import_whose_worker_dies_is_finished_by_the_other_worker(
     # Its heartbeat stops; beat's next look finds it stalled; the other worker takes it
     # up after its last committed batch.
     done = wait_for(
-        job_if(lambda row: row.status in FINISHED),
+        job_if(job["id"], lambda row: row.status in FINISHED),
         timeout=IMPORT_TIMEOUT,
         what="the import to end",
     )
