@@ -22,7 +22,8 @@ application = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
         "websocket": CountedConnections(
-            allowed_hosts_origin_validator(auth_middleware_stack(URLRouter(websocket_urlpatterns)))
+            allowed_hosts_origin_validator(auth_middleware_stack(URLRouter(websocket_urlpatterns))),
+            websocket_urlpatterns,
         ),
     }
 )

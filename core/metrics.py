@@ -138,14 +138,17 @@ def serve_worker_metrics(port: int, address: str = "") -> WSGIServer | None:
 
 
 class CountedConnections:
-    """ASGI middleware: the WebSocket connections open, per path, in
-    erp_websocket_connections (while the connection's application runs)."""
+    """ASGI middleware: the WebSocket connections open, per route, in
+    erp_websocket_connections (while the connection's application runs). A path that is
+    no route counts as "other": clients choose paths, and every label is a series."""
 
-    def __init__(self, inner):
+    def __init__(self, inner, routes):
         self.inner = inner
+        self.paths = {f"/{route.pattern}" for route in routes}
 
     async def __call__(self, scope, receive, send):
-        gauge = WEBSOCKET_CONNECTIONS.labels(scope.get("path", ""))
+        path = scope.get("path", "")
+        gauge = WEBSOCKET_CONNECTIONS.labels(path if path in self.paths else "other")
         gauge.inc()
         try:
             return await self.inner(scope, receive, send)

@@ -149,6 +149,13 @@ async def test_open_websocket_connections_are_a_gauge(user):
     await communicator.disconnect()
     assert value("erp_websocket_connections", path=path) == before
 
+    # A path of the client's choosing is no label (no series) of its own.
+    made_up = "/ws/made-up-0123/"
+    with pytest.raises(ValueError, match="No route found"):
+        await WebsocketCommunicator(application, f"{made_up}?token={access}").connect(timeout=1)
+    assert REGISTRY.get_sample_value("erp_websocket_connections", {"path": made_up}) is None
+    assert REGISTRY.get_sample_value("erp_websocket_connections", {"path": "other"}) == 0
+
 
 def test_notifications_sent_are_counted(user, superuser, django_capture_on_commit_callbacks):
     users = [user, superuser]
