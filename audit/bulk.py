@@ -2,7 +2,7 @@
 
 `bulk_create(records, tags=...)` and `bulk_update(records, fields, tags=...)` write the
 records of one audited model in a constant number of queries per batch, whatever their
-number: the records (one INSERT, or one UPDATE, per batch), their tags
+number: the records (one COPY or INSERT, or one UPDATE, per batch: core.copying), their tags
 (core.tagging.set_tags), one audit row each (one INSERT per batch, audit.grouping), and
 their model change events after the commit; all in one transaction. What a save would
 do is done too: timestamps, and `created_by`/`updated_by` from the current user.
@@ -21,6 +21,7 @@ from crum import get_current_user
 from django.db import router
 from django.utils import timezone
 
+from core import copying
 from core.models import Auditable, Timestamped
 from core.tagging import set_tags
 
@@ -69,8 +70,9 @@ def bulk_create(records: list, *, tags: list | None = None, batch_size: int = BA
     if user is not None and issubclass(model, Auditable):
         for each in records:
             each.created_by = each.updated_by = user
-    with one_row_per_record(using=router.db_for_write(model)):
-        model._default_manager.bulk_create(records, batch_size=batch_size)
+    using = router.db_for_write(model)
+    with one_row_per_record(using=using):
+        copying.insert(records, using=using, batch_size=batch_size)
         tagged = _tagged(records, tags)
         # New records: their tags go straight into their CREATE rows (what the tags'
         # m2m_changed receivers would add to them, for a fraction of the cost).

@@ -97,9 +97,14 @@ def _write(entries: list[_Entry]) -> None:
         if entry.row["changes"] or entry.row["action_type"] != AuditAction.UPDATE
     ]
     insert_rows([entry.row for entry in entries])
+    # The events of the rows written together are delivered together (a bulk write's
+    # subscribers get them as one list: core.events.emit_many).
+    emitted: dict[str | None, list[events.ModelEvent]] = {}
     for entry in entries:
         if entry.event is not None:
-            events.emit(entry.event, using=entry.using)
+            emitted.setdefault(entry.using, []).append(entry.event)
+    for using, together in emitted.items():
+        events.emit_many(together, using=using)
 
 
 def _merge(entry: _Entry, row: dict, event: events.ModelEvent | None) -> None:

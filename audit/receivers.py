@@ -97,26 +97,48 @@ def _transition_context(transitions: list[dict]) -> dict:
 
 
 def _event(
-    action, instance, spec, *, changes, before=None, after=None, organization=None, transition=None
+    action,
+    instance,
+    spec,
+    *,
+    changes,
+    before=None,
+    after=None,
+    organization=None,
+    transition=None,
+    origin=None,
 ) -> events.ModelEvent | None:
     """The model change event of an audit row, from the same values (core.events); none
-    when nothing listens."""
-    kind = EVENT_ACTIONS.get(action, events.UPDATE)
-    if not events.has_subscribers(instance._meta.label_lower, kind):
-        return None
-    user = get_current_user()
+    when nothing listens. `origin`: the actor's id and the request id, with the caller
+    having asked whether anything listens (record_changes, once for many records)."""
+    if origin is None:
+        if not events.has_subscribers(instance._meta.label_lower, _kind(action)):
+            return None
+        origin = _origin()
+    actor_id, request_id = origin
     return events.ModelEvent(
-        action=kind,
+        action=_kind(action),
         model=instance._meta.label_lower,
         pk=object_id_of(instance),
         organization_id=organization if organization is not None else organization_of(instance),
-        actor_id=getattr(user, "pk", None) if getattr(user, "is_authenticated", False) else None,
-        request_id=current_context()[1],
+        actor_id=actor_id,
+        request_id=request_id,
         before=masked(spec, before),
         after=masked(spec, after),
         changes=changes or {},
         transition=transition,
     )
+
+
+def _kind(action) -> str:
+    return EVENT_ACTIONS.get(action, events.UPDATE)
+
+
+def _origin() -> tuple[int | None, str]:
+    """The actor's id and the request id of the changes being made."""
+    user = get_current_user()
+    actor_id = getattr(user, "pk", None) if getattr(user, "is_authenticated", False) else None
+    return actor_id, current_context()[1]
 
 
 def record_change(action, instance, spec, *, changes, organization=None, context=None, **event):
@@ -155,8 +177,13 @@ def record_changes(action, changed: list, spec) -> None:
         action, instances, [changes for _i, changes, _e in changed], user=get_current_user()
     )
     using = router.db_for_write(type(instances[0]), instance=instances[0])
+    listened = events.has_subscribers(instances[0]._meta.label_lower, _kind(action))
+    origin = _origin() if listened else None
     for (instance, changes, event_keywords), row in zip(changed, rows, strict=True):
-        record(row, _event(action, instance, spec, changes=changes, **event_keywords), using=using)
+        event = None
+        if listened:
+            event = _event(action, instance, spec, changes=changes, origin=origin, **event_keywords)
+        record(row, event, using=using)
 
 
 def _saved(sender, instance, created, raw=False, update_fields=None, **kwargs):

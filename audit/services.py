@@ -12,6 +12,7 @@ from django.db import connections, models, router, transaction
 from django.db.models.sql.subqueries import InsertQuery
 from django.utils import timezone
 
+from core import copying
 from core.registry import is_organization
 
 from . import registry
@@ -109,10 +110,6 @@ def audit_row(
     }
 
 
-# From this many rows on, PostgreSQL gets them by COPY.
-COPY_FROM = 100
-
-
 def audit_rows(action_type: str, instances: list, changes: list, *, user=None) -> list[dict]:
     """audit_row(action_type, user=user, content_object=instance, changes=...) of each
     of these instances (of one model), with what their rows share (the event's context,
@@ -144,41 +141,22 @@ def audit_rows(action_type: str, instances: list, changes: list, *, user=None) -
 
 def insert_rows(rows: list[dict]) -> None:
     """Write audit rows (of audit_row) with one statement per database round trip:
-    on PostgreSQL, many rows (COPY_FROM or more: a bulk write, an import) by COPY, which
-    costs a fraction of an INSERT of their values (every text of a multi-row INSERT is
-    quoted by the driver, one by one)."""
+    many rows (a bulk write, an import) by COPY on PostgreSQL (core.copying). The JSON
+    values go through their field's get_db_prep_save, as in any save; the others (texts,
+    numbers, aware times, as audit_row makes them) are what the driver writes as they
+    are."""
     if len(rows) == 1:
         _insert(rows[0])
         return
-    using = router.db_for_write(AuditLog)
-    connection = connections[using]
-    if len(rows) >= COPY_FROM and connection.vendor == "postgresql":
-        _copy(rows, connection)
-    elif rows:
-        AuditLog.objects.bulk_create([AuditLog(**row) for row in rows], batch_size=500)
+    if rows:
+        names = [field.attname for field in _FIELDS]
+        copying.insert_rows(
+            AuditLog, names, [[row[name] for name in names] for row in rows], prepared=_JSON
+        )
 
 
-def _copy(rows: list[dict], connection) -> None:
-    """COPY the rows into the audit log. The JSON values go through their field's
-    get_db_prep_save, as in any save; the others (texts, numbers, aware times, as
-    audit_row makes them) are what the driver writes as they are."""
-    fields = [field for field in AuditLog._meta.concrete_fields if not field.primary_key]
-    quote = connection.ops.quote_name
-    statement = "COPY {} ({}) FROM STDIN".format(
-        quote(AuditLog._meta.db_table), ", ".join(quote(field.column) for field in fields)
-    )
-    names = [field.attname for field in fields]
-    prepared = [
-        (index, field) for index, field in enumerate(fields) if isinstance(field, models.JSONField)
-    ]
-    with connection.cursor() as cursor, cursor.cursor.copy(statement) as copy:
-        for row in rows:
-            values = [row[name] for name in names]
-            for index, field in prepared:
-                values[index] = field.get_db_prep_save(values[index], connection)
-            copy.write_row(values)
-
-
+_FIELDS = [field for field in AuditLog._meta.concrete_fields if not field.primary_key]
+_JSON = {field.attname for field in _FIELDS if isinstance(field, models.JSONField)}
 _PREPARED: dict[str, tuple[str, list, bool]] = {}
 
 

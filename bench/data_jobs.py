@@ -11,9 +11,11 @@ nothing written). The products imported are then exported to CSV and to XLSX.
 Each job is started as a user starts it, through POST /api/v1/products/import/ (the
 file, multipart) or /api/v1/products/export/ (JWT-authenticated; the time of that
 request is shown apart), its task held back; then run as a worker runs it: a fresh
-process of this script (`--measure`) calls `run_data_job.delay(id)` (Celery eager, the
-real task: claim, run, files, notification) and is timed, its SQL queries counted, and
-its peak resident memory read (VmHWM after resetting it with /proc/self/clear_refs,
+process of this script (`--measure`) runs `run_data_job.apply((id,))` (the real task,
+in this process: claim, run, files, notification; the tasks it queues for other
+workers, the search index of the records written and e-mails, go to Celery's in-memory
+broker and are counted, not run) and is timed, its SQL queries counted, and its peak
+resident memory read (VmHWM after resetting it with /proc/self/clear_refs,
 else the process's ru_maxrss). The baselines run the same way, each in a process of
 its own, on the rows of the file already parsed: a plain `Product.objects.bulk_create`
 of the instances (batches of 1000, nothing else), and `audit.bulk.bulk_create` with
@@ -192,17 +194,36 @@ def _baseline_work(audited: bool):
 
 def _job_work():
     def run():
-        return run_data_job.delay(ARGS.job).get()
+        return run_data_job.apply(args=[ARGS.job]).get()
 
     return run
+
+
+def _queued() -> dict:
+    """The tasks queued on the in-memory broker, by name (taken off the broker)."""
+    from kombu.transport import memory
+
+    found = {}
+    for queue in memory.Channel.queues.values():
+        while not queue.empty():
+            name = queue.get_nowait()["headers"]["task"].rsplit(".", 1)[-1]
+            found[name] = found.get(name, 0) + 1
+    return found
 
 
 def measure() -> None:
     """One measurement (--measure) in this fresh process: its figures as a JSON line."""
     from django.test.utils import override_settings, setup_test_environment
 
+    from config.celery import app
+
     setup_test_environment()
-    # The eager task's own log lines (and the broker it does not use) say nothing here.
+    # The job's task runs here, as a worker runs it; the tasks it queues (the search
+    # index of the records written, the notification's e-mail) are queued as in
+    # production, on a broker that only keeps them: other workers' work, counted.
+    app.conf.task_always_eager = False
+    app.conf.broker_url = "memory://"
+    # The task's own log lines (and the broker's default host) say nothing here.
     logging.getLogger("celery.app.trace").setLevel(logging.WARNING)
     logging.getLogger("kombu.connection").setLevel(logging.ERROR)
     override_settings(MEDIA_ROOT=ARGS.media_root).enable()  # the main process's files
@@ -247,6 +268,7 @@ def measure() -> None:
         "peak_source": "VmHWM" if peak is not None else "ru_maxrss",
         "traced_mb": traced,
         "outcome": outcome,
+        "queued": _queued(),
     }
     print("RESULT " + json.dumps(result), flush=True)
     shutil.rmtree(settings.VAR_DIR, ignore_errors=True)  # this process's own folder
@@ -518,6 +540,7 @@ def report(figures: dict) -> None:
                 f"{each['request']:.2f}" if "request" in each else "-",
                 memory,
                 f"{each['queries']:,}",
+                ", ".join(f"{count:,} {name}" for name, count in each["queued"].items()) or "-",
                 "; ".join(goals),
             )
         )
@@ -531,6 +554,7 @@ def report(figures: dict) -> None:
         "request s",
         "peak RSS MB (+growth)",
         "queries",
+        "tasks queued",
         "goals",
     )
     widths = [max(len(str(line[i])) for line in (headers, *lines)) for i in range(len(headers))]
@@ -539,12 +563,13 @@ def report(figures: dict) -> None:
         print("  ".join(str(cell).ljust(width) for cell, width in zip(line, widths, strict=True)))
     source = figures["baseline"]["peak_source"]
     print(
-        "\nseconds: the worker's task (run_data_job through Celery, eager) or the baseline's "
-        "writes; job s: the job's started_at -> finished_at; request s: the POST that "
+        "\nseconds: the worker's task (run_data_job, run as a worker runs it) or the "
+        "baseline's writes; job s: the job's started_at -> finished_at; request s: the POST that "
         f"started it (upload, checks). Peak RSS: the measurement's process ({source}), "
         "+ its growth during the measurement"
         + ("; [tracemalloc peak MB, timings slowed by it]" if ARGS.tracemalloc else "")
-        + ". Queries: the SQL statements of the measurement."
+        + ". Queries: the SQL statements of the measurement. Tasks queued: for other "
+        "workers (the search index of the records written, e-mails), not run here."
     )
 
 

@@ -22,12 +22,19 @@ other change nothing: no event is built for a change no one listens to.
 Subscribers run once the change is committed (never for a rolled-back change), in the
 order they subscribed; one that fails is logged and the others still run: a subscriber
 never makes the change fail. Keep them short: hand long work to a Celery task.
+
+Changes written together (a bulk write: an import's batch, audit.bulk) are emitted
+together (`emit_many`) and delivered together after their commit: each subscriber in
+turn gets all of those it covers, one by one, or as one list if it subscribed with
+`many=True` (so that it can queue one task for a thousand records, not a thousand):
+
+    events.subscribe(reindex_all, models=[...], many=True)  # reindex_all(list_of_events)
 """
 
 import contextvars
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from django.db import transaction
 
@@ -59,6 +66,11 @@ class _Interest:
     # (asked on each change: for subscribers whose interest changes at run time).
     models: frozenset[str] | Callable[[], frozenset[str]] | None
     actions: frozenset[str] | None  # CREATE, UPDATE, DELETE, TRANSITION; None: all
+    many: bool = False  # called with a list of the events delivered together
+
+    def fixed(self) -> "_Interest":
+        """The interest as it is now (its models asked once): to check many events."""
+        return replace(self, models=self.models()) if callable(self.models) else self
 
     def covers(self, model: str | None, action: str | None) -> bool:
         if not (action is None or self.actions is None or action in self.actions):
@@ -72,14 +84,18 @@ class _Interest:
 _subscribers: dict[Subscriber, _Interest] = {}
 
 
-def subscribe(subscriber: Subscriber, models=None, actions=None) -> Subscriber:
+def subscribe(subscriber: Subscriber, models=None, actions=None, many=False) -> Subscriber:
     """Call `subscriber(event)` for every event from now on, or only for those of
     `models` ("app_label.model" labels, or a function answering them, asked on each
     change: keep it cheap) and `actions`: other changes then build no event for it.
-    Once, however often subscribed. Returns it, to serve as a decorator."""
+    With `many=True`, `subscriber(events)` with the list of the events delivered
+    together (one, or all those of a bulk write). Once, however often subscribed.
+    Returns it, to serve as a decorator."""
     if models is not None and not callable(models):
         models = frozenset(each.lower() for each in models)
-    _subscribers[subscriber] = _Interest(models, None if actions is None else frozenset(actions))
+    _subscribers[subscriber] = _Interest(
+        models, None if actions is None else frozenset(actions), many
+    )
     return subscriber
 
 
@@ -98,22 +114,39 @@ def emit(event: ModelEvent, using: str | None = None) -> None:
     once outside a transaction), in the context variables of the change (contextvars:
     an automation rule's actions know the changes they cause by them, even when the
     commit comes later)."""
-    if has_subscribers(event.model, event.action):
+    emit_many([event], using=using)
+
+
+def emit_many(emitted: list[ModelEvent], using: str | None = None) -> None:
+    """emit() of the events of changes written together, delivered together (one
+    callback after the commit, whatever their number)."""
+    interests = [interest.fixed() for interest in _subscribers.values()]
+    wanted = [
+        event
+        for event in emitted
+        if any(interest.covers(event.model, event.action) for interest in interests)
+    ]
+    if wanted:
         context = contextvars.copy_context()
-        transaction.on_commit(lambda: context.run(deliver, event), using=using)
+        transaction.on_commit(lambda: context.run(deliver, *wanted), using=using)
 
 
-def deliver(event: ModelEvent) -> None:
+def deliver(*delivered: ModelEvent) -> None:
+    """Hand the events to their subscribers now, each subscriber in turn."""
     for subscriber, interest in list(_subscribers.items()):
-        if not interest.covers(event.model, event.action):
+        interest = interest.fixed()
+        covered = [each for each in delivered if interest.covers(each.model, each.action)]
+        if not covered:
             continue
-        try:
-            subscriber(event)
-        except Exception:
-            logger.exception(
-                "Subscriber %r failed on %s of %s %s",
-                subscriber,
-                event.action,
-                event.model,
-                event.pk,
-            )
+        for given in [covered] if interest.many else ([each] for each in covered):
+            try:
+                subscriber(given if interest.many else given[0])
+            except Exception:
+                logger.exception(
+                    "Subscriber %r failed on %s of %s %s%s",
+                    subscriber,
+                    given[0].action,
+                    given[0].model,
+                    given[0].pk,
+                    f" (and {len(given) - 1} other events)" if len(given) > 1 else "",
+                )

@@ -11,6 +11,7 @@ from django.db.models.signals import m2m_changed, pre_save
 from django.dispatch import receiver
 from taggit.models import Tag
 
+from . import copying
 from .registry import models_with
 
 
@@ -66,8 +67,8 @@ def set_tags(tagged: dict, field_name: str = "tags", *, new: bool = False) -> di
     """Give each record ({record: [tag names]}, records of one model) exactly these
     tags, in a constant number of queries whatever the number of records (plus one per
     tag name never used before): the records' current tags in one query, the named tags
-    in one, removed rows in one DELETE, added rows in one INSERT. Returns {record: the
-    names of the tags added, sorted}.
+    in one, removed rows in one DELETE, added rows in one INSERT (or COPY: core.copying).
+    Returns {record: the names of the tags added, sorted}.
 
     A name matches an existing tag whatever its letter case (TAGGIT_CASE_INSENSITIVE),
     as django-taggit's `set` does, and `m2m_changed` is sent as django-taggit sends it
@@ -119,6 +120,8 @@ def set_tags(tagged: dict, field_name: str = "tags", *, new: bool = False) -> di
         record.__dict__.setdefault("_prefetched_objects_cache", {})[field_name] = loaded
 
     for record in tagged:
+        if new:
+            continue  # no tags held, no signal sent
         cache(record, held[record.pk])
         if removed[record]:
             send("pre_remove", record, removed[record])
@@ -130,12 +133,11 @@ def set_tags(tagged: dict, field_name: str = "tags", *, new: bool = False) -> di
             gone |= Q(object_id=record.pk, tag_id__in=pks)
     if gone:
         through.objects.filter(gone, content_type=content_type).delete()
-    through.objects.bulk_create(
-        [
-            through(content_type=content_type, object_id=record.pk, tag_id=pk)
-            for record, pks in added.items()
-            for pk in pks
-        ]
+    copying.insert_rows(
+        through,
+        ["content_type_id", "object_id", "tag_id"],
+        [[content_type.pk, record.pk, pk] for record, pks in added.items() for pk in pks],
+        using=router.db_for_write(through, instance=next(iter(tagged))),
     )
     for record in tagged:
         if removed[record]:

@@ -15,10 +15,10 @@ class SearchConfig(AppConfig):
         from core.searching import declarations, stale
 
         from .backends import get_backend
-        from .services import on_model_event, on_stale
+        from .services import on_model_events, on_stale
 
         # Every app's search.py declares its searchable models (core.searching).
         autodiscover_modules("search")
-        events.subscribe(on_model_event, models=[each.label for each in declarations()])
+        events.subscribe(on_model_events, models=[each.label for each in declarations()], many=True)
         stale.connect(on_stale)
         health.register("search", lambda: get_backend().ping())

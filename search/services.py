@@ -21,16 +21,23 @@ logger = logging.getLogger(__name__)
 # The index follows the records -------------------------------------------------------
 
 
-def on_model_event(event: events.ModelEvent) -> None:
-    """A declared model's record changed (committed): have it indexed again, by a
-    Celery task (at once where tasks run eagerly, as in the tests)."""
+def on_model_events(changed: list[events.ModelEvent]) -> None:
+    """Declared models' records changed (committed, together: one save, or a bulk
+    write's batch): have them indexed again, by one Celery task per model and batch of
+    SEARCH_BATCH_SIZE records (at once where tasks run eagerly, as in the tests)."""
     from .tasks import update_index
 
-    try:
-        object_id = int(event.pk)
-    except (TypeError, ValueError):
-        return
-    update_index.delay(event.model, [object_id])
+    object_ids: dict[str, dict[int, None]] = {}
+    for event in changed:
+        try:
+            object_ids.setdefault(event.model, {})[int(event.pk)] = None
+        except (TypeError, ValueError):
+            continue
+    size = settings.SEARCH_BATCH_SIZE
+    for label, ids in object_ids.items():
+        ids = list(ids)
+        for start in range(0, len(ids), size):
+            update_index.delay(label, ids[start : start + size])
 
 
 def on_stale(sender, object_ids, **kwargs) -> None:

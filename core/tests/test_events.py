@@ -205,3 +205,98 @@ def test_an_api_key_is_named_by_its_prefix_and_its_hash_masked(
     assert (event.action, event.pk) == ("create", key.prefix)
     assert key.hashed_key not in repr(event)
     assert secret not in repr(event)
+
+
+def test_a_bulk_write_is_delivered_together(organization, django_capture_on_commit_callbacks):
+    """audit.bulk writes many records: their events come after the commit in one
+    callback; a subscriber with many=True gets them as one list, the others one by one."""
+    from audit import bulk
+
+    lists, singles = [], []
+
+    def many(delivered):
+        lists.append([event.pk for event in delivered])
+
+    events.subscribe(many, models=["testapp.ticket"], many=True)
+    events.subscribe(singles.append, models=["testapp.ticket"])
+    try:
+        with django_capture_on_commit_callbacks(execute=True) as callbacks:
+            tickets = bulk.bulk_create(
+                [Ticket(organization=organization, title=f"T{n}") for n in range(3)]
+            )
+        with django_capture_on_commit_callbacks(execute=True):
+            Ticket.objects.create(organization=organization, title="alone")
+    finally:
+        events.unsubscribe(many)
+        events.unsubscribe(singles.append)
+
+    assert len(callbacks) == 1
+    pks = [str(each.pk) for each in tickets]
+    assert lists[0] == pks
+    assert len(lists) == 2
+    assert len(lists[1]) == 1  # a single save: a list of one
+    assert [event.pk for event in singles[:3]] == pks
+    assert [event.action for event in singles] == [events.CREATE] * 4
+
+
+def test_a_rolled_back_bulk_write_delivers_nothing(
+    organization, django_capture_on_commit_callbacks
+):
+    from audit import bulk
+
+    got = []
+    events.subscribe(got.append, models=["testapp.ticket"], many=True)
+    try:
+        with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+            Ticket.objects.create(organization=organization, title="kept")
+            try:
+                with transaction.atomic():
+                    bulk.bulk_create([Ticket(organization=organization, title="gone")])
+                    raise RuntimeError("rolled back")
+            except RuntimeError:
+                pass
+    finally:
+        events.unsubscribe(got.append)
+
+    assert [[event.after["title"] for event in delivered] for delivered in got] == [["kept"]]
+
+
+def test_a_failing_subscriber_of_many_is_logged_with_the_count(
+    organization, caplog, django_capture_on_commit_callbacks
+):
+    from audit import bulk
+
+    def broken(delivered):
+        raise ValueError("broken")
+
+    events.subscribe(broken, models=["testapp.ticket"], many=True)
+    try:
+        with caplog.at_level(logging.ERROR), django_capture_on_commit_callbacks(execute=True):
+            bulk.bulk_create([Ticket(organization=organization, title=f"T{n}") for n in range(3)])
+    finally:
+        events.unsubscribe(broken)
+
+    assert Ticket.objects.count() == 3
+    assert "(and 2 other events)" in caplog.text
+
+
+def test_a_subscriber_whose_models_change_is_asked_once_per_delivery(
+    organization, django_capture_on_commit_callbacks
+):
+    from audit import bulk
+
+    asked, got = [], []
+
+    def models():
+        asked.append(1)
+        return frozenset({"testapp.ticket"})
+
+    events.subscribe(got.append, models=models)
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            bulk.bulk_create([Ticket(organization=organization, title=f"T{n}") for n in range(20)])
+    finally:
+        events.unsubscribe(got.append)
+
+    assert len(got) == 20
+    assert len(asked) <= 3  # whether to build the events, to queue them, to deliver them

@@ -134,3 +134,36 @@ def test_rebuild_if_empty_indexes_only_models_without_an_index(org_a, indexed):
     assert "products.product" not in out.getvalue()
     products = SearchEntry.objects.filter(content_type__model="product")
     assert list(products.values_list("object_id", flat=True)) == [indexed_product.pk]
+
+
+def test_a_bulk_write_is_indexed_by_one_task_per_batch(org_a, indexed, settings, monkeypatch):
+    """An import's batch of records: one update_index task per SEARCH_BATCH_SIZE
+    records, not one per record."""
+    from crum import impersonate
+
+    from audit import bulk
+    from search import tasks
+
+    settings.SEARCH_BATCH_SIZE = 2
+    queued = []
+    delay = tasks.update_index.delay
+    monkeypatch.setattr(
+        tasks.update_index,
+        "delay",
+        lambda label, ids: queued.append((label, list(ids))) or delay(label, ids),
+    )
+    with indexed(), impersonate(None):
+        products = bulk.bulk_create(
+            [
+                Product(organization=org_a, sku=f"BULK-{n}", name=f"Bulk {n}", base_uom_id="EA")
+                for n in range(5)
+            ]
+        )
+
+    pks = [each.pk for each in products]
+    assert queued == [
+        ("products.product", pks[0:2]),
+        ("products.product", pks[2:4]),
+        ("products.product", pks[4:5]),
+    ]
+    assert set(SearchEntry.objects.values_list("object_id", flat=True)) == set(pks)

@@ -1,0 +1,113 @@
+"""Inserting many rows at once the fastest way the database offers.
+
+On PostgreSQL, many rows go in by COPY, a fraction of the cost of a multi-row INSERT
+(whose every value the driver adapts one by one into arrays, and the server unpacks);
+elsewhere, and for a few rows, by bulk_create. The bulk paths (audit.bulk: imports,
+audit rows, tags) write through here:
+
+    from core import copying
+
+    copying.insert(products)            # new instances of one model, given their pks
+    copying.insert_rows(TaggedItem, ["content_type_id", "object_id", "tag_id"], rows)
+
+What a save would prepare is prepared (each field's pre_save: defaults, auto_now
+times; get_db_prep_save), and no signal is sent, as with bulk_create.
+"""
+
+from django.db import connections, models, router
+from django.db.models.fields import AutoFieldMixin
+
+# From this many rows on, PostgreSQL gets them by COPY.
+COPY_FROM = 100
+
+
+def by_copy(connection, count: int) -> bool:
+    return connection.vendor == "postgresql" and count >= COPY_FROM
+
+
+def insert(records: list, *, using: str | None = None, batch_size: int = 500) -> list:
+    """Insert new instances of one model; each gets its primary key (reserved from the
+    table's sequence first, when COPY writes them) and is marked saved."""
+    if not records:
+        return records
+    model = type(records[0])
+    using = using or router.db_for_write(model)
+    connection = connections[using]
+    fields = [field for field in model._meta.concrete_fields if not field.generated]
+    if not by_copy(connection, len(records)) or not _copyable(model, fields, records):
+        model._default_manager.db_manager(using).bulk_create(records, batch_size=batch_size)
+        return records
+    _reserve_keys(connection, model, [each for each in records if each.pk is None])
+    rows = []
+    for record in records:
+        record._prepare_related_fields_for_save(operation_name="bulk_create")
+        rows.append(
+            [field.get_db_prep_save(field.pre_save(record, True), connection) for field in fields]
+        )
+    _copy(connection, model._meta.db_table, [field.column for field in fields], rows)
+    for record in records:
+        record._state.adding = False
+        record._state.db = using
+    return records
+
+
+def insert_rows(
+    model, attnames: list[str], rows: list, *, using: str | None = None, prepared=None
+) -> None:
+    """Insert rows of values (lists, in the order of `attnames`, the fields' attribute
+    names; the other columns take their database default: the primary key its next
+    value); nothing is returned. Each value goes through its field's get_db_prep_save,
+    or only those of the fields named in `prepared` (the others are what the driver
+    takes as they are: texts, numbers, aware times)."""
+    if not rows:
+        return
+    using = using or router.db_for_write(model)
+    connection = connections[using]
+    fields = {field.attname: field for field in model._meta.concrete_fields}
+    fields = [fields[name] for name in attnames]
+    if not by_copy(connection, len(rows)):
+        model._default_manager.db_manager(using).bulk_create(
+            [model(**dict(zip(attnames, row, strict=True))) for row in rows], batch_size=500
+        )
+        return
+    preparing = [
+        (index, field)
+        for index, field in enumerate(fields)
+        if prepared is None or field.attname in prepared
+    ]
+    for row in rows:
+        for index, field in preparing:
+            row[index] = field.get_db_prep_save(row[index], connection)
+    _copy(connection, model._meta.db_table, [field.column for field in fields], rows)
+
+
+def _copyable(model, fields, records) -> bool:
+    """COPY writes every value itself: no field may need the database to fill it in,
+    and a missing primary key must come from the table's sequence."""
+    if any(field.db_default is not models.NOT_PROVIDED for field in fields):
+        return False
+    numbered = isinstance(model._meta.pk, AutoFieldMixin)
+    return numbered or all(each.pk is not None for each in records)
+
+
+def _reserve_keys(connection, model, records: list) -> None:
+    if not records:
+        return
+    pk = model._meta.pk
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+            [connection.ops.quote_name(model._meta.db_table), pk.column, len(records)],
+        )
+        for record, (value,) in zip(records, cursor.fetchall(), strict=True):
+            setattr(record, pk.attname, value)
+
+
+def _copy(connection, table: str, columns: list[str], rows) -> None:
+    quote = connection.ops.quote_name
+    statement = "COPY {} ({}) FROM STDIN".format(
+        quote(table), ", ".join(quote(column) for column in columns)
+    )
+    with connection.cursor() as cursor, cursor.cursor.copy(statement) as copy:
+        for row in rows:
+            copy.write_row(row)
