@@ -244,6 +244,7 @@ def measure() -> None:
         tracemalloc.start()
     rss_before = _status_kb("VmRSS")
     reset = _reset_peak()
+    cpu = time.process_time()
     start = time.perf_counter()
     with connection.execute_wrapper(counter):
         if profiler:
@@ -252,6 +253,7 @@ def measure() -> None:
         if profiler:
             profiler.disable()
     seconds = time.perf_counter() - start
+    cpu = time.process_time() - cpu
     peak = _status_kb("VmHWM") if reset else None
     traced = None
     if ARGS.tracemalloc:
@@ -262,6 +264,7 @@ def measure() -> None:
         _print_profile(ARGS.profile_out)
     result = {
         "seconds": seconds,
+        "cpu": cpu,
         "queries": counter.count,
         "rss_before_mb": rss_before / 1024 if rss_before else None,
         "peak_mb": (peak if peak is not None else _max_rss_kb()) / 1024,
@@ -534,6 +537,7 @@ def report(figures: dict) -> None:
                 label,
                 f"{rows:,}",
                 f"{seconds:.2f}",
+                f"{each['cpu']:.2f}",
                 f"{rate:,.0f}",
                 ratio,
                 f"{each['job_seconds']:.2f}" if "job_seconds" in each else "-",
@@ -548,6 +552,7 @@ def report(figures: dict) -> None:
         "measurement",
         "rows",
         "seconds",
+        "CPU s",
         "rows/s",
         "ratio (time)",
         "job s",
@@ -564,7 +569,9 @@ def report(figures: dict) -> None:
     source = figures["baseline"]["peak_source"]
     print(
         "\nseconds: the worker's task (run_data_job, run as a worker runs it) or the "
-        "baseline's writes; job s: the job's started_at -> finished_at; request s: the POST that "
+        "baseline's writes; CPU s: the CPU time of its process meanwhile (the rest is "
+        "waiting, mostly for the database); job s: the job's started_at -> finished_at; "
+        "request s: the POST that "
         f"started it (upload, checks). Peak RSS: the measurement's process ({source}), "
         "+ its growth during the measurement"
         + ("; [tracemalloc peak MB, timings slowed by it]" if ARGS.tracemalloc else "")

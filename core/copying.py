@@ -20,6 +20,37 @@ from django.db.models.fields import AutoFieldMixin
 # From this many rows on, PostgreSQL gets them by COPY.
 COPY_FROM = 100
 
+# Fields of exactly these classes store values of exactly these types as they are: their
+# get_db_prep_save would give them back unchanged, so it is not asked, once per cell.
+# Subclasses (an encrypted text, say) and other values are always asked.
+_TEXT, _NUMBER, _FLAG = (
+    frozenset({str, type(None)}),
+    frozenset({int, type(None)}),
+    frozenset({bool, type(None)}),
+)
+PLAIN = {
+    models.CharField: _TEXT,
+    models.TextField: _TEXT,
+    models.SlugField: _TEXT,
+    models.EmailField: _TEXT,
+    models.IntegerField: _NUMBER,
+    models.BigIntegerField: _NUMBER,
+    models.SmallIntegerField: _NUMBER,
+    models.PositiveIntegerField: _NUMBER,
+    models.PositiveSmallIntegerField: _NUMBER,
+    models.PositiveBigIntegerField: _NUMBER,
+    models.AutoField: _NUMBER,
+    models.BigAutoField: _NUMBER,
+    models.BooleanField: _FLAG,
+}
+
+
+def _stored_as_is(field) -> frozenset:
+    """The types of value `field` stores as they are (a foreign key: as its target)."""
+    if type(field) is models.ForeignKey:
+        field = field.target_field
+    return PLAIN.get(type(field), frozenset())
+
 
 def by_copy(connection, count: int) -> bool:
     return connection.vendor == "postgresql" and count >= COPY_FROM
@@ -38,12 +69,17 @@ def insert(records: list, *, using: str | None = None, batch_size: int = 500) ->
         model._default_manager.db_manager(using).bulk_create(records, batch_size=batch_size)
         return records
     _reserve_keys(connection, model, [each for each in records if each.pk is None])
+    as_is = [_stored_as_is(field) for field in fields]
     rows = []
     for record in records:
         record._prepare_related_fields_for_save(operation_name="bulk_create")
-        rows.append(
-            [field.get_db_prep_save(field.pre_save(record, True), connection) for field in fields]
-        )
+        row = []
+        for field, types in zip(fields, as_is, strict=True):
+            value = field.pre_save(record, True)
+            if type(value) not in types:
+                value = field.get_db_prep_save(value, connection)
+            row.append(value)
+        rows.append(row)
     _copy(connection, model._meta.db_table, [field.column for field in fields], rows)
     for record in records:
         record._state.adding = False
@@ -71,13 +107,14 @@ def insert_rows(
         )
         return
     preparing = [
-        (index, field)
+        (index, field, _stored_as_is(field) if prepared is None else frozenset())
         for index, field in enumerate(fields)
         if prepared is None or field.attname in prepared
     ]
     for row in rows:
-        for index, field in preparing:
-            row[index] = field.get_db_prep_save(row[index], connection)
+        for index, field, types in preparing:
+            if type(row[index]) not in types:
+                row[index] = field.get_db_prep_save(row[index], connection)
     _copy(connection, model._meta.db_table, [field.column for field in fields], rows)
 
 

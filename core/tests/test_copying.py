@@ -147,3 +147,22 @@ def test_rows_of_values(copies, monkeypatch):
         TaggedItem, ["content_type_id", "object_id", "tag_id"], [[content_type_id, 0, tags[0].pk]]
     )
     assert TaggedItem.objects.filter(object_id=0).count() == 1
+
+
+def test_only_values_a_field_would_store_unchanged_skip_its_preparation():
+    from django.db import models
+
+    class Shouting(models.CharField):  # a subclass may change what it stores
+        def get_prep_value(self, value):
+            return super().get_prep_value(value).upper()
+
+    def types(name):
+        return copying._stored_as_is(Product._meta.get_field(name))
+
+    assert types("sku") == {str, type(None)}
+    assert types("organization") == {int, type(None)}  # by its target's key
+    assert types("base_uom") == {str, type(None)}  # a unit's key is its code
+    assert types("is_sellable") == {bool, type(None)}
+    assert types("custom_fields") == frozenset()
+    assert types("created_at") == frozenset()
+    assert copying._stored_as_is(Shouting(max_length=5)) == frozenset()

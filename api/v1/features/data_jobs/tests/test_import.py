@@ -320,3 +320,22 @@ def test_an_exported_file_imports_back_unchanged(
     assert not any('"custom_fields"' in each for each in response.data["warnings"])
     job = DataJob.objects.get(pk=response.data["id"])
     assert (job.status, job.unchanged_rows, job.updated_rows) == (JobStatus.SUCCEEDED, 1, 0)
+
+
+def test_text_cells_are_checked_for_surrogates_as_the_api_checks_them():
+    """The importer's quicker check of every text cell refuses what DRF's refuses, with
+    its message."""
+    from rest_framework.exceptions import ValidationError
+    from rest_framework.validators import ProhibitSurrogateCharactersValidator
+
+    from api.v1.features.data_jobs.importer import _SurrogatesRefused
+
+    quick, drf = _SurrogatesRefused(), ProhibitSurrogateCharactersValidator()
+    for text in ("plain", "Ünïcødé ✓ 🚀", "", 12):
+        quick(text)
+    for text in ("bad \ud800 cell", "\udfff"):
+        with pytest.raises(ValidationError) as refused:
+            quick(text)
+        with pytest.raises(ValidationError) as expected:
+            drf(text)
+        assert refused.value.detail == expected.value.detail
