@@ -119,9 +119,10 @@ def insert_rows(
 
 
 def _copyable(model, fields, records) -> bool:
-    """COPY writes every value itself: no field may need the database to fill it in,
-    and a missing primary key must come from the table's sequence."""
-    if any(field.db_default is not models.NOT_PROVIDED for field in fields):
+    """COPY writes every value itself, into one table: no field may need the database
+    to fill it in, a missing primary key must come from the table's sequence, and the
+    model may not spread over its parents' tables (bulk_create refuses those)."""
+    if model._meta.parents or any(field.db_default is not models.NOT_PROVIDED for field in fields):
         return False
     numbered = isinstance(model._meta.pk, AutoFieldMixin)
     return numbered or all(each.pk is not None for each in records)

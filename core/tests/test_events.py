@@ -300,3 +300,40 @@ def test_a_subscriber_whose_models_change_is_asked_once_per_delivery(
 
     assert len(got) == 20
     assert len(asked) <= 3  # whether to build the events, to queue them, to deliver them
+
+
+def test_many_events_wait_for_the_commit_packed_and_arrive_intact(
+    organization, django_capture_on_commit_callbacks, monkeypatch
+):
+    from audit import bulk
+
+    got = []
+    packed = []
+    unpack = events._deliver_packed
+    monkeypatch.setattr(events, "_deliver_packed", lambda data: packed.append(data) or unpack(data))
+    events.subscribe(got.append, models=["testapp.ticket"], many=True)
+    count = events.PACKED_FROM
+    try:
+        for _packing in (True, False):
+            with django_capture_on_commit_callbacks(execute=True):
+                bulk.bulk_create(
+                    [Ticket(organization=organization, title=f"{n}") for n in range(count)]
+                )
+            monkeypatch.setattr(events, "PACKED_FROM", 10**9)
+    finally:
+        events.unsubscribe(got.append)
+
+    assert len(packed) == 1
+    assert isinstance(packed[0], bytes)
+    assert [len(delivered) for delivered in got] == [count, count]
+
+    def comparable(delivered):
+        return [
+            (event.action, event.model, event.after["title"], event.changes, event.actor_id)
+            for event in delivered
+        ]
+
+    assert comparable(got[0]) == comparable(got[1])
+    assert [event.pk for event in got[0]] == [
+        str(pk) for pk in Ticket.objects.order_by("pk").values_list("pk", flat=True)[:count]
+    ]

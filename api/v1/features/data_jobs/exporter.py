@@ -9,6 +9,7 @@ instances; then written as rows (data_jobs.resources) by a streaming writer
 (data_jobs.formats). Memory holds one chunk, whatever the number of records.
 """
 
+import time
 from itertools import islice
 
 from django.conf import settings
@@ -23,6 +24,9 @@ from . import formats
 from .choices import FileFormat
 from .importer import JobCancelled, advance, cancelled
 from .resources import Column, DataResource
+
+# Seconds between two records of an export's progress (and checks for its cancellation).
+PROGRESS_INTERVAL = 1.0
 
 
 class TooManyRows(Exception):
@@ -103,15 +107,24 @@ def export(job, resource: DataResource, queryset, fileobj, details: list[str]) -
     size = settings.DATA_JOB_BATCH_SIZE
 
     def rows():
-        done = 0
+        done = reported = 0
+        checked = None
         for chunk in representations(resource, queryset, size):
-            if cancelled(job):
-                raise JobCancelled()
+            # The job's progress, and whether it was cancelled, about once a second
+            # (PROGRESS_INTERVAL) rather than for every chunk: each is a write.
+            now = time.monotonic()
+            if checked is None or now - checked >= PROGRESS_INTERVAL:
+                if cancelled(job):
+                    raise JobCancelled()
+                if done > reported:
+                    advance(job, cursor=done, done=done - reported, outcome=None, failed=0)
+                reported, checked = done, now
             keys = _natural_keys(columns, resource, chunk)
             for data in chunk:
                 yield [read(data, keys) for read in readers]
             done += len(chunk)
-            advance(job, cursor=done, done=len(chunk), outcome=None, failed=0)
+        if done > reported:
+            advance(job, cursor=done, done=done - reported, outcome=None, failed=0)
 
     readers = [_reader(column) for column in columns]
     headers = [column.header for column in columns]

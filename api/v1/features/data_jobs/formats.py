@@ -430,7 +430,12 @@ def write_csv(fileobj, headers: list[str], rows) -> int:
 
 
 def _csv_cells(row) -> list[str]:
-    return [escape_cell(value if type(value) is str else _text(value)) for value in row]
+    texts = (value if type(value) is str else _text(value) for value in row)
+    # escape_cell only for the texts that may need it (by their first character).
+    return [escape_cell(text) if text[:1] in _RISKY_FIRST else text for text in texts]
+
+
+_RISKY_FIRST = frozenset(ESCAPED_STARTS)
 
 
 def write_xlsx(fileobj, headers, rows, *, title: str = "Export") -> int:

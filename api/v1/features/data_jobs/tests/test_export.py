@@ -244,3 +244,47 @@ def test_a_requester_who_left_the_organization_no_longer_sees_the_job(
 
     assert jwt_client(admin_a).get(job_url(job_id)).status_code == 404
     assert jwt_client(admin_a).get(job_url(job_id, "download")).status_code == 404
+
+
+@pytest.mark.parametrize(("interval", "steps"), [(0, [1, 1, 1, 1]), (10**6, [4])])
+def test_progress_is_recorded_about_once_a_second(
+    start_export, admin_a, products, settings, monkeypatch, interval, steps
+):
+    """Every chunk when they come slower than PROGRESS_INTERVAL, else once in a while
+    (and at the end): each record of the progress is a write."""
+    from api.v1.features.data_jobs import exporter
+
+    settings.DATA_JOB_BATCH_SIZE = 1
+    monkeypatch.setattr(exporter, "PROGRESS_INTERVAL", interval)
+    recorded = []
+    advance = exporter.advance
+    monkeypatch.setattr(
+        exporter,
+        "advance",
+        lambda job, **progress: recorded.append(progress["done"]) or advance(job, **progress),
+    )
+
+    response = start_export(admin_a)
+
+    job = DataJob.objects.get(pk=response.data["id"])
+    assert job.status == JobStatus.SUCCEEDED
+    assert recorded == steps
+    assert job.processed_rows == job.total_rows == 4
+
+
+def test_an_export_cancelled_while_it_runs_stops(
+    start_export, admin_a, products, settings, monkeypatch
+):
+    from api.v1.features.data_jobs import exporter
+
+    settings.DATA_JOB_BATCH_SIZE = 1
+    monkeypatch.setattr(exporter, "PROGRESS_INTERVAL", 0)
+    checks = []
+    monkeypatch.setattr(exporter, "cancelled", lambda job: checks.append(1) or len(checks) > 2)
+
+    response = start_export(admin_a)
+
+    job = DataJob.objects.get(pk=response.data["id"])
+    assert job.status == JobStatus.CANCELLED
+    assert len(checks) == 3  # before the first, second and third chunks
+    assert job.processed_rows == 1  # as last recorded, before the second chunk
