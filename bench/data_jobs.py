@@ -5,7 +5,7 @@ A CSV file of --rows products (sku, name, product_type, base_uom, category, tags
 description; every row valid: the unit "EA", a product category by its slug, two tags
 "bench, group-N") is imported into an organization by its administrator, in mode
 create: on_error=skip (committed batch by batch) and on_error=abort (the default:
-everything checked, then written in one transaction), and as a dry run (checked,
+checked and written batch by batch in one transaction), and as a dry run (checked,
 nothing written). The products imported are then exported to CSV and to XLSX.
 
 Each job is started as a user starts it, through POST /api/v1/products/import/ (the

@@ -17,8 +17,9 @@ Each batch of rows (DATA_JOB_BATCH_SIZE) is:
    the job's progress and cursor, in one transaction.
 
 `on_error=skip` commits batch by batch: a job taken up again after its worker died
-continues after its cursor. `on_error=abort` validates the whole file first (batch by
-batch, like a dry run), and writes only if no row failed, all of it in one transaction.
+continues after its cursor. `on_error=abort` validates and writes every batch in one
+transaction; at the first failed row it rolls all of it back and only validates the
+rest of the file (like a dry run), to report every failed row (data_jobs.services).
 A batch the database refuses (a rule the serializer could not see) is written again
 row by row, in savepoints, to tell its failed rows from the others.
 """
@@ -511,6 +512,11 @@ def advance(job: DataJob, *, cursor: int, done: int, outcome: Outcome | None, fa
         updates["updated_rows"] = F("updated_rows") + len(outcome.updated)
         updates["unchanged_rows"] = F("unchanged_rows") + outcome.unchanged
     DataJob.objects.filter(pk=job.pk).update(**updates)
+    count_rows(job, done)
+
+
+def count_rows(job: DataJob, done: int) -> None:
+    """The rows a job went through, in the metrics (core.metrics)."""
     model = ContentType.objects.get_for_id(job.content_type_id).model
     metrics.DATA_JOB_ROWS.labels(job.kind.lower(), model).inc(done)
 

@@ -21,8 +21,10 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.core.files import File
 from django.core.files.storage import default_storage
-from django.db import transaction
+from django.db import connections, transaction
 from django.db.models import F, Q
+from django.db.models.sql import UpdateQuery
+from django.db.models.sql.constants import NO_RESULTS
 from django.http import HttpRequest, QueryDict
 from django.utils import timezone
 from django.utils.module_loading import import_string
@@ -40,7 +42,15 @@ from notifications.services import send_notification
 
 from . import exporter, formats
 from .choices import FileFormat, FileRole, JobKind, JobStatus, OnError
-from .importer import FileRefused, Importer, JobCancelled, advance, cancelled, record_failures
+from .importer import (
+    FileRefused,
+    Importer,
+    JobCancelled,
+    advance,
+    cancelled,
+    count_rows,
+    record_failures,
+)
 from .models import DataJob, DataJobFile, DataJobRowError
 from .resources import DataResource
 
@@ -224,24 +234,12 @@ def _import(job: DataJob) -> None:
         if job.total_rows is None:
             DataJob.objects.filter(pk=job.pk).update(total_rows=table.count(), warnings=warnings)
         importer.remember_keys(job.cursor)
-        writes = not job.dry_run and job.on_error == OnError.SKIP
-        for batch in importer.batches(after=max(job.cursor, 1)):
-            if cancelled(job):
-                raise JobCancelled()
-            with transaction.atomic():
-                outcome = importer.process(batch, write=writes)
-                record_failures(job, outcome.failed)
-                advance(
-                    job,
-                    cursor=batch[-1].number,
-                    done=len(batch),
-                    outcome=outcome,
-                    failed=len(outcome.failed),
-                )
-            _push_progress(job)
-        job.refresh_from_db()
-        if not job.dry_run and job.on_error == OnError.ABORT and not job.failed_rows:
-            _write_all(job, importer)
+        all_or_nothing = not job.dry_run and job.on_error == OnError.ABORT
+        if all_or_nothing and not job.failed_rows:
+            _import_all_or_nothing(job, importer)
+        else:  # a dry run, on_error=skip, or the rest of a refused file checked
+            writes = not job.dry_run and job.on_error == OnError.SKIP
+            _check_batches(job, importer, after=max(job.cursor, 1), writes=writes)
     job.refresh_from_db()
     if job.failed_rows:
         _error_report(job, table.headers)
@@ -249,42 +247,113 @@ def _import(job: DataJob) -> None:
     finish(job, JobStatus.FAILED if failed else _succeeded(job))
 
 
+def _check_batches(job: DataJob, importer: Importer, *, after: int, writes: bool) -> None:
+    """The rows after `after`, batch by batch, each in a transaction of its own with the
+    job's progress: checked, and written when `writes` (on_error=skip) or counted as a
+    dry run counts them; unless they are the rest of a file an all-or-nothing import
+    refused, which writes nothing."""
+    counted = writes or job.dry_run
+    for batch in importer.batches(after=after):
+        if cancelled(job):
+            raise JobCancelled()
+        with transaction.atomic():
+            outcome = importer.process(batch, write=writes)
+            record_failures(job, outcome.failed)
+            advance(
+                job,
+                cursor=batch[-1].number,
+                done=len(batch),
+                outcome=outcome if counted else None,
+                failed=len(outcome.failed),
+            )
+        _push_progress(job)
+
+
 def _succeeded(job: DataJob) -> str:
     return JobStatus.PARTIAL if job.failed_rows else JobStatus.SUCCEEDED
 
 
 class _Refused(Exception):
-    def __init__(self, rows):
-        self.rows = rows
+    def __init__(self, batch, failed, done):
+        self.batch, self.failed, self.done = batch, failed, done
 
 
-def _write_all(job: DataJob, importer: Importer) -> None:
-    """`on_error=abort` once every row validated: write them all in one transaction,
-    or nothing if one fails now (the records changed since they were checked)."""
-    created = updated = unchanged = 0
-    importer.seen.clear()  # the same rows again, not repeats of the ones checked
-    try:
-        with transaction.atomic():
-            for batch in importer.batches(after=1):
-                if cancelled(job):
-                    raise JobCancelled()
-                outcome = importer.process(batch, write=True)
-                if outcome.failed:
-                    raise _Refused(outcome.failed)
-                created += len(outcome.created)
-                updated += len(outcome.updated)
-                unchanged += outcome.unchanged
-                DataJob.objects.filter(pk=job.pk).update(heartbeat_at=timezone.now())
-    except _Refused as refused:
-        with transaction.atomic():
-            record_failures(job, refused.rows)
-            DataJob.objects.filter(pk=job.pk).update(
-                failed_rows=len(refused.rows), created_rows=0, updated_rows=0, unchanged_rows=0
-            )
-        return
+def _import_all_or_nothing(job: DataJob, importer: Importer) -> None:
+    """on_error=abort: every row checked and written in one transaction, in one pass; at
+    the first batch with a failed row all of it is rolled back, and the rest of the file
+    is only checked (_check_batches), so that every failed row is reported. A job taken
+    up again after its worker died starts from the first row (nothing of it was
+    committed). Its progress is seen while the transaction is open (_Progress)."""
+    importer.seen.clear()
     DataJob.objects.filter(pk=job.pk).update(
-        created_rows=created, updated_rows=updated, unchanged_rows=unchanged
+        cursor=0, processed_rows=0, created_rows=0, updated_rows=0, unchanged_rows=0
     )
+    totals = {"created_rows": 0, "updated_rows": 0, "unchanged_rows": 0}
+    done = last = 0
+    with _Progress(job) as progress:
+        try:
+            with transaction.atomic():
+                for batch in importer.batches(after=1):
+                    if cancelled(job):
+                        raise JobCancelled()
+                    outcome = importer.process(batch, write=True)
+                    if outcome.failed:
+                        raise _Refused(batch, outcome.failed, done)
+                    totals["created_rows"] += len(outcome.created)
+                    totals["updated_rows"] += len(outcome.updated)
+                    totals["unchanged_rows"] += outcome.unchanged
+                    done, last = done + len(batch), batch[-1].number
+                    progress.record(done)
+                    _push_progress(job)
+        except _Refused as refused:
+            with transaction.atomic():
+                record_failures(job, refused.failed)
+                DataJob.objects.filter(pk=job.pk).update(
+                    cursor=refused.batch[-1].number,
+                    processed_rows=refused.done + len(refused.batch),
+                    failed_rows=len(refused.failed),
+                    heartbeat_at=timezone.now(),
+                )
+            count_rows(job, refused.done + len(refused.batch))
+            _push_progress(job)
+            _check_batches(job, importer, after=refused.batch[-1].number, writes=False)
+            return
+    DataJob.objects.filter(pk=job.pk).update(
+        cursor=last, processed_rows=done, heartbeat_at=timezone.now(), **totals
+    )
+    count_rows(job, done)
+
+
+class _Progress:
+    """The progress of an import whose rows are written in one transaction, seen by
+    others while it is open: on PostgreSQL, written by a database connection of its own,
+    each record committed at once (and read back through the job's connection, which
+    sees what others committed). Where that cannot be (SQLite writes one transaction
+    at a time; a job run inside a transaction of its caller's), written in the job's
+    transaction, seen when it ends."""
+
+    def __init__(self, job: DataJob):
+        self.job = job
+        self.side = None
+
+    def __enter__(self):
+        connection = transaction.get_connection()
+        if connection.vendor == "postgresql" and not connection.in_atomic_block:
+            self.side = connections.create_connection(connection.alias)
+        return self
+
+    def record(self, done: int) -> None:
+        values = {"processed_rows": done, "heartbeat_at": timezone.now()}
+        if self.side is None:
+            DataJob.objects.filter(pk=self.job.pk).update(**values)
+            return
+        query = DataJob.objects.filter(pk=self.job.pk).query.chain(UpdateQuery)
+        query.add_update_values(values)
+        query.get_compiler(connection=self.side).execute_sql(NO_RESULTS)
+
+    def __exit__(self, *exc_info):
+        if self.side is not None:
+            self.side.close()
 
 
 def _error_report(job: DataJob, headers: list[str]) -> None:

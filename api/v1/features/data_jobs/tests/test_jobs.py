@@ -155,3 +155,84 @@ def test_progress_reaches_the_requesters_sockets(start_import, admin_a):
     assert progress == [10, 20, 25, 25]  # each batch, then the end
     assert messages[-1][1]["job"]["status"] == JobStatus.SUCCEEDED
     assert messages[-1][1] == job_message(DataJob.objects.get())
+
+
+def test_abort_checks_the_whole_file_after_a_refused_batch_and_writes_nothing(
+    start_import, admin_a
+):
+    """The first batch with a failed row rolls back what was written; the rest of the
+    file is still checked, so that every failed row is reported at once."""
+    response = start_import(admin_a, rows(35, bad={3, 25}), on_error="abort")
+
+    job = DataJob.objects.get(pk=response.data["id"])
+    assert job.status == JobStatus.FAILED
+    assert list(job.row_errors.values_list("row", flat=True)) == [5, 27]
+    assert (job.processed_rows, job.failed_rows, job.total_rows) == (35, 2, 35)
+    assert (job.created_rows, job.updated_rows, job.unchanged_rows) == (0, 0, 0)
+    assert not Product.objects.exists()
+    assert not AuditLog.objects.filter(content_type__model="product").exists()
+
+
+def test_abort_writes_every_row_in_one_pass(start_import, admin_a):
+    pushed = []
+    real = services._push_progress
+    with mock.patch.object(services, "_push_progress", lambda job: pushed.append(1) or real(job)):
+        response = start_import(admin_a, rows(25), on_error="abort")
+
+    job = DataJob.objects.get(pk=response.data["id"])
+    assert job.status == JobStatus.SUCCEEDED
+    assert (job.processed_rows, job.created_rows, job.failed_rows, job.cursor) == (25, 25, 0, 26)
+    assert Product.objects.count() == 25
+    assert len(pushed) == 3  # after each batch
+
+
+def test_an_abort_that_had_found_failed_rows_resumes_checking_the_rest(start_import, admin_a):
+    data = rows(35, bad={3})
+    with die_after(2), pytest.raises(WorkerDied):  # the refused batch, then the next
+        start_import(admin_a, data, on_error="abort")
+    job = DataJob.objects.get()
+    assert (job.cursor, job.failed_rows) == (21, 1)
+    stalled(job.pk)
+    tasks.resume_stalled_jobs()
+
+    job.refresh_from_db()
+    assert job.status == JobStatus.FAILED
+    assert list(job.row_errors.values_list("row", flat=True)) == [5]
+    assert job.processed_rows == 35
+    assert not Product.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_progress_of_an_abort_is_seen_while_its_transaction_is_open(
+    start_import, admin_a, org_a
+):
+    """Written by a connection of its own (PostgreSQL): another connection sees the
+    rows counted while none of them is committed yet."""
+    from django.db import connection, connections
+
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite writes one transaction at a time: progress shows at the end")
+    seen = []
+    real = services._push_progress
+
+    def look(job):
+        other = connections.create_connection("default")
+        try:
+            with other.cursor() as cursor:
+                cursor.execute(
+                    "SELECT processed_rows FROM data_jobs_datajob WHERE id = %s", [job.pk]
+                )
+                processed = cursor.fetchone()[0]
+                cursor.execute("SELECT count(*) FROM products_product")
+                seen.append((processed, cursor.fetchone()[0]))
+        finally:
+            other.close()
+        real(job)
+
+    with mock.patch.object(services, "_push_progress", look):
+        response = start_import(admin_a, rows(25), on_error="abort")
+
+    assert seen == [(10, 0), (20, 0), (25, 0)]
+    job = DataJob.objects.get(pk=response.data["id"])
+    assert (job.status, job.processed_rows, job.created_rows) == (JobStatus.SUCCEEDED, 25, 25)
+    assert Product.objects.count() == 25
