@@ -55,7 +55,11 @@ class TagListField(TagListSerializerField):
         return list(names.values())
 
     def to_representation(self, value):
-        return sorted(super().to_representation(value), key=str.casefold)
+        # The names, sorted: taggit's TagList (a list that prints itself as JSON) is
+        # left out, as its query of a tag manager's tags in their stored order.
+        if not isinstance(value, list):
+            value = [tag.name for tag in value.all()]
+        return sorted(value, key=str.casefold)
 
 
 class UniqueGuardMixin:

@@ -48,7 +48,7 @@ def prefetch_tags(instances) -> None:
     found: dict = {}
     rows = field.through.objects.filter(
         content_type=ContentType.objects.get_for_model(type(instances[0])),
-        object_id__in={each.pk for each in instances},
+        object_id__any={each.pk for each in instances},
     )
     for object_id, pk, name, slug in rows.order_by().values_list(
         "object_id", "tag_id", "tag__name", "tag__slug"
@@ -88,7 +88,7 @@ def set_tags(tagged: dict, field_name: str = "tags", *, new: bool = False) -> di
     content_type = ContentType.objects.get_for_model(model)
     held: dict = {each.pk: {} for each in tagged}  # record pk -> {tag pk: tag}, now
     if not new:
-        rows = through.objects.filter(content_type=content_type, object_id__in=held)
+        rows = through.objects.filter(content_type=content_type, object_id__any=held)
         for object_id, pk, name, slug in rows.order_by().values_list(
             "object_id", "tag_id", "tag__name", "tag__slug"
         ):

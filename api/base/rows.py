@@ -22,6 +22,7 @@ as before: the same answer, at the instance path's cost. tests/test_row_reads.py
 every list using plans to the serializer's output.
 """
 
+import datetime
 from functools import partial
 from operator import itemgetter
 
@@ -145,6 +146,14 @@ def _converter(field, model_field):
     return field.to_representation
 
 
+def _present(read, batch):
+    def value(row):
+        value = read(row, batch)
+        return None if value is _SKIP else value
+
+    return value
+
+
 def _alone(convert):
     return lambda value, _batch: convert(value)
 
@@ -161,18 +170,26 @@ def _iso_datetime(field, model_field) -> bool:
 
 
 def _output_timezone(field, _rows):
-    """The time zone `field` gives its values in (DRF's DateTimeField.enforce_timezone)."""
-    return field.timezone if hasattr(field, "timezone") else field.default_timezone()
+    """(the time zone `field` gives its values in (DRF's DateTimeField.enforce_timezone),
+    the time zone of the values loaded in it already)."""
+    zone = field.timezone if hasattr(field, "timezone") else field.default_timezone()
+    return zone, datetime.UTC if str(zone) in _UTC_NAMES else zone
 
 
-def _iso_format(field, value, zone):
+_UTC_NAMES = frozenset({"UTC", "Etc/UTC"})
+
+
+def _iso_format(field, value, zones):
     """DRF's DateTimeField.to_representation of an aware `value` in `zone`."""
-    if zone is None or not is_aware(value):
-        return field.to_representation(value)
-    try:
-        value = value.astimezone(zone).isoformat()
-    except OverflowError:
-        return field.to_representation(value)  # DRF's own error
+    zone, same = zones
+    if zone is None or (value.tzinfo is not zone and value.tzinfo is not same):
+        if zone is None or not is_aware(value):
+            return field.to_representation(value)
+        try:
+            value = value.astimezone(zone)
+        except OverflowError:
+            return field.to_representation(value)  # DRF's own error
+    value = value.isoformat()
     return value[:-6] + "Z" if value.endswith("+00:00") else value
 
 
@@ -186,6 +203,7 @@ class RowPlan:
         self.pk = f"{prefix}pk"
         self.columns = {self.pk}
         self.fields = []  # (name, read(row, batch), batch(rows) or None)
+        self.plain = {}  # {name: column} of the fields whose value is the column's
         # The column of the organization whose field rules apply to a row.
         self.organization = None
         self.static = True  # the same for every request: see row_plan
@@ -217,6 +235,20 @@ class RowPlan:
                     data.pop(name, None)
             results.append(data)
         return results
+
+    def readers(self, rows) -> dict:
+        """{field name: value(row)}: each field's representation as a function of a row
+        of `rows` (read by `read_rows`; a page, or an export's chunk, whose queries run
+        here, once), None for a field the serializer leaves out of that row. What
+        `represent` gives, one field at a time and without a dict per row; field rules
+        are the caller's to apply."""
+        readers = {}
+        for name, read, batch in self.fields:
+            if name in self.plain:
+                readers[name] = itemgetter(self.plain[name])
+            else:
+                readers[name] = _present(read, None if batch is None else batch(rows))
+        return readers
 
     def _hidden(self, request):
         """row -> the names the caller may not read in its organization, or None."""
@@ -296,6 +328,7 @@ class RowPlan:
             return value if convert is None else convert(value, batch)
 
         if convert is None and not crossed:
+            self.plain[field.field_name] = column
             get = itemgetter(column)
             return lambda row, _batch: get(row)
         return read
@@ -324,7 +357,7 @@ class RowPlan:
             names = {}
             tagged = through.objects.filter(
                 content_type=ContentType.objects.get_for_model(model),
-                object_id__in={row[pk] for row in rows},
+                object_id__any={row[pk] for row in rows},
             )
             for object_id, name in tagged.order_by().values_list("object_id", "tag__name"):
                 names.setdefault(object_id, []).append(name)
@@ -362,7 +395,7 @@ class RowPlan:
         self.static &= plan.static
         foreign_key, pk = relation.field.attname, self.pk
         manager = relation.related_model._default_manager
-        lookup = f"{relation.field.name}__in"
+        lookup = f"{relation.field.name}__any"
 
         def batch(rows):
             children = list(

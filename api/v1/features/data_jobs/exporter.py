@@ -40,54 +40,63 @@ def _chunks(iterable, size: int):
 
 
 def representations(resource: DataResource, queryset, size: int):
-    """The API representation of the records of `queryset`, one chunk at a time."""
-    request = resource.request
+    """The records of `queryset` one chunk at a time, as (items, {field: value(item)}):
+    each field's API representation as a function of an item of the chunk."""
     plan = row_plan(resource.serializer_class, queryset, resource.serializer)
     if plan is not None:
+        # Rows, read as the list reads them (api.base.rows), without a dict per record.
         for chunk in _chunks(read_rows(plan, queryset).iterator(chunk_size=size), size):
-            yield plan.represent(chunk, request)
+            yield chunk, plan.readers(chunk)
         return
     taggable = registry.features(resource.model).taggable
+    fields = {name: _getter(name) for name in resource.serializer().fields}
     for chunk in _chunks(queryset.iterator(chunk_size=size), size):
         if taggable:
             prefetch_tags(chunk)
-        yield resource.serializer(instance=chunk, many=True).data
+        yield resource.serializer(instance=chunk, many=True).data, fields
 
 
-def _natural_keys(columns: list[Column], resource: DataResource, chunk: list[dict]) -> dict:
+def _getter(name: str):
+    return lambda data: data.get(name)
+
+
+def _natural_keys(columns: list[Column], resource: DataResource, items, values) -> dict:
     """{field: {id: natural key}} of the chunk's relations shown by natural key."""
     fields = resource.serializer().fields
     keys = {}
     for column in columns:
         if column.kind != "relation" or not column.key:
             continue
-        ids = {data[column.field] for data in chunk if data.get(column.field) is not None}
+        value = values[column.field]
+        ids = {key for item in items if (key := value(item)) is not None}
         if not ids:
             continue
         model = fields[column.field].get_queryset().model
         keys[column.field] = dict(
-            model._base_manager.filter(pk__in=ids).values_list("pk", column.key)
+            model._base_manager.filter(pk__any=ids).values_list("pk", column.key)
         )
     return keys
 
 
-def _reader(column: Column):
-    """cell(data, keys): the column's cell of a record's representation (`keys`: the
-    chunk's natural keys by relation), chosen once per export, not per cell."""
-    name = column.field
+def _reader(column: Column, values: dict, keys: dict):
+    """cell(item): the column's cell of an item of a chunk (`values`: its fields'
+    representations by name, `keys`: its natural keys by relation)."""
+    value = values[column.field]
     if column.kind == "custom":
-        key = column.key
-        return lambda data, _keys: column.format((data.get(name) or {}).get(key))
+        key, format_ = column.key, column.format
+        return lambda item: format_((value(item) or {}).get(key))
     if column.kind == "relation" and column.key:
+        natural = keys.get(column.field, {})
 
-        def related(data, keys):
-            value = data.get(name)
-            return None if value is None else keys[name].get(value, value)
+        def related(item):
+            pk = value(item)
+            return None if pk is None else natural.get(pk, pk)
 
         return related
     if column.kind in ("tags", "json"):
-        return lambda data, _keys: column.format(data.get(name))
-    return lambda data, _keys: data.get(name)
+        format_ = column.format
+        return lambda item: format_(value(item))
+    return value
 
 
 def export(job, resource: DataResource, queryset, fileobj, details: list[str]) -> int:
@@ -109,7 +118,7 @@ def export(job, resource: DataResource, queryset, fileobj, details: list[str]) -
     def rows():
         done = reported = 0
         checked = None
-        for chunk in representations(resource, queryset, size):
+        for items, values in representations(resource, queryset, size):
             # The job's progress, and whether it was cancelled, about once a second
             # (PROGRESS_INTERVAL) rather than for every chunk: each is a write.
             now = time.monotonic()
@@ -119,14 +128,14 @@ def export(job, resource: DataResource, queryset, fileobj, details: list[str]) -
                 if done > reported:
                     advance(job, cursor=done, done=done - reported, outcome=None, failed=0)
                 reported, checked = done, now
-            keys = _natural_keys(columns, resource, chunk)
-            for data in chunk:
-                yield [read(data, keys) for read in readers]
-            done += len(chunk)
+            keys = _natural_keys(columns, resource, items, values)
+            readers = [_reader(column, values, keys) for column in columns]
+            for item in items:
+                yield [read(item) for read in readers]
+            done += len(items)
         if done > reported:
             advance(job, cursor=done, done=done - reported, outcome=None, failed=0)
 
-    readers = [_reader(column) for column in columns]
     headers = [column.header for column in columns]
     title = str(resource.model._meta.verbose_name_plural).capitalize()
     if job.format == FileFormat.CSV:

@@ -375,6 +375,8 @@ def _text(value) -> str:
     booleans, and numbers without exponents or float noise."""
     if value is None:
         return ""
+    if type(value) is int:  # the commonest, first
+        return str(value)
     if isinstance(value, str):
         return value
     if isinstance(value, bool):
@@ -430,12 +432,16 @@ def write_csv(fileobj, headers: list[str], rows) -> int:
 
 
 def _csv_cells(row) -> list[str]:
-    texts = (value if type(value) is str else _text(value) for value in row)
     # escape_cell only for the texts that may need it (by their first character).
-    return [escape_cell(text) if text[:1] in _RISKY_FIRST else text for text in texts]
+    return [
+        escape_cell(text)
+        if (text := value if type(value) is str else _text(value))[:1] in _RISKY
+        else text
+        for value in row
+    ]
 
 
-_RISKY_FIRST = frozenset(ESCAPED_STARTS)
+_RISKY = frozenset(ESCAPED_STARTS)
 
 
 def write_xlsx(fileobj, headers, rows, *, title: str = "Export") -> int:

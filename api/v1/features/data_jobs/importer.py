@@ -260,10 +260,10 @@ class Importer:
         )
         model_field = self.model._meta.get_field(key)
         if model_field.get_internal_type() in ("CharField", "SlugField", "TextField"):
-            found = queryset.annotate(_key=Lower(key)).filter(_key__in=keys)
+            found = queryset.annotate(_key=Lower(key)).filter(_key__any=keys)
         else:
             numbers = {each for each in keys if each.isdigit()}
-            found = queryset.filter(**{f"{key}__in": numbers})
+            found = queryset.filter(**{f"{key}__any": numbers})
         records = list(found)
         if registry.features(self.model).taggable:
             prefetch_tags(records)
@@ -330,10 +330,10 @@ class Importer:
             queryset = queryset.filter(**{path: self.job.organization_id})
         if column.key:
             queryset = queryset.annotate(_key=Lower(name)).filter(
-                _key__in={each.lower() for each in keys}
+                _key__any={each.lower() for each in keys}
             )
         else:
-            queryset = queryset.filter(**{f"{name}__in": _valid_keys(target, keys)})
+            queryset = queryset.filter(**{f"{name}__any": _valid_keys(target, keys)})
         return {str(getattr(record, name)).lower(): record for record in queryset}
 
     # 4. Validation ------------------------------------------------------------------------

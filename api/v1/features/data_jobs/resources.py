@@ -79,8 +79,13 @@ class Column:
         if self.kind == "tags":
             return ", ".join(value)
         if isinstance(value, dict | list):
-            return json.dumps(value, ensure_ascii=False, sort_keys=True)
+            return _JSON.encode(value)
         return value
+
+
+# What json.dumps(value, ensure_ascii=False, sort_keys=True) does, without an encoder
+# made for each value.
+_JSON = json.JSONEncoder(ensure_ascii=False, sort_keys=True)
 
 
 def _custom_value(kind: str, cell: str):
