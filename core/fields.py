@@ -37,6 +37,8 @@ class JSONField(models.JSONField):
         return name, "django.db.models.JSONField", args, kwargs
 
     def from_db_value(self, value, expression, connection):
+        if value == "{}" and self.decoder is None:
+            return {}  # the commonest value (an empty `custom_fields`), not parsed
         damaged = isinstance(value, str) and _SURROGATE_ESCAPE.search(value) is not None
         value = super().from_db_value(value, expression, connection)
         return _repaired(value) if damaged else value

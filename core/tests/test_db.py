@@ -116,3 +116,12 @@ class TestTimestamptzLoader:
         read = Product.objects.values_list("created_at", flat=True).get(pk=products[0].pk)
         assert read == stored
         assert read.tzinfo is datetime.UTC
+
+
+def test_an_empty_json_object_is_read_as_a_dict_of_its_own_each_time(products):
+    Product.objects.filter(pk=products[1].pk).update(custom_fields={"size": 3})
+    first, second, third = Product.objects.order_by("pk").values_list("custom_fields", flat=True)
+    assert (first, second, third) == ({}, {"size": 3}, {})
+    first["changed"] = True
+    assert third == {}
+    assert Product.objects.get(pk=products[0].pk).custom_fields == {}

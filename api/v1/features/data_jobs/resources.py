@@ -79,7 +79,7 @@ class Column:
         if self.kind == "tags":
             return ", ".join(value)
         if isinstance(value, dict | list):
-            return _JSON.encode(value)
+            return _JSON.encode(value) if value else "{}" if isinstance(value, dict) else "[]"
         return value
 
 
