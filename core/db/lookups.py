@@ -8,7 +8,8 @@ integer keys are sent as the text of one array without a preparation each. Elsew
 and with a subquery or expressions on the right, it is `__in` itself.
 """
 
-from django.db.models import Field, ForeignObject
+from django.core.exceptions import FieldError
+from django.db.models import Field, ForeignObject, IntegerField
 from django.db.models.fields.related_lookups import RelatedIn
 from django.db.models.lookups import In
 
@@ -46,10 +47,12 @@ class _AnyOf:
         """The integer field compared (a foreign key's target), or None."""
         field = getattr(self.lhs, "output_field", None)
         if field is not None and field.is_relation:
-            field = field.target_field  # a foreign key's values are its target's
-        if field is None or field.get_internal_type() not in _INTEGER_FIELDS:
-            return None
-        return field
+            try:
+                field = field.target_field  # a foreign key's values are its target's
+            except FieldError:  # a foreign key of several columns
+                return None
+        # Django's integer fields, automatic keys included, are IntegerFields.
+        return field if isinstance(field, IntegerField) else None
 
 
 @Field.register_lookup
@@ -65,21 +68,6 @@ class RelatedAnyOf(_AnyOf, RelatedIn):
         if len(self.lhs.output_field.foreign_related_fields) != 1:
             return RelatedIn.as_sql(self, compiler, connection)
         return super().as_sql(compiler, connection)
-
-
-_INTEGER_FIELDS = frozenset(
-    {
-        "AutoField",
-        "BigAutoField",
-        "SmallAutoField",
-        "IntegerField",
-        "BigIntegerField",
-        "SmallIntegerField",
-        "PositiveIntegerField",
-        "PositiveBigIntegerField",
-        "PositiveSmallIntegerField",
-    }
-)
 
 
 def _array_text(values) -> str:

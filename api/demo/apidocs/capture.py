@@ -39,6 +39,9 @@ _JWT = re.compile(r"eyJ[\w-]+\.[\w-]+\.[\w-]+")
 _UUID = re.compile(r"\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b")
 _HEX_ID = re.compile(r"\b[0-9a-f]{32}\b")  # request ids
 STABLE_TIME = "2026-01-15T09:30:00Z"
+# Fields whose value is a time measured as the scenario ran, shown as this instead.
+MEASURED = frozenset({"duration_ms"})
+STABLE_DURATION = 3
 # Response headers worth showing (the rest is the same everywhere); a response that is
 # not JSON shows its Content-Type too.
 SHOWN_HEADERS = (
@@ -276,10 +279,10 @@ class Scenario:
 
 
 class Stabilizer:
-    """Replaces what changes from run to run in the JSON of exchanges: times by one
-    time, tokens and `secrets` ({secret: placeholder}) by placeholders, and UUIDs, hex
-    request ids and ETags by fixed values (the same value, the same replacement, across
-    everything one stabilizer sees)."""
+    """Replaces what changes from run to run in the JSON of exchanges: times and
+    measured durations by fixed ones, tokens and `secrets` ({secret: placeholder}) by
+    placeholders, and UUIDs, hex request ids and ETags by fixed values (the same value,
+    the same replacement, across everything one stabilizer sees)."""
 
     def __init__(self, secrets: dict[str, str] | None = None):
         self.secrets = dict(secrets or {})
@@ -314,7 +317,10 @@ class Stabilizer:
         if isinstance(value, str):
             return self.text(value)
         if isinstance(value, dict):
-            return {key: self(each) for key, each in value.items()}
+            return {
+                key: STABLE_DURATION if key in MEASURED and type(each) is int else self(each)
+                for key, each in value.items()
+            }
         if isinstance(value, list):
             return [self(each) for each in value]
         return value

@@ -9,7 +9,14 @@ from django.core.management import call_command
 from drf_spectacular.generators import SchemaGenerator
 
 from api.demo.apidocs.calls import SCENARIO
-from api.demo.apidocs.capture import STABLE_TIME, Call, Scenario, ScenarioError, Stabilizer
+from api.demo.apidocs.capture import (
+    STABLE_DURATION,
+    STABLE_TIME,
+    Call,
+    Scenario,
+    ScenarioError,
+    Stabilizer,
+)
 from api.demo.apidocs.markdown import operation_of, render
 
 pytestmark = pytest.mark.django_db
@@ -39,6 +46,7 @@ def test_what_changes_between_runs_is_made_stable():
         "session": "3f2b8c1e-1111-4a2b-9c3d-0123456789ab",
         "again": "3f2b8c1e-1111-4a2b-9c3d-0123456789ab",
         "request_id": "c08721e2271842d99c5b89a5a1a43bcf",
+        "logs": [{"duration_ms": 17}, {"duration_ms": None}],
     }
     assert stabilize(value) == {
         "created_at": STABLE_TIME,
@@ -47,6 +55,7 @@ def test_what_changes_between_runs_is_made_stable():
         "session": "00000000-0000-4000-8000-000000000001",
         "again": "00000000-0000-4000-8000-000000000001",
         "request_id": f"{1:032x}",
+        "logs": [{"duration_ms": STABLE_DURATION}, {"duration_ms": None}],
     }
     assert stabilize.etag('"abc"') == stabilize.etag('"abc"') != stabilize.etag('"def"')
 
