@@ -170,8 +170,9 @@ def _iso_datetime(field, model_field) -> bool:
 
 
 def _output_timezone(field, _rows):
-    """(the time zone `field` gives its values in (DRF's DateTimeField.enforce_timezone),
-    the time zone of the values loaded in it already)."""
+    """The time zone `field` gives its values in (DRF's DateTimeField.enforce_timezone),
+    and the tzinfo of values loaded in that zone already (datetime.UTC for UTC, as
+    psycopg and Django load them)."""
     zone = field.timezone if hasattr(field, "timezone") else field.default_timezone()
     return zone, datetime.UTC if str(zone) in _UTC_NAMES else zone
 
@@ -180,7 +181,8 @@ _UTC_NAMES = frozenset({"UTC", "Etc/UTC"})
 
 
 def _iso_format(field, value, zones):
-    """DRF's DateTimeField.to_representation of an aware `value` in `zone`."""
+    """DRF's DateTimeField.to_representation of an aware `value` (`zones`: what
+    _output_timezone gives)."""
     zone, same = zones
     if zone is None or (value.tzinfo is not zone and value.tzinfo is not same):
         if zone is None or not is_aware(value):

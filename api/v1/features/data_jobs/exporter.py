@@ -3,9 +3,10 @@
 The records are those the list would show the job's requester with the same query
 parameters (`?filter=`, filters, search, ordering: the view's own `filter_queryset`),
 in the job's organization. They are read in chunks of DATA_JOB_BATCH_SIZE through the
-list's row plan (api.base.rows: the serializer's representation from `.values()`,
-field rules applied) where the serializer allows, else through the serializer over
-instances; then written as rows (data_jobs.resources) by a streaming writer
+list's row plan (api.base.rows: each field of the serializer's representation read
+from the rows of `.values()`) where the serializer allows, else through the serializer
+over instances; then written as rows (data_jobs.resources: the columns the caller may
+read in the job's organization, field rules applied) by a streaming writer
 (data_jobs.formats). Memory holds one chunk, whatever the number of records.
 """
 
