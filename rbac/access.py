@@ -1,20 +1,29 @@
 """Who may do what in which organization.
 
 Everything is computed from one query per user and request: the user's active
-memberships with their roles' permissions, cached on the user object (a new one is
-loaded for every request, so a role change applies from the next request on).
+memberships with the ids of their roles' permissions, cached on the user object (a new
+one is loaded for every request, so a role change applies from the next request on).
+A permission's name ("app_label.codename") is looked up by its id in a map kept for the
+whole process, as Django keeps content types (ContentTypeManager's cache): permissions
+are rows that migrations write. The map is read again when an id is not in it (another
+process migrated), at once after a migration or a flush (post_migrate), and at the next
+use after a permission or a content type is saved or deleted (rbac.signals). Like
+Django's content type cache, it is not told of a rolled-back change to a permission
+itself: that is seen again after the next of those events. The same query says which of
+the roles have field rules, so that rbac.fields reads rules only for those.
 """
 
 from dataclasses import dataclass, field
 
 from django.apps import apps
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 
 __all__ = [
     "clear_cache",
     "has_perm_in_org",
     "member_organization_ids",
     "member_role_ids",
+    "member_roles_with_field_rules",
     "organizations_with_perm",
     "permissions_in_org",
     "role_in_org",
@@ -29,6 +38,32 @@ _CACHE_ATTR = "_rbac_access"
 class _Access:
     permissions: dict[int, set[str]] = field(default_factory=dict)  # org id -> "app.codename"
     roles: dict[int, int] = field(default_factory=dict)  # org id -> role (Group) id
+    # The roles of `roles` with field rules (rbac.fields reads them only for those).
+    roles_with_field_rules: set[int] = field(default_factory=set)
+
+
+# {permission id: "app_label.codename"}, for the process (see the module's docstring).
+_PERMISSION_NAMES: dict[int, str] = {}
+
+
+def forget_permission_names() -> None:
+    """Read the permissions' names again at their next use."""
+    _PERMISSION_NAMES.clear()
+
+
+def load_permission_names() -> dict[int, str]:
+    """Read every permission's name (into the map of the process)."""
+    from django.contrib.auth.models import Permission
+
+    names = {
+        pk: f"{app_label}.{codename}"
+        for pk, app_label, codename in Permission.objects.order_by().values_list(
+            "pk", "content_type__app_label", "codename"
+        )
+    }
+    _PERMISSION_NAMES.clear()
+    _PERMISSION_NAMES.update(names)
+    return names
 
 
 def _access(user) -> _Access:
@@ -36,20 +71,33 @@ def _access(user) -> _Access:
     if cached is not None:
         return cached
     OrganizationMembership = apps.get_model("organization", "OrganizationMembership")
+    FieldPermission = apps.get_model("rbac", "FieldPermission")
 
     access = _Access()
     if user is not None and user.is_authenticated and user.is_active:
-        rows = OrganizationMembership.objects.filter(user=user, is_active=True).values_list(
-            "organization_id",
-            "role_id",
-            "role__permissions__content_type__app_label",
-            "role__permissions__codename",
+        rows = (
+            OrganizationMembership.objects.filter(user=user, is_active=True)
+            .order_by()
+            .values_list(
+                "organization_id",
+                "role_id",
+                "role__permissions",
+                Exists(FieldPermission.objects.filter(role_id=OuterRef("role_id"))),
+            )
         )
-        for organization_id, role_id, app_label, codename in rows:
+        names = _PERMISSION_NAMES
+        for organization_id, role_id, permission_id, field_rules in rows:
             access.roles[organization_id] = role_id
+            if field_rules:
+                access.roles_with_field_rules.add(role_id)
             permissions = access.permissions.setdefault(organization_id, set())
-            if codename is not None:
-                permissions.add(f"{app_label}.{codename}")
+            if permission_id is not None:
+                name = names.get(permission_id)
+                if name is None:
+                    names = load_permission_names()
+                    name = names.get(permission_id)
+                if name is not None:  # None: deleted since the memberships were read
+                    permissions.add(name)
     if user is not None:
         setattr(user, _CACHE_ATTR, access)
     return access
@@ -110,6 +158,11 @@ def member_role_ids(user) -> set[int]:
     return set(_access(user).roles.values())
 
 
+def member_roles_with_field_rules(user) -> set[int]:
+    """Ids of the roles of the user's active memberships that have field rules."""
+    return set(_access(user).roles_with_field_rules)
+
+
 def role_in_org(user, organization) -> int | None:
     """Id of the user's role (Group) in the organization, if an active member."""
     return _access(user).roles.get(_organization_id(organization))
@@ -118,14 +171,7 @@ def role_in_org(user, organization) -> int | None:
 def permissions_in_org(user, organization) -> set[str]:
     """The user's effective permissions in the organization ("app_label.codename")."""
     if _is_superuser(user):
-        from django.contrib.auth.models import Permission
-
-        return {
-            f"{app_label}.{codename}"
-            for app_label, codename in Permission.objects.values_list(
-                "content_type__app_label", "codename"
-            )
-        }
+        return set(load_permission_names().values())
     return set(_access(user).permissions.get(_organization_id(organization), ()))
 
 

@@ -7,7 +7,7 @@ from rest_framework.exceptions import PermissionDenied
 
 from core.registry import organization_path
 
-from .access import member_organization_ids, member_role_ids, role_in_org
+from .access import member_organization_ids, member_roles_with_field_rules, role_in_org
 
 _CACHE_ATTR = "_rbac_field_rules"
 _RESTRICTIONS_ATTR = "_rbac_field_restrictions"
@@ -41,8 +41,8 @@ def load_field_rules(request, models) -> None:
         return
     for content_type in content_types:
         cache[content_type.pk] = {}
-    role_ids = member_role_ids(request.user)
-    if role_ids:
+    role_ids = member_roles_with_field_rules(request.user)
+    if role_ids:  # none: no query (the memberships' query said which roles have rules)
         rows = FieldPermission.objects.filter(
             content_type__in=content_types, role_id__in=role_ids
         ).values_list("content_type_id", "role_id", "field_name", "can_read", "can_write")

@@ -13,6 +13,8 @@ from types import SimpleNamespace
 import pytest
 from django.contrib.auth.models import Group
 from django.contrib.contenttypes.models import ContentType
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from rest_framework import serializers
 from rest_framework.test import APIClient
 
@@ -30,6 +32,8 @@ from api.v1.base_models.contact.tests.factories import (
 from api.v1.base_models.organization.models import OrganizationMembership
 from api.v1.base_models.organization.tests.factories import OrganizationFactory
 from api.v1.base_models.user.tests.factories import UserFactory
+from api.v1.features.inventory.models import StockLocation
+from api.v1.features.inventory.serializers import StockLocationSerializer
 from api.v1.features.inventory.tests.factories import StockLocationFactory, WarehouseFactory
 from api.v1.features.products.models import Product
 from api.v1.features.products.tests.factories import ProductFactory
@@ -254,3 +258,19 @@ def test_readers_give_each_field_as_represent_gives_it(world):
             assert all(readers[name](row) is None for name in set(readers) - set(data))
             compared += 1
     assert compared >= 10
+
+
+def test_rows_are_counted_as_their_records_without_joins(world):
+    """A page's count (read_rows) joins none of the tables its columns come from, and
+    finds as many as the rows are: a stock location with and without a parent."""
+    warehouse = WarehouseFactory()
+    parent = StockLocationFactory(warehouse=warehouse, organization=warehouse.organization)
+    StockLocationFactory(warehouse=warehouse, organization=warehouse.organization, parent=parent)
+    queryset = StockLocation.objects.select_related("warehouse", "parent").order_by("pk")
+    plan = plan_of(StockLocationSerializer, queryset)
+    assert {"warehouse__code", "parent__name"} <= plan.columns
+    rows = read_rows(plan, queryset)
+    with CaptureQueriesContext(connection) as queries:
+        counted = rows.count()
+    assert counted == len(list(rows)) == StockLocation.objects.count() >= 2
+    assert "JOIN" not in queries.captured_queries[0]["sql"]

@@ -508,8 +508,12 @@ def _compile(serializer, model) -> RowPlan | None:
 
 
 def read_rows(plan: RowPlan, queryset):
-    """`queryset` as the rows `plan` reads."""
-    return queryset.prefetch_related(None).values(*plan.columns)
+    """`queryset` as the rows `plan` reads. They are counted as its records are: a
+    row's columns join the tables of its forward foreign keys, which neither add nor
+    remove a row, and a count need not join them."""
+    rows = queryset.prefetch_related(None).values(*plan.columns)
+    rows.count = queryset.count
+    return rows
 
 
 class RowListMixin:

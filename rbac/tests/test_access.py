@@ -1,13 +1,19 @@
 """rbac.access: the organization-aware permission checks and their per-user cache."""
 
+import contextlib
+from contextlib import contextmanager
+
 import pytest
+from django.apps import apps
 from django.contrib.auth.models import AnonymousUser, Permission
+from django.db import transaction
+from django.db.models.signals import post_migrate
 
 import rbac
 from api.v1.base_models.organization.models import OrganizationMembership
 from api.v1.base_models.organization.tests.factories import RoleFactory
 from api.v1.base_models.user.tests.factories import UserFactory
-from rbac import access
+from rbac import access, signals
 from rbac.access import (
     clear_cache,
     has_perm_in_org,
@@ -197,6 +203,7 @@ def test_one_query_per_user_object(member, org_a, org_b, fresh, django_assert_nu
     user = fresh(member(org_a, VIEW, CHANGE))
     member(org_b, VIEW, user=user)
     user = fresh(user)
+    has_perm_in_org(fresh(user), VIEW, org_a)  # the permissions' names, once per process
     with django_assert_num_queries(1):
         assert has_perm_in_org(user, VIEW, org_a)
         assert not has_perm_in_org(user, "contact.delete_contact", org_b)
@@ -205,6 +212,83 @@ def test_one_query_per_user_object(member, org_a, org_b, fresh, django_assert_nu
         assert len(member_role_ids(user)) == 2
         assert role_in_org(user, org_b) is not None
         assert permissions_in_org(user, org_a) == {VIEW, CHANGE}
+
+
+class _RolledBack(Exception):
+    pass
+
+
+@contextmanager
+def rolled_back():
+    """The block's changes to permissions are rolled back at its end, and their names
+    read again, as they are after a migration: a rolled-back change to a permission
+    itself is not something the process's names follow (no more than Django's content
+    type cache does), and the next test must not see it."""
+    with contextlib.suppress(_RolledBack), transaction.atomic():
+        yield
+        raise _RolledBack
+    access.load_permission_names()
+
+
+def test_the_names_of_permissions_are_read_once_per_process(
+    member, org_a, fresh, django_assert_num_queries
+):
+    user = member(org_a, VIEW)
+    access.forget_permission_names()
+    first, second = fresh(user), fresh(user)
+    with django_assert_num_queries(2):  # the memberships, then every permission's name
+        assert has_perm_in_org(first, VIEW, org_a)
+    with django_assert_num_queries(1):
+        assert has_perm_in_org(second, VIEW, org_a)
+
+
+def test_a_permission_written_elsewhere_is_found_by_its_id(member, org_a, fresh):
+    user = member(org_a, VIEW)
+    assert has_perm_in_org(fresh(user), VIEW, org_a)
+    with rolled_back():
+        # Written without signals, as another process's migration writes it.
+        content_type = Permission.objects.get(codename="view_contact").content_type
+        Permission.objects.bulk_create(
+            [Permission(content_type=content_type, codename="export_contact", name="Export")]
+        )
+        new = Permission.objects.get(codename="export_contact")
+        OrganizationMembership.objects.get(user=user).role.permissions.add(new)
+        assert has_perm_in_org(fresh(user), "contact.export_contact", org_a)
+
+
+def test_a_renamed_permission_is_known_by_its_new_name(member, org_a, fresh):
+    user = member(org_a, VIEW)
+    assert has_perm_in_org(fresh(user), VIEW, org_a)
+    with rolled_back():
+        permission = Permission.objects.get(codename="view_contact")
+        permission.codename = "read_contact"
+        permission.save()
+        assert not has_perm_in_org(fresh(user), VIEW, org_a)
+        assert has_perm_in_org(fresh(user), "contact.read_contact", org_a)
+        permission.delete()
+        assert permissions_in_org(fresh(user), org_a) == set()
+    assert has_perm_in_org(fresh(user), VIEW, org_a)
+
+
+def test_a_migration_reads_the_names_again(member, org_a, fresh, django_assert_num_queries):
+    assert "rbac.after_migrate" in [key[0] for key, *_rest in post_migrate.receivers]
+    user = member(org_a, VIEW)
+    assert has_perm_in_org(fresh(user), VIEW, org_a)
+    with rolled_back():
+        # A flush or a migration writes permissions without their signals.
+        Permission.objects.filter(codename="view_contact").update(codename="read_contact")
+        # (Django's receivers of a real post_migrate would empty its content type cache
+        # too: the receiver is called alone.)
+        signals.after_migrate(sender=apps.get_app_config("auth"), apps=apps)
+        assert has_perm_in_org(fresh(user), "contact.read_contact", org_a)
+        assert not has_perm_in_org(fresh(user), VIEW, org_a)
+    # After the last app's post_migrate, at once: the next request does not read them.
+    access.forget_permission_names()
+    last = [config for config in apps.get_app_configs() if config.models_module][-1]
+    signals.after_migrate(sender=last, apps=apps)
+    checked = fresh(user)
+    with django_assert_num_queries(1):
+        assert has_perm_in_org(checked, VIEW, org_a)
 
 
 def test_a_user_without_memberships_is_cached_too(fresh, org_a, django_assert_num_queries):

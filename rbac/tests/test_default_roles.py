@@ -7,6 +7,8 @@ import pytest
 from django.contrib.auth.models import Group, Permission
 from django.core.management import call_command
 
+from rbac import access
+from rbac.access import load_permission_names
 from rbac.roles import create_default_roles, default_roles, role_permissions, sync_default_roles
 
 pytestmark = pytest.mark.django_db
@@ -229,16 +231,17 @@ def test_sync_creates_a_missing_role():
 def test_the_post_migrate_receiver_waits_for_the_last_app():
     from django.apps import apps
 
-    from rbac.signals import create_default_roles_after_migrate
+    from rbac.signals import after_migrate
 
     Group.objects.filter(name__in=DEFAULT_ROLES).delete()
     # Earlier apps' post_migrate: some permissions may not exist yet, nothing happens.
-    create_default_roles_after_migrate(sender=apps.get_app_config("rbac"))
+    after_migrate(sender=apps.get_app_config("rbac"))
     assert not Group.objects.filter(name__in=DEFAULT_ROLES).exists()
+    assert not access._PERMISSION_NAMES  # but their names are to be read again
     # The last app (demo data) has no models: migrate sends it no post_migrate. The
     # last app with models is the one that counts.
     assert list(apps.get_app_configs())[-1].models_module is None
-    create_default_roles_after_migrate(sender=apps.get_app_config("testapp"))
+    after_migrate(sender=apps.get_app_config("testapp"))
     assert Group.objects.filter(name__in=DEFAULT_ROLES).count() == len(DEFAULT_ROLES)
     assert "contact.view_contact" in names(Group.objects.get(name=VIEWER))
 
@@ -247,11 +250,10 @@ def test_the_post_migrate_receiver_waits_for_a_fully_migrated_database():
     from django.apps import apps
     from django.db.migrations.state import ProjectState
 
-    from rbac.signals import create_default_roles_after_migrate
+    from rbac.signals import after_migrate
 
     Group.objects.filter(name__in=DEFAULT_ROLES).delete()
     # After a migration back, the state lacks some apps: no role is created.
-    create_default_roles_after_migrate(
-        sender=apps.get_app_config("testapp"), apps=ProjectState().apps
-    )
+    after_migrate(sender=apps.get_app_config("testapp"), apps=ProjectState().apps)
     assert not Group.objects.filter(name__in=DEFAULT_ROLES).exists()
+    load_permission_names()  # forgotten there: read again for the next tests

@@ -465,7 +465,10 @@ def _field_rule_queries(client, page_size):
         response = client.get(CONTACTS_URL, {"page_size": page_size})
     assert response.status_code == 200
     assert len(response.json()["results"]) == page_size
-    rule_queries = [q for q in captured.captured_queries if "rbac_fieldpermission" in q["sql"]]
+    # The rules' own query (the memberships' query asks which roles have any).
+    rule_queries = [
+        q for q in captured.captured_queries if q["sql"].startswith('SELECT "rbac_fieldpermission"')
+    ]
     return len(captured.captured_queries), len(rule_queries)
 
 
@@ -478,6 +481,16 @@ def test_rules_are_loaded_once_per_request(world, jwt_client):
     total_20, rules_20 = _field_rule_queries(client, 20)
     assert rules_5 == rules_20 == 1
     assert total_5 == total_20
+
+
+def test_roles_without_rules_do_not_query_them(world, jwt_client):
+    other_role = RoleFactory(permissions=["contact.view_contact"])
+    rule(other_role, can_read=False)  # rules exist, not for this user's role
+    ContactFactory.create_batch(2, organization=world["org_a"])
+    total, rules = _field_rule_queries(jwt_client(world["user"]), 2)
+    assert rules == 0
+    rule(world["role"], can_read=False)
+    assert _field_rule_queries(jwt_client(world["user"]), 2) == (total + 1, 1)
 
 
 def test_users_without_memberships_do_not_query_rules(world, jwt_client):

@@ -16,12 +16,11 @@ pytestmark = pytest.mark.django_db
 # Every query of the request, in order (SAVEPOINTs included: they are round trips too).
 CREATE = [
     "the caller (JWT)",
-    "their memberships and permissions",
+    "their memberships, permissions and which of their roles have field rules (none)",
     "the organization named",
     "the category named",
     "the unit named",
     "the custom field definitions",
-    "the field rules of their roles",
     "the SKU rule",
     "SAVEPOINT (the serializer's write)",
     "SAVEPOINT (the save)",
@@ -37,8 +36,7 @@ CREATE = [
 ]
 UPDATE = [
     "the caller (JWT)",
-    "their memberships and permissions",
-    "the field rules of their roles",
+    "their memberships, permissions and which of their roles have field rules (none)",
     "the record",
     "its tags",
     "the custom field definitions",
