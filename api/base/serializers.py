@@ -15,6 +15,8 @@ and fields, and gets what the model's features ask for (core.registry):
 A field the serializer declares itself always wins over the one given here.
 """
 
+import copy
+
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -72,6 +74,10 @@ def _feature_fields(model) -> dict:
     return fields
 
 
+# {serializer class: its fields as DRF builds them}: see ScopedModelSerializer._model_fields.
+_MODEL_FIELDS: dict[type, dict] = {}
+
+
 class ScopedModelSerializer(
     FieldPermissionSerializerMixin,
     CustomFieldsSerializerMixin,
@@ -96,12 +102,29 @@ class ScopedModelSerializer(
             cls._declared_fields = {**cls._declared_fields, **given}
 
     def get_fields(self):
-        fields = super().get_fields()
+        fields = self._model_fields()
         if self.instance is not None and isinstance(
             fields.get("organization"), MemberOrganizationField
         ):
             fields["organization"].required = False  # kept unless moved
         return fields
+
+    def _model_fields(self):
+        """DRF's fields of the class, built from its model once per class and
+        deep-copied for each serializer, as DRF copies the declared fields: building
+        them reads every model field's options, validators and uniqueness anew, for
+        the same fields each time. A class whose `__init__` may change them builds its
+        own each time."""
+        cls = type(self)
+        if any(
+            "__init__" in vars(each)
+            for each in cls.__mro__[: cls.__mro__.index(ScopedModelSerializer)]
+        ):
+            return super().get_fields()
+        template = _MODEL_FIELDS.get(cls)
+        if template is None:
+            template = _MODEL_FIELDS[cls] = super().get_fields()
+        return copy.deepcopy(template)
 
     def get_extra_kwargs(self):
         extra = super().get_extra_kwargs()

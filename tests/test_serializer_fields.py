@@ -1,0 +1,90 @@
+"""The fields of a scoped serializer are built from its model once per class and
+deep-copied for each serializer (api.base.serializers): each serializer gets its own,
+and they are what DRF builds."""
+
+from unittest import mock
+
+import pytest
+from django.urls import get_resolver
+from rest_framework import serializers
+
+from api.base.serializers import ScopedModelSerializer
+from api.v1.features.products.models import Product
+from api.v1.features.products.serializers import ProductSerializer
+
+pytestmark = pytest.mark.django_db
+
+
+def scoped_serializers() -> list[type]:
+    assert get_resolver().url_patterns  # every view, so every serializer, imported
+    found, todo = [], [ScopedModelSerializer]
+    while todo:
+        for subclass in todo.pop().__subclasses__():
+            todo.append(subclass)
+            if getattr(getattr(subclass, "Meta", None), "model", None) is not None:
+                found.append(subclass)
+    return found
+
+
+def shown(fields) -> dict:
+    return {name: repr(field) for name, field in fields.items()}
+
+
+def test_the_fields_are_those_drf_builds():
+    classes = scoped_serializers()
+    assert ProductSerializer in classes
+    assert len(classes) >= 10
+    for cls in classes:
+        serializer = cls()
+        built = serializers.ModelSerializer.get_fields(serializer)
+        cached = ScopedModelSerializer._model_fields(serializer)
+        assert shown(cached) == shown(built), cls.__name__
+
+
+def test_each_serializer_has_its_own_fields():
+    first, second = ProductSerializer(), ProductSerializer()
+    first.fields["name"].read_only = True
+    assert first.fields["name"] is not second.fields["name"]
+    assert not second.fields["name"].read_only
+    assert not ProductSerializer().fields["name"].read_only
+    assert first.fields["name"].parent is first
+    assert second.fields["name"].parent is second
+
+
+def counting_builds():
+    return mock.patch.object(
+        serializers.ModelSerializer,
+        "build_field",
+        autospec=True,
+        side_effect=serializers.ModelSerializer.build_field,
+    )
+
+
+def test_fields_are_built_once_per_class():
+    class Fresh(ProductSerializer):
+        class Meta(ProductSerializer.Meta):
+            pass
+
+    with counting_builds() as build:
+        assert Fresh().fields
+        first = build.call_count
+        assert Fresh().fields
+        assert Fresh(Product(name="x")).fields
+    assert first > 0
+    assert build.call_count == first  # then copied
+
+
+def test_a_class_with_its_own_init_builds_its_own():
+    class Varying(ProductSerializer):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+
+        class Meta(ProductSerializer.Meta):
+            pass
+
+    with counting_builds() as build:
+        assert Varying().fields
+        first = build.call_count
+        assert Varying().fields
+    assert first > 0
+    assert build.call_count == 2 * first
