@@ -317,7 +317,7 @@ PASSWORD_RESET_URL = env.str("PASSWORD_RESET_URL", default="")
 # --------------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework_simplejwt.authentication.JWTAuthentication",
+        "api.v1.base_models.auth.authentication.JWTAuthentication",
         "api.v1.base_models.auth.authentication.APIKeyAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],

@@ -10,6 +10,6 @@ def test_development_settings_debug_and_browsable_api():
     assert "rest_framework.renderers.BrowsableAPIRenderer" in renderers
     # Everything else is the shared configuration.
     assert dev.REST_FRAMEWORK["DEFAULT_AUTHENTICATION_CLASSES"] == [
-        "rest_framework_simplejwt.authentication.JWTAuthentication",
+        "api.v1.base_models.auth.authentication.JWTAuthentication",
         "api.v1.base_models.auth.authentication.APIKeyAuthentication",
     ]

@@ -1,5 +1,6 @@
-"""OpenAPI description of the project's own authentication class (JWT is built in)."""
+"""OpenAPI description of the project's own authentication classes."""
 
+from drf_spectacular.contrib.rest_framework_simplejwt import SimpleJWTScheme
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 
 from .authentication import API_KEY_HEADER
@@ -20,3 +21,9 @@ class APIKeyAuthenticationScheme(OpenApiAuthenticationExtension):
                 "read (GET, HEAD, OPTIONS)."
             ),
         }
+
+
+class JWTAuthenticationScheme(SimpleJWTScheme):
+    """simplejwt's scheme (bearer JWT), for its subclass."""
+
+    target_class = "api.v1.base_models.auth.authentication.JWTAuthentication"

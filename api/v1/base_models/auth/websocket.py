@@ -35,10 +35,9 @@ from channels.sessions import SessionMiddlewareStack
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from rest_framework.exceptions import AuthenticationFailed
-from rest_framework_simplejwt.authentication import JWTAuthentication
 from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
 
-from .authentication import authenticate_api_key
+from .authentication import JWTAuthentication, authenticate_api_key
 
 BEARER_SUBPROTOCOL = "bearer"
 
