@@ -26,7 +26,6 @@ import datetime
 from functools import partial
 from operator import itemgetter
 
-from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from django.db.models import Prefetch
@@ -43,6 +42,7 @@ from rest_framework.settings import api_settings
 from taggit.managers import TaggableManager
 from taggit.serializers import TagListSerializerField
 
+from core.tagging import tag_rows
 from rbac.fields import FieldPermissionSerializerMixin, field_restrictions
 
 _SKIP = object()  # a key the serializer leaves out of this row
@@ -353,15 +353,11 @@ class RowPlan:
             return False
         if self.prefix or not isinstance(manager, TaggableManager):
             return False
-        model, through, pk = self.model, manager.through, self.pk
+        pk = self.pk
 
         def batch(rows):
             names = {}
-            tagged = through.objects.filter(
-                content_type=ContentType.objects.get_for_model(model),
-                object_id__any={row[pk] for row in rows},
-            )
-            for object_id, name in tagged.order_by().values_list("object_id", "tag__name"):
+            for object_id, _tag, name, _slug in tag_rows(manager, {row[pk] for row in rows}):
                 names.setdefault(object_id, []).append(name)
             return names
 
@@ -516,11 +512,44 @@ def read_rows(plan: RowPlan, queryset):
     return rows
 
 
+def joined_columns_read(plan: RowPlan, queryset):
+    """`queryset` loading, of the rows it joins (`select_related`), only the columns
+    `plan` reads: a record's detail joins its organization, category and unit for a name
+    or two, not for their seventy columns, which the database sends and the ORM builds
+    instances of. The record's own columns are all loaded (its ETag reads them); a
+    joined column read after all is loaded then, as Django loads deferred fields."""
+    joined = queryset.query.select_related
+    if not isinstance(joined, dict) or queryset.query.deferred_loading != (frozenset(), True):
+        return queryset  # every relation joined (`select_related()`), or columns chosen
+
+    read = []
+    for column in plan.columns:
+        path, follows, depth = column.split("__"), joined, 0
+        while depth < len(path) - 1 and path[depth] in follows:
+            follows, depth = follows[path[depth]], depth + 1
+        # Through the joined relations: the column, or the key a further relation is
+        # read by. A joined row's key is always loaded (only() knows it by its name).
+        if depth and path[depth] != "pk":
+            read.append("__".join(path[: depth + 1]))
+    own = [field.name for field in queryset.model._meta.concrete_fields]
+    return queryset.only(*own, *read)
+
+
 class RowListMixin:
     """For model viewsets: lists read as rows wherever the serializer allows (see the
-    module's docstring); `row_reads = False` turns it off for a view."""
+    module's docstring), and a record's detail loading only the joined columns its
+    serializer reads (`joined_columns_read`); `row_reads = False` turns both off for a
+    view."""
 
     row_reads = True
+
+    def get_queryset(self):
+        queryset = super().get_queryset()
+        if self.row_reads and getattr(self, "action", None) == "retrieve":
+            plan = row_plan(self.get_serializer_class(), queryset, self.get_serializer)
+            if plan is not None:
+                return joined_columns_read(plan, queryset)
+        return queryset
 
     def list(self, request, *args, **kwargs):
         queryset = self.filter_queryset(self.get_queryset())
