@@ -1,6 +1,6 @@
 """The fields of a scoped serializer are built from its model once per class and
-deep-copied for each serializer (api.base.serializers): each serializer gets its own,
-and they are what DRF builds."""
+copied for each serializer (api.base.serializers): each serializer gets its own, and
+they are what DRF builds."""
 
 from unittest import mock
 
@@ -9,6 +9,7 @@ from django.urls import get_resolver
 from rest_framework import serializers
 
 from api.base.serializers import ScopedModelSerializer
+from api.v1.base_models.contact.serializers import ContactSerializer
 from api.v1.features.products.models import Product
 from api.v1.features.products.serializers import ProductSerializer
 
@@ -49,6 +50,21 @@ def test_each_serializer_has_its_own_fields():
     assert not ProductSerializer().fields["name"].read_only
     assert first.fields["name"].parent is first
     assert second.fields["name"].parent is second
+
+
+def test_each_field_has_its_own_validators_and_children():
+    first, second = ProductSerializer(), ProductSerializer()
+    assert first.fields["sku"].validators
+    assert first.fields["sku"].validators is not second.fields["sku"].validators
+    first.fields["sku"].validators.append(lambda value: None)
+    assert len(ProductSerializer().fields["sku"].validators) == len(second.fields["sku"].validators)
+    # A field holding others (a nested list's child) is deep-copied: its own child,
+    # bound to it.
+    one, other = ContactSerializer(), ContactSerializer()
+    nested, again = one.fields["email_addresses"], other.fields["email_addresses"]
+    assert nested.child is not again.child
+    assert nested.child.parent is nested
+    assert again.child.parent is again
 
 
 def counting_builds():

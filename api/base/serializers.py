@@ -74,8 +74,34 @@ def _feature_fields(model) -> dict:
     return fields
 
 
-# {serializer class: its fields as DRF builds them}: see ScopedModelSerializer._model_fields.
+# {serializer class: {name: (its field as DRF builds it, how each serializer copies it)}}:
+# see ScopedModelSerializer._model_fields.
 _MODEL_FIELDS: dict[type, dict] = {}
+
+
+def _copy_field(field):
+    """A copy of an unbound field with its own state: what DRF's deep copy gives, without
+    building the field again from its deep-copied arguments. Its attributes are set when
+    it is built and rebound on the copy (`bind`, `required`...); the objects they refer
+    to (choices, messages, a relation's queryset, the validators, which DRF shares
+    between copies too) are only read. Its list of validators is its own."""
+    duplicate = copy.copy(field)
+    if "_validators" in vars(field):
+        duplicate._validators = list(field._validators)
+    return duplicate
+
+
+def _copier(field):
+    """How a serializer gets its own `field`: copied by `_copy_field` when it is not a
+    serializer, holds no other field (a child relation, a list's child: `bind` would
+    rebind it to the copy) and DRF copies it as every field; deep-copied otherwise."""
+    if (
+        type(field).__deepcopy__ is serializers.Field.__deepcopy__
+        and not isinstance(field, serializers.BaseSerializer)
+        and not any(isinstance(value, serializers.Field) for value in vars(field).values())
+    ):
+        return _copy_field
+    return copy.deepcopy
 
 
 class ScopedModelSerializer(
@@ -110,8 +136,8 @@ class ScopedModelSerializer(
         return fields
 
     def _model_fields(self):
-        """DRF's fields of the class, built from its model once per class and
-        deep-copied for each serializer, as DRF copies the declared fields: building
+        """DRF's fields of the class, built from its model once per class and copied
+        for each serializer, as DRF copies the declared fields (`_copier`): building
         them reads every model field's options, validators and uniqueness anew, for
         the same fields each time. A class whose `__init__` may change them builds its
         own each time."""
@@ -123,8 +149,10 @@ class ScopedModelSerializer(
             return super().get_fields()
         template = _MODEL_FIELDS.get(cls)
         if template is None:
-            template = _MODEL_FIELDS[cls] = super().get_fields()
-        return copy.deepcopy(template)
+            template = _MODEL_FIELDS[cls] = {
+                name: (field, _copier(field)) for name, field in super().get_fields().items()
+            }
+        return {name: duplicate(field) for name, (field, duplicate) in template.items()}
 
     def get_extra_kwargs(self):
         extra = super().get_extra_kwargs()
