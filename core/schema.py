@@ -8,7 +8,9 @@ itself:
   and every query string goes through the parsers and core.middleware, which refuse
   unstorable input;
 - 401 and 403 when it needs credentials or permissions;
-- 404 when its path names a record, or when it is a paginated list (a page past the end);
+- 404 when its path names a record, when it is a paginated list (a page past the end),
+  or when its body names a record the caller may not see (the view's `names_records`:
+  the actions whose body does, as a comment's create);
 - 409 for writes (a record still referenced, a workflow state that forbids it);
 - 413 and 415 when it reads a body;
 - 429 when the view throttles.
@@ -293,7 +295,11 @@ class AutoSchema(SpectacularAutoSchema):
             codes.append("401")
         if self.view.get_permissions() and not self._allows_anyone():
             codes.append("403")
-        if "{" in self.path or (self._is_list_view() and self._get_paginator()):
+        if (
+            "{" in self.path
+            or (self._is_list_view() and self._get_paginator())
+            or getattr(self.view, "action", None) in getattr(self.view, "names_records", ())
+        ):
             codes.append("404")
         if self.method in WRITES:
             codes.append("409")

@@ -209,6 +209,9 @@ def test_every_operation_documents_the_errors_it_can_give(schema):
     assert products["400"]["content"]["application/json"]["schema"]["$ref"].endswith("/FieldErrors")
     assert products["404"]["content"]["application/json"]["schema"]["$ref"].endswith("/Error")
     assert schema["components"]["schemas"]["Error"]["required"] == ["detail"]
+    # A body naming a record the caller may not see (a comment's) is a 404 too.
+    assert "404" in schema["paths"]["/api/v1/comments/"]["post"]["responses"]
+    assert "404" not in schema["paths"]["/api/v1/contacts/"]["post"]["responses"]
 
 
 def test_every_operation_has_a_summary_and_says_who_may_call_it(schema):

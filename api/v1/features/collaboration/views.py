@@ -94,6 +94,9 @@ class CommentViewSet(CommentWriting, ScopedModelViewSet):
     permission_verbs = {"hide": "moderate", "restore": "moderate"}
     conditional_actions = frozenset({"update", "partial_update", "destroy", "hide", "restore"})
     search_fields = ["content"]
+    # A create names the record commented on: one the caller may not see is a 404, as
+    # everywhere else (core.schema documents it).
+    names_records = frozenset({"create"})
     json_filter_fields = ("content", "status", "object_id", "organization", "created_at")
     ordering_fields = ["created_at", "id"]
     ordering = ["created_at", "id"]
