@@ -43,5 +43,7 @@ HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
 # sent by a proxy listed in FORWARDED_ALLOW_IPS (uvicorn's setting; default 127.0.0.1).
 # The application logs each request itself (DJANGO_LOG_FORMAT): no access log of uvicorn.
 # On SIGTERM, requests in flight get 30 s to finish and WebSockets are closed with 1012.
+# WebSocket frames are not compressed (permessage-deflate): for small chat frames it cost
+# more CPU and memory than it saved (docs/decisions.md).
 # Prometheus's files of this container's processes start empty (PROMETHEUS_MULTIPROC_DIR).
-CMD ["sh", "-c", "rm -rf \"$PROMETHEUS_MULTIPROC_DIR\" && mkdir -p \"$PROMETHEUS_MULTIPROC_DIR\" && exec uvicorn config.asgi:application --host 0.0.0.0 --port 8000 --workers \"$WEB_CONCURRENCY\" --proxy-headers --no-access-log --timeout-graceful-shutdown 30"]
+CMD ["sh", "-c", "rm -rf \"$PROMETHEUS_MULTIPROC_DIR\" && mkdir -p \"$PROMETHEUS_MULTIPROC_DIR\" && exec uvicorn config.asgi:application --host 0.0.0.0 --port 8000 --workers \"$WEB_CONCURRENCY\" --proxy-headers --no-access-log --timeout-graceful-shutdown 30 --ws-per-message-deflate false"]

@@ -96,6 +96,8 @@ def served(name: str, *setup: tuple[str, ...]):
                 base.rsplit(":", 1)[1],
                 "--log-level",
                 "warning",
+                "--ws-per-message-deflate",
+                "false",
             ],
             cwd=ROOT,
             env=env,

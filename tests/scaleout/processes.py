@@ -161,6 +161,7 @@ class Web(Process):
         command = [sys.executable, "-m", "uvicorn", "config.asgi:application"]
         command += ["--host", HOST, "--port", str(self.port), "--log-level", "warning"]
         command += ["--timeout-graceful-shutdown", str(STOP_GRACE)]
+        command += ["--ws-per-message-deflate", "false"]  # as the image serves
         super().__init__(name, command, log, environment)
         self.http = requests.Session()
         self.http.trust_env = False  # no proxy from the environment: loopback only

@@ -131,7 +131,7 @@ def served(database_url: str, directory: Path, output=None, grace: int = STOP_GR
     address = f"{HOST}:{free_port()}"
     command = [sys.executable, "-m", "uvicorn", "config.asgi:application"]
     options = ["--host", HOST, "--port", address.rsplit(":", 1)[1], "--log-level", "warning"]
-    options += ["--timeout-graceful-shutdown", str(grace)]
+    options += ["--timeout-graceful-shutdown", str(grace), "--ws-per-message-deflate", "false"]
     process = subprocess.Popen(
         [*command, *options],
         cwd=ROOT,

@@ -68,6 +68,8 @@ async def test_members_chat_catch_up_and_resend_through_a_real_server(world, ser
         return await asyncio.to_thread(server.api, tokens[username], method, path, body)
 
     async with subscribed(server, tokens["ann"], room) as (ann, last_sequence):
+        # The client offered permessage-deflate (websockets does); frames go uncompressed.
+        assert "Sec-WebSocket-Extensions" not in ann.response.headers
         assert last_sequence == 0
         async with subscribed(server, tokens["bob"], room) as (bob, _):
             # Over the socket: acknowledged to ann, delivered to both with id and sequence.
