@@ -19,6 +19,9 @@ permissions in organization A (resp. B); `user_both`, with that role in both;
 `user_none`, a member of neither; `view_only`, whose role in A may only view;
 `inactive`, whose membership of A (with the full role) is inactive. The records:
 `record_a` in A and `record_b` in B, made by `make_record`.
+
+Who sees what is `SEES`; who may change and delete what is `WRITES`, the role's
+permissions, unless an endpoint declares its own `writes` (comments: their authors).
 """
 
 import json
@@ -50,7 +53,8 @@ SEES = {
     "view_only": {"record_a"},
     "inactive": set(),
 }
-# Who may change and delete which record (the others see it: 403, or not: 404).
+# Who may change and delete which record, by their role's permissions (the others see
+# it: 403, or not: 404).
 WRITES = {
     "superuser": {"record_a", "record_b"},
     "user_a": {"record_a"},
@@ -69,8 +73,9 @@ class TenancyWorld:
         model = contract.get_model()
         self.org_a = OrganizationFactory(name="Tenant A")
         self.org_b = OrganizationFactory(name="Tenant B")
-        self.full_role = RoleFactory(permissions=model_permissions(model))
-        self.view_role = RoleFactory(permissions=model_permissions(model, "view"))
+        extra = list(contract.extra_permissions)
+        self.full_role = RoleFactory(permissions=[*model_permissions(model), *extra])
+        self.view_role = RoleFactory(permissions=[*model_permissions(model, "view"), *extra])
         self.users = {"superuser": UserFactory(is_superuser=True, is_staff=True)}
         for name, memberships in {
             "user_a": [(self.org_a, self.full_role, True)],
@@ -116,8 +121,23 @@ class ScopedEndpoint:
     target_field: str = "organization"
     restricted_field: str | None = None  # a field of the serializer for field rules
     # Whether a record may move to another organization (False: it stays where it was
-    # made, as a meeting on its organization's provider).
+    # made, as a meeting on its organization's provider: a move is a 400).
     movable: bool = True
+    # The organization is not written at all: it follows from what the record is about
+    # (a comment's is its record's); one sent is ignored, as DRF ignores read-only fields.
+    organization_read_only: bool = False
+    # Permissions both roles of the world hold besides the model's own (a comment is
+    # seen by who may view the record it is about).
+    extra_permissions: tuple[str, ...] = ()
+    # Who may change and delete which record (see WRITES); `role_decides_writes` False:
+    # not the role's permissions (a comment's author, whatever their role).
+    writes: dict[str, set[str]] = WRITES
+    role_decides_writes: bool = True
+    # The answer to a create naming a target in an organization where the caller is not
+    # a member: 400 naming `target_field` (an organization, or what leads to one, is a
+    # choice among the caller's), or 404 (a comment's record is found among the records
+    # the caller may see, as a record is everywhere else).
+    foreign_target_status: int = 400
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
@@ -160,6 +180,13 @@ class ScopedEndpoint:
     def changed_value(self, current):
         """Another valid value of `restricted_field` than `current`."""
         return f"{current or ''} (changed)"
+
+    def assert_removed(self, record, client) -> None:
+        """Assert that `record`, deleted through the API by `client`'s user, is gone: by
+        default its row, and a read of it is a 404 (a comment overrides: deleted, it
+        keeps its place in its thread)."""
+        assert not type(record)._default_manager.filter(pk=record.pk).exists()
+        assert client.get(self.detail_url(record)).status_code == 404
 
     # ------------------------------------------------------------------- plumbing
     @pytest.fixture
@@ -271,8 +298,9 @@ class TenancyMatrix(ScopedEndpoint):
         if user in {"user_a", "user_b"}:
             # May add in their own organization; the other one is reported like one
             # that does not exist.
-            assert response.status_code == 400, response.content
-            assert self.target_field in response.json()
+            assert response.status_code == self.foreign_target_status, response.content
+            if self.foreign_target_status == 400:
+                assert self.target_field in response.json()
         else:
             # May add nowhere.
             assert response.status_code == 403, response.content
@@ -292,7 +320,7 @@ class TenancyMatrix(ScopedEndpoint):
         response = world.client(user).patch(
             self.detail_url(target), self.update_payload, format="json"
         )
-        if record in WRITES[user]:
+        if record in self.writes[user]:
             assert response.status_code == 200, response.content
             target.refresh_from_db()
             assert target.updated_by == world.users[user]
@@ -303,17 +331,28 @@ class TenancyMatrix(ScopedEndpoint):
     @pytest.mark.parametrize("record", ["record_a", "record_b"])
     def test_delete_needs_the_delete_permission(self, world, user, record):
         target = world.records[record]
-        response = world.client(user).delete(self.detail_url(target))
-        exists = type(target).objects.filter(pk=target.pk).exists()
-        if record in WRITES[user]:
-            assert response.status_code == 204
-            assert not exists
+        stored = type(target).objects.filter(pk=target.pk).values().get()
+        client = world.client(user)
+        response = client.delete(self.detail_url(target))
+        if record in self.writes[user]:
+            assert response.status_code == 204, response.content
+            self.assert_removed(target, client)
         else:
             assert response.status_code == (403 if record in SEES[user] else 404)
-            assert exists
+            assert type(target).objects.filter(pk=target.pk).values().get() == stored
 
     def test_moving_to_another_organization_needs_the_permission_there(self, world):
         record = world.records["record_a"]
+        if self.organization_read_only:
+            # A writer of the record sending another organization changes nothing.
+            writer = next(user for user in USERS if "record_a" in self.writes[user])
+            response = world.client(writer).patch(
+                self.detail_url(record), {"organization": world.org_b.pk}, format="json"
+            )
+            assert response.status_code == 200, response.content
+            assert response.json()["organization"] == world.org_a.pk
+            assert self.organization_id_of(record) == world.org_a.pk
+            return
         if not self.movable:
             # A record that stays in its organization: a move is a 400, even for
             # user_both, who may change records in both.
@@ -353,17 +392,24 @@ class TenancyMatrix(ScopedEndpoint):
     def test_a_role_change_applies_from_the_next_request(self, world):
         client = world.client("view_only")
         record = world.records["record_a"]
-        assert (
-            client.patch(self.detail_url(record), self.update_payload, format="json").status_code
-            == 403
-        )
         membership = world.users["view_only"].organization_memberships.get()
-        membership.role = world.full_role
-        membership.save()
-        assert (
-            client.patch(self.detail_url(record), self.update_payload, format="json").status_code
-            == 200
-        )
+        if self.role_decides_writes:
+            assert (
+                client.patch(
+                    self.detail_url(record), self.update_payload, format="json"
+                ).status_code
+                == 403
+            )
+            membership.role = world.full_role
+            membership.save()
+            assert (
+                client.patch(
+                    self.detail_url(record), self.update_payload, format="json"
+                ).status_code
+                == 200
+            )
+        else:
+            assert client.get(self.detail_url(record)).status_code == 200
         membership.is_active = False
         membership.save()
         assert client.get(self.detail_url(record)).status_code == 404

@@ -32,10 +32,6 @@ NOT_UNDER_CONTRACT = {
     # The same, for the notification emails' templates; tested in
     # notifications/tests/test_emails.py.
     "notifications.notificationtemplate": "global configuration",
-    # The organization comes from the record commented on, not the payload; edits and
-    # deletions are the author's, whatever the role: tested in
-    # api/v1/features/collaboration/tests/test_api.py.
-    "collaboration.comment": "organization of the record, author-only edits",
     # A user's own notifications (the recipient's, not an organization's roles'), only
     # read, marked and deleted; tested in notifications/tests/test_api.py.
     "notifications.notification": "the recipient's own",
