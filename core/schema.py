@@ -241,7 +241,8 @@ class AutoSchema(SpectacularAutoSchema):
 
     def _conditional(self) -> str | None:
         """How the operation takes part in conditional requests: "read" (a record's
-        ETag, If-None-Match), "write" (If-Match), "create" (the new record's ETag)."""
+        ETag, If-None-Match), "write" (If-Match), "answer" (the answer carries the
+        record's ETag: a create's, and the actions of the view's `etag_answers`)."""
         view = self.view
         if not isinstance(view, ConditionalReadMixin):
             return None
@@ -251,7 +252,9 @@ class AutoSchema(SpectacularAutoSchema):
         if action in getattr(view, "conditional_actions", ()):
             return "write"
         if action == "create" and hasattr(view, "conditional_write"):
-            return "create"
+            return "answer"
+        if action in getattr(view, "etag_answers", ()):
+            return "answer"
         return None
 
     def get_override_parameters(self):
@@ -261,7 +264,7 @@ class AutoSchema(SpectacularAutoSchema):
             parameters += [IF_NONE_MATCH, ETAG]
         elif kind == "write":
             parameters += [IF_MATCH, ETAG]
-        elif kind == "create":
+        elif kind == "answer":
             parameters.append(ETAG)
         return parameters
 

@@ -71,6 +71,9 @@ class NotificationViewSet(
     )
     ordering_fields = ["created_at", "updated_at", "id", "level"]
     ordering = ["-created_at", "-id"]
+    # Marking one read or unread answers it with its new ETag (no If-Match: marking is
+    # idempotent, and a notification is only ever changed by its recipient).
+    etag_answers = frozenset({"mark_read", "mark_unread"})
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # schema generation
@@ -94,6 +97,7 @@ class NotificationViewSet(
             notification.read_at = timezone.now() if read else None
             Notification.objects.filter(pk=notification.pk).update(read_at=notification.read_at)
             self._read_changed()
+        self._etag_record = (Notification, notification.pk)
         return Response(self.get_serializer(notification).data)
 
     @extend_schema(tags=TAGS, summary="Mark a notification read", request=None)

@@ -32,9 +32,6 @@ NOT_UNDER_CONTRACT = {
     # The same, for the notification emails' templates; tested in
     # notifications/tests/test_emails.py.
     "notifications.notificationtemplate": "global configuration",
-    # A user's own notifications (the recipient's, not an organization's roles'), only
-    # read, marked and deleted; tested in notifications/tests/test_api.py.
-    "notifications.notification": "the recipient's own",
     # Rooms are seen by their participants (and channels by their organization),
     # whatever the role's other permissions: tested in api/v1/features/chat/tests/.
     "chat.chatroom": "participants' rooms",
