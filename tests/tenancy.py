@@ -22,8 +22,9 @@ permissions in organization A (resp. B); `user_both`, with that role in both;
 
 Who sees what is `SEES` and who may change and delete what is `WRITES`, by the roles'
 permissions, unless an endpoint declares its own `sees` (a user's own notifications)
-or `writes` (comments: their authors). An endpoint that does not create or change
-records through the API (`creatable`, `updatable`) answers those requests 405.
+or `writes` (comments: their authors). An endpoint that does not create, change or
+delete records through the API (`creatable`, `updatable`, `deletable`) answers those
+requests 405.
 """
 
 import json
@@ -45,6 +46,8 @@ from core import registry
 from rbac.models import FieldPermission
 
 USERS = ["superuser", "user_a", "user_b", "user_both", "user_none", "view_only", "inactive"]
+# The users of no active membership.
+WITHOUT_ROLE = {"user_none", "inactive"}
 # Who sees record_a / record_b (list and retrieve).
 SEES = {
     "superuser": {"record_a", "record_b"},
@@ -139,11 +142,17 @@ class ScopedEndpoint:
     # not the role's permissions (a comment's author, whatever their role).
     writes: dict[str, set[str]] = WRITES
     role_decides_writes: bool = True
-    # Whether records are created and changed through the API (False: a POST to the
-    # list, resp. a PUT or PATCH of a record, is a 405 for everyone: notifications are
-    # written by the platform, then only marked read and deleted).
+    # Whether records are created, changed and deleted through the API (False: a POST
+    # to the list, a PUT or PATCH, a DELETE of a record is a 405 for everyone:
+    # notifications are written by the platform, then only marked read and deleted;
+    # chat rooms are archived, not deleted).
     creatable: bool = True
     updatable: bool = True
+    deletable: bool = True
+    # A feature a role must include (the chat): a user whose roles hold none of its
+    # permissions is refused everything (403), rather than shown an empty list and
+    # 404s. A user of the world without a role (WITHOUT_ROLE) is such a user.
+    gated: bool = False
     # The answer to a create naming a target in an organization where the caller is not
     # a member: 400 naming `target_field` (an organization, or what leads to one, is a
     # choice among the caller's), or 404 (a comment's record is found among the records
@@ -198,6 +207,10 @@ class ScopedEndpoint:
     def changed_value(self, current):
         """Another valid value of `restricted_field` than `current`."""
         return f"{current or ''} (changed)"
+
+    def refused(self, user: str) -> bool:
+        """Whether `user` of the world is refused everything (see `gated`)."""
+        return self.gated and user in WITHOUT_ROLE
 
     def assert_removed(self, record, client) -> None:
         """Assert that `record`, deleted through the API by `client`'s user, is gone: by
@@ -272,7 +285,11 @@ class TenancyMatrix(ScopedEndpoint):
 
     @pytest.mark.parametrize("user", USERS)
     def test_list_shows_only_the_callers_organizations(self, world, user):
-        listed = self.listed_ids(world.client(user).get(self.list_url(), {"page_size": 100}))
+        response = world.client(user).get(self.list_url(), {"page_size": 100})
+        if self.refused(user):
+            assert response.status_code == 403, response.content
+            return
+        listed = self.listed_ids(response)
         for name, record in world.records.items():
             assert (record.pk in listed) == (name in self.sees[user]), (user, name)
 
@@ -280,7 +297,10 @@ class TenancyMatrix(ScopedEndpoint):
     @pytest.mark.parametrize("record", ["record_a", "record_b"])
     def test_retrieve_is_404_outside_the_callers_organizations(self, world, user, record):
         response = world.client(user).get(self.detail_url(world.records[record]))
-        assert response.status_code == (200 if record in self.sees[user] else 404)
+        if self.refused(user):
+            assert response.status_code == 403, response.content
+        else:
+            assert response.status_code == (200 if record in self.sees[user] else 404)
 
     def test_filters_and_search_do_not_reach_other_organizations(self, world):
         client = world.client("user_a")
@@ -343,7 +363,10 @@ class TenancyMatrix(ScopedEndpoint):
         response = world.client(user).patch(
             self.detail_url(target), self.update_payload, format="json"
         )
-        if not self.updatable:
+        if self.refused(user):
+            assert response.status_code == 403, response.content
+            assert type(target).objects.filter(pk=target.pk).values().get() == stored
+        elif not self.updatable:
             assert response.status_code == 405, response.content
             assert type(target).objects.filter(pk=target.pk).values().get() == stored
         elif record in self.writes[user]:
@@ -360,7 +383,13 @@ class TenancyMatrix(ScopedEndpoint):
         stored = type(target).objects.filter(pk=target.pk).values().get()
         client = world.client(user)
         response = client.delete(self.detail_url(target))
-        if record in self.writes[user]:
+        if self.refused(user):
+            assert response.status_code == 403, response.content
+            assert type(target).objects.filter(pk=target.pk).values().get() == stored
+        elif not self.deletable:
+            assert response.status_code == 405, response.content
+            assert type(target).objects.filter(pk=target.pk).values().get() == stored
+        elif record in self.writes[user]:
             assert response.status_code == 204, response.content
             self.assert_removed(target, client)
         else:
@@ -438,7 +467,8 @@ class TenancyMatrix(ScopedEndpoint):
             assert client.get(self.detail_url(record)).status_code == 200
         membership.is_active = False
         membership.save()
-        assert client.get(self.detail_url(record)).status_code == 404
+        # Without an active membership: a record unknown (or, gated, no access at all).
+        assert client.get(self.detail_url(record)).status_code == (403 if self.gated else 404)
 
     # --------------------------------------------------------- field-level rules
     def _rule(self, world, **access):

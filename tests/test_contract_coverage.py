@@ -32,9 +32,6 @@ NOT_UNDER_CONTRACT = {
     # The same, for the notification emails' templates; tested in
     # notifications/tests/test_emails.py.
     "notifications.notificationtemplate": "global configuration",
-    # Rooms are seen by their participants (and channels by their organization),
-    # whatever the role's other permissions: tested in api/v1/features/chat/tests/.
-    "chat.chatroom": "participants' rooms",
     # Created, listed, resent and revoked, never updated nor deleted, under the
     # membership permissions; tested in api/v1/base_models/organization/tests/api/
     # test_invitations.py.

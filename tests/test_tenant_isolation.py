@@ -64,8 +64,9 @@ NOT_SCOPED = {
     ),
     *(f"api/v1/{prefix}/<str:record_pk>/comments/" for prefix in ("stock-locations", "documents")),
     # Chat rooms are the caller's (a participant's) and their organizations' channels,
-    # by api.v1.features.chat.services.rooms_visible_to; tested in
-    # api/v1/features/chat/tests/.
+    # by api.v1.features.chat.services.rooms_visible_to (a room's history: its audit
+    # rows the caller may read, audit.views.visible_logs); tested in
+    # api/v1/features/chat/tests/, test_contract.py under the API contract.
     *(
         f"api/v1/^chat/rooms/{path}$"
         for path in (
@@ -81,6 +82,7 @@ NOT_SCOPED = {
                     "read",
                     "participants",
                     "messages",
+                    "history",
                 )
             ),
             "(?P<pk>[^/.]+)/participants/(?P<user_id>[0-9]{1,18})/",

@@ -128,6 +128,7 @@ CALLS = [
     ),
     Call("Take it out of the archive", "POST", f"{GROUP}unarchive/"),
     Call("Archive it for good", "POST", f"{GROUP}archive/"),
+    Call("Read a room's history (renames, archiving)", "GET", f"{GROUP}history/"),
     Call("Leave a channel", "POST", f"{ROOMS}{{general}}/leave/", status=204),
     Call("Join a channel of your organization", "POST", f"{ROOMS}{{general}}/join/"),
     Call(

@@ -20,6 +20,7 @@ from rest_framework.exceptions import NotFound, PermissionDenied, ValidationErro
 from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 
+from audit.views import AuditHistoryMixin
 from core.conditional import ConditionalDestroyMixin, ConditionalUpdateMixin
 from core.inputs import primary_key_or_none
 from rbac.access import has_perm_in_org, organizations_with_perm
@@ -48,16 +49,24 @@ TAGS = ["chat"]
 
 class UsesChat(BasePermission):
     """Someone whose role in one of their organizations may use the chat
-    (chat.view_chatroom); which rooms they reach is services.rooms_visible_to."""
+    (chat.view_chatroom), and to open a room may open rooms in one of them
+    (chat.add_chatroom), as for any other record; which rooms they reach is
+    services.rooms_visible_to."""
 
     message = _("None of your roles includes the chat.")
+    no_add = _("None of your roles may open rooms.")
 
     def has_permission(self, request, view):
         user = request.user
         if not (user and user.is_authenticated):
             return False
         organizations = organizations_with_perm(user, services.VIEW)
-        return organizations is None or bool(organizations)
+        if organizations == []:
+            return False
+        opens_room = getattr(view, "action", None) == "create" and isinstance(view, ChatRoomViewSet)
+        if opens_room and organizations_with_perm(user, "chat.add_chatroom") == []:
+            raise PermissionDenied(self.no_add)
+        return True
 
     def describe_access(self, view) -> str:
         action = getattr(view, "action", None)
@@ -185,6 +194,7 @@ def send_message(request, room) -> Response:
 )
 class ChatRoomViewSet(
     ConditionalUpdateMixin,  # rooms are archived, not deleted
+    AuditHistoryMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
@@ -235,6 +245,7 @@ class ChatRoomViewSet(
         answer = ChatRoomSerializer(
             visible_room(request.user, room.pk), context={"request": request}
         )
+        self._etag_record = (ChatRoom, room.pk)  # the answer's ETag, as a read's
         return Response(
             answer.data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK
         )
