@@ -1,6 +1,6 @@
 import django_filters
 
-from core.filters import ContentTypeFilter, FilterSet
+from core.filters import ContentTypeFilter, FilterSet, created_between
 
 from .models import AuditLog
 
@@ -9,8 +9,7 @@ class AuditLogFilter(FilterSet):
     user = django_filters.NumberFilter(field_name="user_id")
     organization = django_filters.NumberFilter(field_name="organization_id")
     content_type = ContentTypeFilter(help_text='"app_label.model", e.g. "contact.contact".')
-    created_after = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
-    created_before = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
+    created_after, created_before = created_between()
 
     class Meta:
         model = AuditLog

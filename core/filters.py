@@ -167,6 +167,18 @@ class FilterSet(filters.FilterSet):
         return queryset
 
 
+def created_between():
+    """The filters `created_after` (on or after) and `created_before` (before) of
+    `created_at`, for a FilterSet to declare:
+
+        created_after, created_before = created_between()
+    """
+    return (
+        django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte"),
+        django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt"),
+    )
+
+
 def _query_path(model, field_name: str) -> str:
     """ "organization_id" -> "organization": a path by field names, as guards take."""
     first, _sep, rest = (field_name or "").partition("__")

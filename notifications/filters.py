@@ -1,6 +1,12 @@
 import django_filters
 
-from core.filters import ContentTypeFilter, FilterSet, IntegerFilter, StrictBooleanFilter
+from core.filters import (
+    ContentTypeFilter,
+    FilterSet,
+    IntegerFilter,
+    StrictBooleanFilter,
+    created_between,
+)
 
 from .choices import NotificationLevel
 from .models import Notification
@@ -23,8 +29,7 @@ class NotificationFilter(FilterSet):
     target_id = django_filters.CharFilter(
         field_name="target_object_id", help_text="The id of the record they are about."
     )
-    created_after = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
-    created_before = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
+    created_after, created_before = created_between()
     updated_after = django_filters.IsoDateTimeFilter(
         field_name="updated_at",
         lookup_expr="gte",

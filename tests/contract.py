@@ -40,8 +40,9 @@ Hooks (override in the subclass; each has a docstring below): `create_payload`,
 `rich_record`, `put_payload`, `assert_created_in`, `changed_value`; attributes
 `organization_key`, `unique_payload_fields`, `ordering_fields`, `search_fields`,
 `create_format` ("multipart" for an endpoint that takes uploads), and those of
-tests/tenancy.py's `ScopedEndpoint` (`target_field`, `movable`, `writes`, ...); hook
-`assert_removed` for a deletion that keeps the row.
+tests/tenancy.py's `ScopedEndpoint` (`target_field`, `movable`, `creates`, `writes`,
+`deletes`, ...); hooks `assert_removed` for a deletion that keeps the row, `author_of`
+and `editor_of` for a record whose author is not `created_by` (a chat message's sender).
 
 tests/test_contract_coverage.py fails when a scoped model with a list route under
 /api/v1/ has no test class inheriting `ScopedEndpointContract`.

@@ -20,9 +20,11 @@ permissions in organization A (resp. B); `user_both`, with that role in both;
 `inactive`, whose membership of A (with the full role) is inactive. The records:
 `record_a` in A and `record_b` in B, made by `make_record`.
 
-Who sees what is `SEES` and who may change and delete what is `WRITES`, by the roles'
-permissions, unless an endpoint declares its own `sees` (a user's own notifications)
-or `writes` (comments: their authors). An endpoint that does not create, change or
+Who sees what is `SEES`, who may create where `CREATES`, and who may change and delete
+what `WRITES`, by the roles' permissions, unless an endpoint declares its own `sees` (a
+user's own notifications), `creates` (chat messages: whoever sees the room), `writes`
+(comments: their authors) or `deletes` (chat messages: their senders and the rooms'
+managers). An endpoint that does not create, change or
 delete records through the API (`creatable`, `updatable`, `deletable`) answers those
 requests 405.
 """
@@ -57,6 +59,12 @@ SEES = {
     "user_none": set(),
     "view_only": {"record_a"},
     "inactive": set(),
+}
+# Who may create records in which organization, by their role's add permission (the
+# others: 403 when they may create nowhere, else the target is unknown to them).
+CREATES = {
+    "org_a": {"superuser", "user_a", "user_both"},
+    "org_b": {"superuser", "user_b", "user_both"},
 }
 # Who may change and delete which record, by their role's permissions (the others see
 # it: 403, or not: 404).
@@ -142,6 +150,12 @@ class ScopedEndpoint:
     # not the role's permissions (a comment's author, whatever their role).
     writes: dict[str, set[str]] = WRITES
     role_decides_writes: bool = True
+    # Who may delete which record, when not the same as `writes` (a chat message: its
+    # sender edits it, its room's administrators delete it too).
+    deletes: dict[str, set[str]] | None = None
+    # Who may create records in which organization (see CREATES): by default the add
+    # permission of their role there (a chat message: whoever sees the room).
+    creates: dict[str, set[str]] = CREATES
     # Whether records are created, changed and deleted through the API (False: a POST
     # to the list, a PUT or PATCH, a DELETE of a record is a 405 for everyone:
     # notifications are written by the platform, then only marked read and deleted;
@@ -211,6 +225,14 @@ class ScopedEndpoint:
     def refused(self, user: str) -> bool:
         """Whether `user` of the world is refused everything (see `gated`)."""
         return self.gated and user in WITHOUT_ROLE
+
+    def author_of(self, record):
+        """Who created `record` (a chat message: its sender)."""
+        return record.created_by
+
+    def editor_of(self, record):
+        """Who last changed `record`."""
+        return record.updated_by
 
     def assert_removed(self, record, client) -> None:
         """Assert that `record`, deleted through the API by `client`'s user, is gone: by
@@ -325,21 +347,17 @@ class TenancyMatrix(ScopedEndpoint):
             assert response.status_code == 405, response.content
             assert model.objects.count() == before
             return
-        may_add = {
-            "org_a": {"superuser", "user_a", "user_both"},
-            "org_b": {"superuser", "user_b", "user_both"},
-        }[target]
-        if user in may_add:
+        if user in self.creates[target]:
             assert response.status_code == 201, response.content
             assert model.objects.count() == before + 1
             created = model.objects.get(pk=response.json()["id"])
             self.assert_created_in(created, organization)
-            assert created.created_by == world.users[user]
+            assert self.author_of(created) == world.users[user]
             self.assert_created_by(created, world.users[user], world)
             return
-        if user in {"user_a", "user_b"}:
-            # May add in their own organization; the other one is reported like one
-            # that does not exist.
+        if not self.refused(user) and any(user in users for users in self.creates.values()):
+            # May add in another organization; this one is reported like one that does
+            # not exist.
             assert response.status_code == self.foreign_target_status, response.content
             if self.foreign_target_status == 400:
                 assert self.target_field in response.json()
@@ -355,16 +373,18 @@ class TenancyMatrix(ScopedEndpoint):
         assert response.status_code == 400
         assert self.target_field in response.json()
 
-    def write_refusal(self, user: str, record: str, supported: bool) -> int | None:
+    def write_refusal(
+        self, user: str, record: str, supported: bool, writes: dict | None = None
+    ) -> int | None:
         """The status refusing a change or deletion (`supported` by the endpoint or not)
-        of `record` by `user`, or None when it goes through: 403 for a gated feature or
-        a record seen but not theirs to write, 404 for one not seen, 405 for a write the
-        endpoint does not have."""
+        of `record` by `user`, or None when it goes through (by `writes`, `self.writes`
+        unless given): 403 for a gated feature or a record seen but not theirs to write,
+        404 for one not seen, 405 for a write the endpoint does not have."""
         if self.refused(user):
             return 403
         if not supported:
             return 405
-        if record in self.writes[user]:
+        if record in (writes or self.writes)[user]:
             return None
         return 403 if record in self.sees[user] else 404
 
@@ -380,7 +400,7 @@ class TenancyMatrix(ScopedEndpoint):
         if refusal is None:
             assert response.status_code == 200, response.content
             target.refresh_from_db()
-            assert target.updated_by == world.users[user]
+            assert self.editor_of(target) == world.users[user]
         else:
             assert response.status_code == refusal, response.content
             assert type(target).objects.filter(pk=target.pk).values().get() == stored
@@ -392,7 +412,7 @@ class TenancyMatrix(ScopedEndpoint):
         stored = type(target).objects.filter(pk=target.pk).values().get()
         client = world.client(user)
         response = client.delete(self.detail_url(target))
-        refusal = self.write_refusal(user, record, self.deletable)
+        refusal = self.write_refusal(user, record, self.deletable, self.deletes)
         if refusal is None:
             assert response.status_code == 204, response.content
             self.assert_removed(target, client)

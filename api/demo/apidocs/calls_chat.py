@@ -1,5 +1,6 @@
 """The chat's examples: a group room with a colleague (sam, a member of the demo
-organization), messages, a thread, catching up, reading; the organization's channel;
+organization), messages (in the room's route and in /chat/messages/, the messages of
+all one's rooms), a thread, catching up, reading; the organization's channel;
 a direct room. In the order a client makes the calls, as the demo user.
 
 The group room is archived at the end (rooms are archived, not deleted); the demo
@@ -11,6 +12,8 @@ from .capture import Call
 ROOMS = "/api/v1/chat/rooms/"
 GROUP = f"{ROOMS}{{group}}/"
 MESSAGES = f"{GROUP}messages/"
+ALL_MESSAGES = "/api/v1/chat/messages/"
+NOTE = f"{ALL_MESSAGES}{{note}}/"
 
 CALLS = [
     Call(
@@ -112,6 +115,33 @@ CALLS = [
         f"{MESSAGES}{{message}}/reactions/",
         query={"emoji": "👍"},
     ),
+    Call(
+        "Send a message naming its room",
+        "POST",
+        ALL_MESSAGES,
+        body={"room": "{group}", "content": "Chairs: 12. Tables: 3.", "client_id": "demo-0002"},
+        status=201,
+        save={"note": "id"},
+    ),
+    Call(
+        "Send it again with the same client id: stored once",
+        "POST",
+        ALL_MESSAGES,
+        body={"room": "{group}", "content": "Chairs: 12. Tables: 3.", "client_id": "demo-0002"},
+        status=200,
+    ),
+    Call(
+        "Find a word in the messages of all your rooms",
+        "GET",
+        ALL_MESSAGES,
+        query={"search": "chairs"},
+    ),
+    Call("Read a message of one of your rooms", "GET", NOTE),
+    Call("Correct it", "PATCH", NOTE, body={"content": "Chairs: 14. Tables: 3."}),
+    Call("Rewrite it", "PUT", NOTE, body={"content": "Chairs: 14. Tables: 4."}),
+    Call("React to it", "POST", f"{NOTE}reactions/", body={"emoji": ":tada:"}),
+    Call("Take the reaction back", "DELETE", f"{NOTE}reactions/", query={"emoji": ":tada:"}),
+    Call("Delete it (its place stays)", "DELETE", NOTE, status=204),
     Call("Mark read up to a message", "POST", f"{GROUP}read/", body={"sequence": 2}),
     Call("Read the room", "GET", GROUP),
     Call("Rename it", "PATCH", GROUP, body={"name": "Berlin trade fair"}),

@@ -1,7 +1,7 @@
 import django_filters
 from django.utils.translation import gettext_lazy as _
 
-from core.filters import TaggedFilterSet
+from core.filters import TaggedFilterSet, created_between
 
 from .models import FileStorage
 
@@ -15,8 +15,7 @@ class FileFilter(TaggedFilterSet):
     uploaded_by = django_filters.NumberFilter(
         field_name="created_by_id", help_text=_("Id of the user who uploaded the file.")
     )
-    created_after = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
-    created_before = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
+    created_after, created_before = created_between()
     size_min = django_filters.NumberFilter(field_name="size", lookup_expr="gte")
     size_max = django_filters.NumberFilter(field_name="size", lookup_expr="lte")
     checksum = django_filters.CharFilter(help_text=_("SHA-256, hexadecimal: the same content."))

@@ -1,6 +1,6 @@
 import django_filters
 
-from core.filters import ContentTypeFilter, FilterSet, StrictBooleanFilter
+from core.filters import ContentTypeFilter, FilterSet, StrictBooleanFilter, created_between
 
 from .choices import LogStatus, Trigger
 from .models import AutomationLog, AutomationRule
@@ -29,8 +29,7 @@ class AutomationLogFilter(FilterSet):
         field_name="content_type", help_text="Evaluations on records of this model."
     )
     object_id = django_filters.CharFilter(help_text="Evaluations on this record (with model).")
-    created_after = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
-    created_before = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
+    created_after, created_before = created_between()
 
     class Meta:
         model = AutomationLog

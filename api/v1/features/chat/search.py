@@ -17,7 +17,7 @@ declare(
     ChatMessage,
     fields={"content": "A"},
     title=str,
-    route="api-v1:chat-message-detail",
+    route="api-v1:chat-room-message-detail",
     url_kwargs=lambda message: {"room_pk": message.room_id, "pk": message.pk},
     visible=visible_messages,
     where=Q(deleted_at__isnull=True),

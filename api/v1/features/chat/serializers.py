@@ -12,6 +12,7 @@ from api.v1.base_models.files.models import FileStorage
 from api.v1.base_models.files.serializers import VisibleFileField
 from rbac.access import visible_to
 
+from . import services
 from .choices import ParticipantRole, RoomType
 from .models import MAX_LENGTH, REACTION_LENGTH, ChatMessage, ChatParticipant, ChatRoom
 
@@ -227,6 +228,9 @@ class ChatMessageSerializer(serializers.ModelSerializer):
     gone, and `deleted_at` says when; its place (`sequence`) stays. `reactions`: each
     emoji with who reacted with it, in the order they were first used."""
 
+    organization = serializers.IntegerField(
+        source="room.organization_id", read_only=True, help_text=_("Id of the room's organization.")
+    )
     sender_username = serializers.CharField(
         source="sender.username", read_only=True, allow_null=True
     )
@@ -254,6 +258,7 @@ class ChatMessageSerializer(serializers.ModelSerializer):
         model = ChatMessage
         fields = [
             "id",
+            "organization",
             "room",
             "sequence",
             "sender",
@@ -293,10 +298,10 @@ class ChatMessageSerializer(serializers.ModelSerializer):
     def validate(self, attrs):
         attrs = super().validate(attrs)
         if self.instance is not None:
-            if not (attrs.get("content") or "").strip():
+            if "content" in attrs and not attrs["content"].strip():
                 raise serializers.ValidationError({"content": [_("Write something.")]})
             return attrs
-        room = self.context["room"]
+        room = self.context.get("room") or attrs["room"]
         files = attrs.get("attachment_ids") or []
         if not (attrs.get("content") or "").strip() and not files:
             raise serializers.ValidationError({"content": [_("Write something or attach a file.")]})
@@ -308,8 +313,37 @@ class ChatMessageSerializer(serializers.ModelSerializer):
             raise serializers.ValidationError({"attachment_ids": [FILE_ELSEWHERE]})
         parent = attrs.get("parent")
         if parent is not None:
+            if parent.room_id != room.pk:
+                raise serializers.ValidationError({"parent": [PARENT_ELSEWHERE]})
             attrs["parent"] = parent.parent or parent  # threads are one level deep
         return attrs
+
+
+class NewMessageSerializer(ChatMessageSerializer):
+    """A message sent to /chat/messages/, naming its room."""
+
+    room = serializers.PrimaryKeyRelatedField(
+        queryset=ChatRoom.objects.none(),
+        help_text=_("The room it goes to: one you may see (writing in a channel joins it)."),
+    )
+
+    class Meta(ChatMessageSerializer.Meta):
+        read_only_fields = [
+            name for name in ChatMessageSerializer.Meta.read_only_fields if name != "room"
+        ]
+        # Not DRF's validator of the (room, sender, client_id) constraint, which would
+        # require a client id: a client id sent again answers the stored message
+        # (services.post_message).
+        validators = []
+
+    def get_fields(self):
+        fields = super().get_fields()
+        user = getattr(self.context.get("request"), "user", None)
+        if user is not None and user.is_authenticated:
+            rooms = services.rooms_visible_to(user)
+            fields["room"].queryset = rooms
+            fields["parent"].queryset = ChatMessage.objects.filter(room__in=rooms)
+        return fields
 
 
 class ChatMessageEditSerializer(ChatMessageSerializer):

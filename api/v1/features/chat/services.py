@@ -144,7 +144,9 @@ def rooms_visible_to(user, queryset=None):
 
 def message_queryset():
     """Messages with what their representation reads (a constant number of queries)."""
-    return ChatMessage.objects.select_related("sender").prefetch_related("attachments", "reactions")
+    return ChatMessage.objects.select_related("sender", "room").prefetch_related(
+        "attachments", "reactions"
+    )
 
 
 def messages_of(room):

@@ -27,7 +27,7 @@ from rbac.access import has_perm_in_org, organizations_with_perm
 
 from . import services
 from .choices import ParticipantRole, RoomType
-from .filters import ChatRoomFilter
+from .filters import ChatMessageFilter, ChatRoomFilter
 from .models import ChatMessage, ChatParticipant, ChatRoom
 from .serializers import (
     NOT_A_COLLEAGUE,
@@ -37,6 +37,7 @@ from .serializers import (
     ChatRoomUpdateSerializer,
     MessagePageSerializer,
     MessageQuerySerializer,
+    NewMessageSerializer,
     ParticipantRoleSerializer,
     ParticipantSerializer,
     ReactionSerializer,
@@ -71,7 +72,7 @@ class UsesChat(BasePermission):
     def describe_access(self, view) -> str:
         action = getattr(view, "action", None)
         who = ACCESS.get(action, ACCESS[None])
-        if isinstance(view, ChatMessageViewSet):
+        if isinstance(view, MessageViewSet):
             who = MESSAGE_ACCESS.get(action, MESSAGE_ACCESS[None])
         return f"{USES_CHAT} {who}"
 
@@ -153,16 +154,22 @@ def list_messages(request, room) -> Response:
     return Response({"results": data, "has_more": has_more})
 
 
-def send_message(request, room) -> Response:
-    """Store a message of the caller in the room (see ChatRoomViewSet.messages)."""
-    if room.is_archived:
-        raise ValidationError({"detail": services.ARCHIVED})
-    context = {"request": request, "room": room}
-    serializer = ChatMessageSerializer(data=request.data, context=context)
+def send_message(request, room=None) -> tuple[ChatMessage, bool]:
+    """Store a message of the caller in `room` (a room's `messages/`), or in the room its
+    body names (/chat/messages/); returns (message, created) as services.post_message."""
+    if room is None:
+        serializer = NewMessageSerializer(data=request.data, context={"request": request})
+    else:
+        serializer = ChatMessageSerializer(
+            data=request.data, context={"request": request, "room": room}
+        )
     serializer.is_valid(raise_exception=True)
     data = serializer.validated_data
+    room = room or data["room"]
+    if room.is_archived:
+        raise ValidationError({"detail": services.ARCHIVED})
     services.join_to_write(room, request.user)
-    message, created = services.post_message(
+    return services.post_message(
         room,
         request.user,
         content=data.get("content", ""),
@@ -170,7 +177,11 @@ def send_message(request, room) -> Response:
         client_id=data.get("client_id") or "",
         attachments=data.get("attachment_ids", []),
     )
-    answer = ChatMessageSerializer(message, context=context)  # as stored: no query
+
+
+def sent(request, message, created) -> Response:
+    """The answer to a message sent: 201, or 200 for one sent before with its client id."""
+    answer = ChatMessageSerializer(message, context={"request": request})  # no query
     return Response(answer.data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
 
@@ -344,7 +355,7 @@ class ChatRoomViewSet(
         room = visible_room(request.user, pk)
         if request.method == "GET":
             return list_messages(request, room)
-        return send_message(request, room)
+        return sent(request, *send_message(request, room))
 
     @extend_schema(
         tags=TAGS,
@@ -437,18 +448,20 @@ class ChatRoomViewSet(
         return Response(ParticipantSerializer(membership).data)
 
 
-@extend_schema_view(
-    retrieve=extend_schema(tags=TAGS, summary="A message"),
-    update=extend_schema(tags=TAGS, summary="Edit one of your messages"),
-    partial_update=extend_schema(tags=TAGS, summary="Edit one of your messages"),
-    destroy=extend_schema(
+MESSAGE_SCHEMA = {
+    "retrieve": extend_schema(tags=TAGS, summary="A message"),
+    "update": extend_schema(tags=TAGS, summary="Edit one of your messages"),
+    "partial_update": extend_schema(tags=TAGS, summary="Edit one of your messages"),
+    "destroy": extend_schema(
         tags=TAGS,
         summary="Delete a message",
         description="Yours, or any as a room administrator: its content and attachments go, "
         "its place in the room stays.",
     ),
-)
-class ChatMessageViewSet(
+}
+
+
+class MessageViewSet(
     ConditionalUpdateMixin,
     ConditionalDestroyMixin,
     mixins.RetrieveModelMixin,
@@ -456,54 +469,49 @@ class ChatMessageViewSet(
     mixins.DestroyModelMixin,
     viewsets.GenericViewSet,
 ):
-    """A message of a room (the room's list, and sending: ChatRoomViewSet.messages)."""
+    """What the two routes of a message do: read, edit, delete and react. Its room is
+    `message.room`, one the caller may see (`get_queryset`)."""
 
-    queryset = ChatMessage.objects.all()  # narrowed to the room in get_queryset
+    queryset = ChatMessage.objects.all()  # narrowed to what the caller sees in get_queryset
     serializer_class = ChatMessageSerializer
     permission_classes = [UsesChat]
-    filter_backends = []
-    pagination_class = None
-
-    def room(self) -> ChatRoom:
-        if not hasattr(self, "_room"):
-            self._room = visible_room(self.request.user, self.kwargs["room_pk"])
-        return self._room
 
     def get_serializer_class(self):
         if self.action in ("update", "partial_update"):
             return ChatMessageEditSerializer
         return ChatMessageSerializer
 
-    def get_serializer_context(self):
-        context = super().get_serializer_context()
-        if getattr(self, "swagger_fake_view", False) or "room_pk" not in self.kwargs:
-            return context
-        context["room"] = self.room()
-        return context
+    def visible_messages(self):
+        return services.message_queryset().filter(
+            room__in=services.rooms_visible_to(self.request.user)
+        )
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return ChatMessage.objects.none()
-        return services.messages_of(self.room())
+        return self.visible_messages()
 
     def get_object(self):
         found = self.get_queryset().filter(pk=primary_key_or_none(ChatMessage, self.kwargs["pk"]))
         message = found.first()
         if message is None:
-            raise NotFound(_("No such message in this room."))
+            raise NotFound(self.not_found)
         return message
+
+    not_found = _("No such message.")
 
     def perform_update(self, serializer):
         message = serializer.instance
         if message.sender_id != self.request.user.pk:
             raise PermissionDenied(_("Only its sender may edit a message."))
-        if self.room().is_archived:
+        if message.room.is_archived:
             raise ValidationError({"detail": services.ARCHIVED})
-        services.edit_message(message, serializer.validated_data["content"])
+        if "content" in serializer.validated_data:  # a PATCH may send nothing to change
+            services.edit_message(message, serializer.validated_data["content"])
 
     def perform_destroy(self, instance):
         if instance.sender_id != self.request.user.pk and not services.may_manage(
-            self.request.user, self.room()
+            self.request.user, instance.room
         ):
             raise PermissionDenied(_("Only its sender or a room administrator may delete it."))
         services.delete_message(instance)
@@ -534,9 +542,9 @@ class ChatMessageViewSet(
         responses=ChatMessageSerializer,
     )
     @action(detail=True, methods=["post", "delete"])
-    def reactions(self, request, room_pk=None, pk=None):
+    def reactions(self, request, pk=None, **kwargs):
         message = self.get_object()
-        room = self.room()
+        room = message.room
         if room.is_archived:
             raise ValidationError({"detail": services.ARCHIVED})
         data = request.data if request.method == "POST" else request.query_params
@@ -548,3 +556,53 @@ class ChatMessageViewSet(
         services.react(message, request.user, serializer.validated_data["emoji"], add=adding)
         stored = self.get_queryset().get(pk=message.pk)
         return Response(ChatMessageSerializer(stored, context=self.get_serializer_context()).data)
+
+
+@extend_schema_view(
+    list=extend_schema(
+        tags=TAGS,
+        summary="Messages of your rooms",
+        description="The messages of every room you may see, newest first, deleted ones "
+        "included (their place stays): narrow with `room`, `sender`, `parent`, "
+        "`organization` and the dates, find words with `search`. A room's own route "
+        "(`rooms/{id}/messages/`) pages by `sequence` for catching up after a reconnect.",
+    ),
+    create=extend_schema(
+        tags=TAGS,
+        summary="Send a message",
+        description="To the room named by `room`: 201 with the message; 200 with the "
+        "message stored the first time when its `client_id` was sent before. Writing in a "
+        "channel joins it.",
+        request=NewMessageSerializer,
+        responses={201: ChatMessageSerializer, 200: ChatMessageSerializer},
+    ),
+    **MESSAGE_SCHEMA,
+)
+class ChatMessageViewSet(mixins.ListModelMixin, MessageViewSet):
+    """/chat/messages/: the messages of every room the caller may see."""
+
+    filterset_class = ChatMessageFilter
+    search_fields = ["content"]
+    ordering_fields = ["created_at"]
+    ordering = ["-created_at", "-pk"]
+
+    def create(self, request, *args, **kwargs):
+        message, created = send_message(request)
+        self._etag_record = (ChatMessage, message.pk)  # the answer's ETag, as a read's
+        return sent(request, message, created)
+
+
+@extend_schema_view(**MESSAGE_SCHEMA)
+class RoomMessageViewSet(MessageViewSet):
+    """/chat/rooms/{id}/messages/{id}/: a message of that room (the room's list, and
+    sending: ChatRoomViewSet.messages)."""
+
+    filter_backends = []
+    pagination_class = None
+    not_found = _("No such message in this room.")
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return ChatMessage.objects.none()
+        room = visible_room(self.request.user, self.kwargs["room_pk"])  # 404: no such room
+        return services.messages_of(room)

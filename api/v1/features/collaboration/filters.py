@@ -1,6 +1,6 @@
 import django_filters
 
-from core.filters import ContentTypeFilter, FilterSet
+from core.filters import ContentTypeFilter, FilterSet, created_between
 
 from .models import Comment
 
@@ -11,8 +11,7 @@ class CommentFilter(FilterSet):
     )
     object_id = django_filters.CharFilter(help_text="The id of the record.")
     author = django_filters.NumberFilter(field_name="created_by_id")
-    created_after = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
-    created_before = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
+    created_after, created_before = created_between()
 
     class Meta:
         model = Comment

@@ -1,6 +1,6 @@
 import django_filters
 
-from core.filters import ContentTypeFilter, FilterSet, StrictBooleanFilter
+from core.filters import ContentTypeFilter, FilterSet, StrictBooleanFilter, created_between
 
 from .choices import FileFormat, JobKind, JobStatus
 from .models import DataJob
@@ -15,8 +15,7 @@ class DataJobFilter(FilterSet):
     model = ContentTypeFilter(
         field_name="content_type", help_text='Jobs of this model, e.g. "products.product".'
     )
-    created_after = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
-    created_before = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
+    created_after, created_before = created_between()
 
     class Meta:
         model = DataJob

@@ -2,7 +2,7 @@ import django_filters
 from django.utils.translation import gettext_lazy as _
 from rest_framework.exceptions import ValidationError
 
-from core.filters import TaggedFilterSet
+from core.filters import TaggedFilterSet, created_between
 from rbac.serializers import ContentTypeField
 
 from .models import Document
@@ -18,8 +18,7 @@ class DocumentFilter(TaggedFilterSet):
     object_id = django_filters.CharFilter(
         field_name="object_id", help_text=_("Documents about the record with this id.")
     )
-    created_after = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
-    created_before = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
+    created_after, created_before = created_between()
 
     class Meta:
         model = Document

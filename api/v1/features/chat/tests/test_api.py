@@ -379,6 +379,98 @@ class TestMessages:
         assert cat_client.patch(url, {"content": "again"}, format="json").status_code == 400
 
 
+MESSAGES = "/api/v1/chat/messages/"
+
+
+class TestMessagesOfAllRooms:
+    """/chat/messages/: the messages of every room the caller may see."""
+
+    def test_lists_the_rooms_one_sees_and_nothing_else(self, people, org_a, org_b):
+        team = open_group(people, org_a)  # bob and cat
+        others = open_group(people, org_a, creator="ann", others=(), name="Board")
+        theirs = open_group(people, org_b, creator="eve", others=(), name="B")
+        send(people["bob"][1], team["id"], "for the team")
+        send(people["ann"][1], others["id"], "for the board")
+        send(people["eve"][1], theirs["id"], "for B")
+
+        def listed(name, **query):
+            response = people[name][1].get(MESSAGES, query)
+            assert response.status_code == 200, response.content
+            return [each["content"] for each in response.json()["results"]]
+
+        assert listed("cat") == ["for the team"]
+        assert listed("ann") == ["for the board"]
+        assert listed("eve") == ["for B"]
+        # Naming a room one does not see finds nothing, as a room that does not exist.
+        assert listed("cat", room=others["id"]) == listed("cat", room=999999) == []
+        assert listed("cat", room=team["id"], search="team") == ["for the team"]
+        assert people["vic"][1].get(MESSAGES).status_code == 403  # no chat in the role
+
+    def test_sending_names_a_room_one_sees(self, people, org_a, org_b):
+        team = open_group(people, org_a)
+        theirs = open_group(people, org_b, creator="eve", others=(), name="B")
+        _bob, client = people["bob"]
+
+        sent = client.post(MESSAGES, {"room": team["id"], "content": "hi"}, format="json")
+        assert sent.status_code == 201, sent.content
+        assert (sent.json()["room"], sent.json()["organization"]) == (team["id"], org_a.pk)
+        assert sent.headers["ETag"] == client.get(f"{MESSAGES}{sent.json()['id']}/")["ETag"]
+        for payload, field in (
+            ({"room": theirs["id"], "content": "hi"}, "room"),
+            ({"room": "x", "content": "hi"}, "room"),
+            ({"content": "hi"}, "room"),
+            ({"room": team["id"], "content": " "}, "content"),
+        ):
+            refused = client.post(MESSAGES, payload, format="json")
+            assert refused.status_code == 400, payload
+            assert field in refused.json(), payload
+        assert ChatMessage.objects.count() == 1
+
+    def test_a_reply_is_to_a_message_of_the_same_room(self, people, org_a):
+        team = open_group(people, org_a)
+        other = open_group(people, org_a, name="Other")
+        _bob, client = people["bob"]
+        top = send(client, team["id"], "top").json()
+
+        reply = client.post(
+            MESSAGES, {"room": team["id"], "content": "re", "parent": top["id"]}, format="json"
+        )
+        elsewhere = client.post(
+            MESSAGES, {"room": other["id"], "content": "re", "parent": top["id"]}, format="json"
+        )
+
+        assert reply.status_code == 201, reply.content
+        assert reply.json()["parent"] == top["id"]
+        assert elsewhere.status_code == 400
+        assert "parent" in elsewhere.json()
+        assert not ChatMessage.objects.filter(room_id=other["id"]).exists()
+
+    def test_an_archived_room_takes_no_message(self, people, org_a):
+        team = open_group(people, org_a)
+        _bob, client = people["bob"]
+        assert client.post(f"{ROOMS}{team['id']}/archive/").status_code == 200
+
+        refused = client.post(MESSAGES, {"room": team["id"], "content": "hi"}, format="json")
+
+        assert refused.status_code == 400
+        assert not ChatMessage.objects.exists()
+
+    def test_a_message_is_edited_by_its_sender_and_deleted_by_the_room_admin(self, people, org_a):
+        team = open_group(people, org_a)
+        _bob, bob_client = people["bob"]
+        _cat, cat_client = people["cat"]
+        message = send(cat_client, team["id"], "typo").json()
+        url = f"{MESSAGES}{message['id']}/"
+
+        assert bob_client.patch(url, {"content": "mine"}, format="json").status_code == 403
+        assert cat_client.patch(url, {}, format="json").json()["edited_at"] is None
+        assert cat_client.patch(url, {"content": "fixed"}, format="json").status_code == 200
+        assert people["eve"][1].delete(url).status_code == 404
+        assert bob_client.delete(url).status_code == 204
+        stored = ChatMessage.objects.get(pk=message["id"])
+        assert (stored.content, stored.sequence) == ("", 1)
+
+
 def test_an_attached_file_cannot_be_deleted(people, org_a):
     room = open_group(people, org_a)
     _bob, client = people["bob"]
