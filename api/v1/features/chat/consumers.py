@@ -51,6 +51,7 @@ from core.presence import PresenceMixin
 from rbac.access import clear_cache, organizations_with_perm
 
 from . import services
+from .fanout import OutboxMixin, fanout_for
 from .models import ChatMessage, ChatParticipant, ChatRoom
 from .serializers import ChatMessageSerializer, ReactionSerializer, ReadSerializer
 
@@ -72,7 +73,11 @@ def _room_id(content):
     return _id(content, "room")
 
 
-class ChatConsumer(PresenceMixin, AuthenticatedJsonConsumer):
+class ChatConsumer(OutboxMixin, PresenceMixin, AuthenticatedJsonConsumer):
+    """A room's events reach its subscribed connections through the process's
+    RoomFanout (fanout.py); a user's own (`chat.recheck`) through the connection's
+    channel."""
+
     presence_feed = services.FEED
 
     async def connect(self):
@@ -84,13 +89,16 @@ class ChatConsumer(PresenceMixin, AuthenticatedJsonConsumer):
         if not await database_sync_to_async(self._uses_chat)():
             await self.close(code=CLOSE_FORBIDDEN)
             return
+        self.fanout = fanout_for(self.channel_layer)
+        self.start_outbox()
         await self.channel_layer.group_add(services.user_group(user.pk), self.channel_name)
         await self.start_presence()
 
     async def disconnect(self, code):
         user = self.scope.get("user")
         for room in getattr(self, "rooms", ()):
-            await self.channel_layer.group_discard(services.room_group(room), self.channel_name)
+            await self.fanout.unsubscribe(room, self)
+        self.stop_outbox()
         if user is not None and user.is_authenticated:
             await self.channel_layer.group_discard(services.user_group(user.pk), self.channel_name)
         await super().disconnect(code)
@@ -126,7 +134,8 @@ class ChatConsumer(PresenceMixin, AuthenticatedJsonConsumer):
         if handler is None:
             await self.error("Unknown message type.")
             return
-        await handler(content)
+        async with self.turn:
+            await handler(content)
 
     async def error(self, detail, **extra):
         await self.send_json({"type": "error", "detail": detail, **extra})
@@ -141,7 +150,7 @@ class ChatConsumer(PresenceMixin, AuthenticatedJsonConsumer):
             await self.error(NO_SUCH_ROOM, room=content.get("room"))
             return
         room, online = found
-        await self.channel_layer.group_add(services.room_group(room.pk), self.channel_name)
+        await self.fanout.subscribe(room.pk, self)
         self.rooms.add(room.pk)
         await self.send_json(
             {
@@ -164,7 +173,7 @@ class ChatConsumer(PresenceMixin, AuthenticatedJsonConsumer):
 
     async def _leave(self, room_id):
         self.rooms.discard(room_id)
-        await self.channel_layer.group_discard(services.room_group(room_id), self.channel_name)
+        await self.fanout.unsubscribe(room_id, self)
 
     def _read_only(self) -> bool:
         api_key = self.scope.get("api_key")
