@@ -2,7 +2,8 @@
 
 On PostgreSQL, many rows go in by COPY, a fraction of the cost of a multi-row INSERT
 (whose every value the driver adapts one by one into arrays, and the server unpacks);
-elsewhere, and for a few rows, by bulk_create. The bulk paths (audit.bulk: imports,
+elsewhere, and for a few rows, records by bulk_create and rows of values by one INSERT
+run for each row (executemany). The bulk paths (audit.bulk: imports,
 audit rows, tags) write through here:
 
     from core import copying
@@ -92,9 +93,10 @@ def insert_rows(
 ) -> None:
     """Insert rows of values (lists, in the order of `attnames`, the fields' attribute
     names; the other columns take their database default: the primary key its next
-    value); nothing is returned. Each value goes through its field's get_db_prep_save,
-    or only those of the fields named in `prepared` (the others are what the driver
-    takes as they are: texts, numbers, aware times)."""
+    value); nothing is returned. Each value goes through its field's get_db_prep_save
+    (but those stored as they are), or, by COPY, only those of the fields named in
+    `prepared` (the others are what psycopg takes as they are: texts, numbers, aware
+    times)."""
     if not rows:
         return
     using = using or router.db_for_write(model)
@@ -102,9 +104,7 @@ def insert_rows(
     fields = {field.attname: field for field in model._meta.concrete_fields}
     fields = [fields[name] for name in attnames]
     if not by_copy(connection, len(rows)):
-        model._default_manager.db_manager(using).bulk_create(
-            [model(**dict(zip(attnames, row, strict=True))) for row in rows], batch_size=500
-        )
+        _insert_many(connection, model._meta.db_table, fields, rows)
         return
     preparing = [
         (index, field, _stored_as_is(field) if prepared is None else frozenset())
@@ -139,6 +139,30 @@ def _reserve_keys(connection, model, records: list) -> None:
         )
         for record, (value,) in zip(records, cursor.fetchall(), strict=True):
             setattr(record, pk.attname, value)
+
+
+def _insert_many(connection, table: str, fields: list, rows) -> None:
+    """One INSERT statement the driver runs for every row (executemany), each value
+    prepared by its field as a save would (but those stored as they are): no model
+    instance per row, no statement compiled per row. On SQLite every value is prepared,
+    `prepared` or not: its driver would store an aware time as text unlike Django's."""
+    preparing = [(field, _stored_as_is(field)) for field in fields]
+    values = [
+        [
+            value if type(value) in types else field.get_db_prep_save(value, connection)
+            for value, (field, types) in zip(row, preparing, strict=True)
+        ]
+        for row in rows
+    ]
+    quote = connection.ops.quote_name
+    # Names of the model's table and columns, quoted; the values are parameters.
+    statement = "INSERT INTO {} ({}) VALUES ({})".format(  # noqa: S608
+        quote(table),
+        ", ".join(quote(field.column) for field in fields),
+        ", ".join(["%s"] * len(fields)),
+    )
+    with connection.cursor() as cursor:
+        cursor.executemany(statement, values)
 
 
 def _copy(connection, table: str, columns: list[str], rows) -> None:

@@ -166,3 +166,30 @@ def test_only_values_a_field_would_store_unchanged_skip_its_preparation():
     assert types("custom_fields") == frozenset()
     assert types("created_at") == frozenset()
     assert copying._stored_as_is(Shouting(max_length=5)) == frozenset()
+
+
+def test_rows_of_values_without_copy_are_stored_as_a_save_stores_them(monkeypatch):
+    from audit.models import AuditLog
+    from audit.services import _FIELDS, insert_rows
+
+    monkeypatch.setattr(copying, "COPY_FROM", 10**9)  # one INSERT, run for each row
+    moment = datetime.datetime(
+        2026, 5, 1, 14, 30, tzinfo=datetime.timezone(datetime.timedelta(hours=2))
+    )
+    saved = AuditLog.objects.create(
+        action_type="UPDATE",
+        object_id="saved",
+        changes={"name": {"old": TEXTS[1], "new": TEXTS[5]}},
+    )
+    row = AuditLog.objects.filter(pk=saved.pk).values(*(field.attname for field in _FIELDS)).get()
+
+    insert_rows([{**row, "created_at": moment, "object_id": f"inserted-{n}"} for n in range(2)])
+
+    # Found by their time in the database's own comparisons (an aware time in another
+    # zone, stored as Django stores it), and read back as saved.
+    minute = datetime.timedelta(minutes=1)
+    found = AuditLog.objects.filter(created_at__gte=moment - minute, created_at__lt=moment + minute)
+    assert sorted(each.object_id for each in found) == ["inserted-0", "inserted-1"]
+    assert AuditLog.objects.filter(created_at=moment).count() == 2
+    assert {each.created_at for each in found} == {moment}
+    assert all(each.changes == saved.changes for each in found)

@@ -55,6 +55,8 @@ class RoomFanout:
         """`connection` (a consumer with `deliver(event)`) receives the room's events."""
         async with self._lock:
             if self.channel is None:
+                # channels-redis receives for all of a process's channels through one
+                # lock and one Redis list per prefix: the default one, as a consumer's.
                 self.channel = await self.layer.new_channel()
             # Joining again at each subscription keeps the membership from expiring
             # (the layer's group_expiry) while the room has connections here.
