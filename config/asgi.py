@@ -2,9 +2,9 @@
 
 import os
 
-from django.core.asgi import get_asgi_application
-
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.prod")
+
+from core.asgi import get_asgi_application
 
 # Django must be set up before anything imports models (the routing below does).
 django_asgi_app = get_asgi_application()

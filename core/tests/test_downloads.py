@@ -411,3 +411,26 @@ def test_under_asgi_a_file_shorter_than_its_size_ends_the_stream():
 
     assert response.is_async
     assert b"".join(async_to_sync(consume)()) == DATA[:100]
+
+
+def test_the_served_handler_sends_a_download_in_its_blocks():
+    from config.asgi import django_asgi_app  # what uvicorn serves
+
+    data = bytes(range(256)) * (3 * CHUNK_SIZE // 256) + b"end"
+    request = AsyncRequestFactory().get("/download/")
+    response = file_response(
+        request, io.BytesIO(data), size=len(data), filename="a.bin", content_type="x/y"
+    )
+    sent = []
+
+    async def send(message):
+        sent.append(message)
+
+    async_to_sync(django_asgi_app.send_response)(response, send)
+    response.close()
+
+    bodies = [message.get("body", b"") for message in sent[1:]]
+    assert sent[0]["type"] == "http.response.start"
+    # One message per block read, not Django's 64 KB pieces; then the closing one.
+    assert [len(body) for body in bodies] == [CHUNK_SIZE] * 3 + [3, 0]
+    assert b"".join(bodies) == data
