@@ -49,6 +49,30 @@ def test_an_upload_answers_its_metadata(manager_client, manager, org, settings):
     assert len(stored_names(settings)) == 1
 
 
+def test_a_large_upload_is_received_in_chunks_of_a_megabyte(
+    manager_client, org, monkeypatch, settings
+):
+    from api.v1.base_models.files.uploads import UploadHandler
+
+    chunks = []
+    receive = UploadHandler.receive_data_chunk
+
+    def counted(self, raw_data, start):
+        chunks.append(len(raw_data))
+        return receive(self, raw_data, start)
+
+    monkeypatch.setattr(UploadHandler, "receive_data_chunk", counted)
+    content = PDF + bytes(3 * 1024 * 1024)
+
+    response = upload(manager_client, content, organization=org.pk)
+
+    assert response.status_code == 201, response.content
+    assert response.json()["checksum"] == hashlib.sha256(content).hexdigest()
+    assert sum(chunks) == len(content)
+    assert len(chunks) <= 5  # not 49 of Django's 64 KB
+    assert FileStorage.objects.get(pk=response.json()["id"]).file.read() == content
+
+
 def test_the_type_comes_from_the_content_not_the_client(manager_client, org):
     response = manager_client.post(
         URL,
