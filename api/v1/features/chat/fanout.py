@@ -49,7 +49,7 @@ class RoomFanout:
         self.channel: str | None = None
         self.local: dict[int, set] = {}  # room id -> the connections subscribed to it
         self._lock = asyncio.Lock()
-        self._task: asyncio.Task | None = None
+        self._tasks: list[asyncio.Task] = []  # receiving, and renewing the memberships
 
     async def subscribe(self, room_id: int, connection) -> None:
         """`connection` (a consumer with `deliver(event)`) receives the room's events."""
@@ -62,8 +62,8 @@ class RoomFanout:
             # (the layer's group_expiry) while the room has connections here.
             await self.layer.group_add(room_group(room_id), self.channel)
             self.local.setdefault(room_id, set()).add(connection)
-            if self._task is None or self._task.done():
-                self._task = asyncio.create_task(self._run())
+            if not self._tasks:
+                self._tasks = [asyncio.create_task(self._run()), asyncio.create_task(self._renew())]
 
     async def unsubscribe(self, room_id: int, connection) -> None:
         async with self._lock:
@@ -75,14 +75,12 @@ class RoomFanout:
                 return
             del self.local[room_id]
             await self.layer.group_discard(room_group(room_id), self.channel)
-            if not self.local and self._task is not None:
-                self._task.cancel()  # nothing to receive for: started again when needed
-                self._task = None
+            if not self.local:  # nothing to receive for: started again when needed
+                for task in self._tasks:
+                    task.cancel()
+                self._tasks = []
 
     async def _run(self) -> None:
-        refresh = getattr(self.layer, "group_expiry", 86400) / 2
-        loop = asyncio.get_running_loop()
-        refreshed = loop.time()
         while True:
             try:
                 event = await self.layer.receive(self.channel)
@@ -92,8 +90,14 @@ class RoomFanout:
                 continue
             for connection in list(self.local.get(event.get("room"), ())):
                 connection.deliver(event)
-            if loop.time() - refreshed > refresh:
-                refreshed = loop.time()
+
+    async def _renew(self) -> None:
+        """Join the rooms' groups again every half `group_expiry` (the layer drops a
+        membership older than that), events or not."""
+        interval = getattr(self.layer, "group_expiry", 86400) / 2
+        while True:
+            await asyncio.sleep(interval)
+            async with self._lock:
                 for room_id in list(self.local):
                     await self.layer.group_add(room_group(room_id), self.channel)
 

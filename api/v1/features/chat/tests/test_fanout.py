@@ -111,3 +111,23 @@ async def test_events_of_rooms_without_connections_here_are_dropped(world):  # n
     assert await next_frame(ann) == {"type": "pong"}
     assert await ann.receive_nothing(timeout=0.2)
     await ann.disconnect()
+
+
+async def test_the_memberships_are_renewed_without_events(monkeypatch):
+    layer = get_channel_layer()
+    monkeypatch.setattr(layer, "group_expiry", 1)  # seconds: renewed every half second
+    fanout = fanout_for(layer)
+    reader = Connection()
+    reader.start_outbox()
+    await fanout.subscribe(876543, reader)
+
+    await asyncio.sleep(2.5)  # quiet: a membership not renewed would be gone by now
+    await layer.group_send(services.room_group(876543), {"type": "x", "room": 876543, "n": 1})
+    for _ in range(100):
+        if reader.sent:
+            break
+        await asyncio.sleep(0.02)
+
+    assert reader.sent == [1]
+    await fanout.unsubscribe(876543, reader)
+    reader.stop_outbox()
