@@ -161,11 +161,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 else:
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=0)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
-# Queries counted and timed (django-prometheus's wrappers of Django's own backends; on
-# PostgreSQL, core.db.postgresql adds to it).
+# Queries counted and timed (django-prometheus's wrappers of Django's own backends, in
+# core.db's, which add to them).
 DATABASES["default"]["ENGINE"] = {
     "django.db.backends.postgresql": "core.db.postgresql",
-    "django.db.backends.sqlite3": "django_prometheus.db.backends.sqlite3",
+    "django.db.backends.sqlite3": "core.db.sqlite3",
 }.get(DATABASES["default"]["ENGINE"], DATABASES["default"]["ENGINE"])
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

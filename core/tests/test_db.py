@@ -1,5 +1,5 @@
-"""core.db: `field__any` (one array parameter on PostgreSQL, `__in` elsewhere) and the
-PostgreSQL backend's timestamptz loader."""
+"""core.db: `field__any` (one array parameter on PostgreSQL, `__in` elsewhere), the
+PostgreSQL backend's timestamptz loader and the SQLite backend's cursor class."""
 
 import datetime
 import zoneinfo
@@ -125,3 +125,15 @@ def test_an_empty_json_object_is_read_as_a_dict_of_its_own_each_time(products):
     first["changed"] = True
     assert third == {}
     assert Product.objects.get(pk=products[0].pk).custom_fields == {}
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's backend")
+def test_sqlite_cursors_of_a_connection_share_one_metered_class():
+    from django.db.backends.sqlite3.base import SQLiteCursorWrapper
+
+    with connection.cursor() as first, connection.cursor() as second:
+        assert type(first.cursor) is type(second.cursor)
+        assert issubclass(type(first.cursor), SQLiteCursorWrapper)
+        assert type(first.cursor).__qualname__.endswith(
+            "ExportingCursorWrapper.<locals>.CursorWrapper"
+        )

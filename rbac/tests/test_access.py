@@ -11,7 +11,7 @@ from django.db.models.signals import post_migrate
 
 import rbac
 from api.v1.base_models.organization.models import OrganizationMembership
-from api.v1.base_models.organization.tests.factories import RoleFactory
+from api.v1.base_models.organization.tests.factories import OrganizationFactory, RoleFactory
 from api.v1.base_models.user.tests.factories import UserFactory
 from rbac import access, signals
 from rbac.access import (
@@ -75,6 +75,21 @@ def test_each_organization_has_its_own_role(member, org_a, org_b):
     assert not has_perm_in_org(user, CHANGE, org_a)
     assert has_perm_in_org(user, CHANGE, org_b)
     assert not has_perm_in_org(user, VIEW, org_b)
+
+
+def test_one_role_in_several_organizations_and_one_without_permissions(
+    member, org_a, org_b, django_assert_num_queries
+):
+    shared, empty = RoleFactory(permissions=[VIEW, CHANGE]), RoleFactory()
+    user = member(org_a, role=shared)
+    member(org_b, role=shared, user=user)
+    org_c = OrganizationFactory()
+    member(org_c, role=empty, user=user)
+    with django_assert_num_queries(1):
+        assert permissions_in_org(user, org_a) == permissions_in_org(user, org_b) == {VIEW, CHANGE}
+        assert permissions_in_org(user, org_c) == set()
+        assert sorted(organizations_with_perm(user, CHANGE)) == sorted([org_a.pk, org_b.pk])
+        assert set(member_organization_ids(user)) == {org_a.pk, org_b.pk, org_c.pk}
 
 
 def test_organization_as_object_or_id(member, org_a):
