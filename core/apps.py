@@ -23,10 +23,12 @@ class CoreConfig(PlatformAppConfig):
             checks,  # noqa: F401  (registers the system checks)
             tagging,  # noqa: F401  (connects the tag slug receiver)
         )
+        from .allocator import tune_allocator
         from .db import lookups  # noqa: F401  (registers field__any)
         from .health import register_core_checks
         from .inputs import install_strict_text_fields
 
+        tune_allocator()
         install_strict_text_fields()
         register_core_checks()
 

@@ -3,7 +3,7 @@
 from django.core.exceptions import PermissionDenied, RequestDataTooBig, SuspiciousOperation
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import ProtectedError, RestrictedError
-from django.http import Http404
+from django.http import Http404, UnreadablePostError
 from mptt.exceptions import InvalidMove
 from rest_framework import exceptions, status
 from rest_framework.serializers import as_serializer_error
@@ -22,12 +22,16 @@ class Conflict(exceptions.APIException):
     default_code = "conflict"
 
 
+_UNREADABLE_BODY = "The request's body could not be read to its end."
+
+
 def exception_handler(exc, context):
     """DRF's handler, plus:
 
     - the Django exceptions a request can raise become DRF errors:
       RequestDataTooBig (body over the configured limit) -> 413, other
-      SuspiciousOperation (too many fields or files, ...) -> 400, and
+      SuspiciousOperation (too many fields or files, ...) -> 400, a body that could not
+      be read to its end (UnreadablePostError: the client left mid-upload) -> 400, and
       django.core.exceptions.ValidationError (model validation reached from a
       service or `full_clean`) -> 400 with DRF's field-error shape;
     - deleting a record that others still reference (PROTECT/RESTRICT) -> 409, saying
@@ -50,6 +54,8 @@ def exception_handler(exc, context):
         exc = RequestEntityTooLarge()
     elif isinstance(exc, SuspiciousOperation):
         exc = exceptions.ParseError(str(exc) or None)
+    elif isinstance(exc, UnreadablePostError):
+        exc = exceptions.ParseError(_UNREADABLE_BODY)
     elif isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(as_serializer_error(exc))
     response = drf_exception_handler(exc, context)

@@ -1,5 +1,6 @@
 """core.exceptions: deleting a record that others still reference is a 409 saying what
-references it (ProtectedError and RestrictedError), never a 500 or a partial delete."""
+references it (ProtectedError and RestrictedError), never a 500 or a partial delete; a
+body that could not be read is a 400."""
 
 import pytest
 from django.db.models import ProtectedError, RestrictedError
@@ -107,3 +108,17 @@ def test_the_message_lists_the_models_in_order():
         "it cannot be deleted: it is still referenced by "
         "2 contacts, 1 organization, 1 organization membership."
     )
+
+
+def test_a_body_that_could_not_be_read_to_its_end_is_a_400():
+    # A client that left mid-upload (core.asgi.StreamedBody), or a broken WSGI input.
+    from django.http import UnreadablePostError
+
+    request = APIRequestFactory().post("/api/v1/files/")
+    response = exception_handler(UnreadablePostError("gone"), {"request": request, "view": None})
+
+    assert response.status_code == 400
+    assert response.data == {
+        "detail": "The request's body could not be read to its end.",
+        "code": "parse_error",
+    }

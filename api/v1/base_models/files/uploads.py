@@ -2,7 +2,8 @@
 
 - `UploadHandler` streams every file of a request to a temporary file (never into
   memory), takes its size and SHA-256 on the way, and stops reading once the body
-  passes FILE_MAX_SIZE: 413, before the rest is even received.
+  passes FILE_MAX_SIZE: 413, before the rest is even received (served over ASGI, a
+  large body reaches the parser as it arrives: core.asgi).
 - `check_upload` decides whether a received file may be stored: not empty, not too
   large, its type sniffed from the content (libmagic) among FILE_ALLOWED_TYPES, a name
   whose extension does not claim another type (an executable named `.pdf`), and clean

@@ -2,6 +2,7 @@
 behind (no row, no stored bytes)."""
 
 import hashlib
+import json
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -180,3 +181,136 @@ def test_an_upload_to_an_organization_of_someone_else_is_refused(manager_client,
     assert "organization" in response.json()
     assert FileStorage.objects.count() == 0
     assert stored_names(settings) == []
+
+
+# ------------------------------------------------------------ served (config.asgi)
+class TestServedUploads:
+    """Uploads through the handler uvicorn serves: a large one reaches the view as it
+    arrives, so it is refused, or it ends, without the rest of it being received."""
+
+    MESSAGE = 64 * 1024
+
+    @staticmethod
+    def scope(body_length, token=None):
+        headers = [
+            (b"host", b"testserver"),
+            (b"content-type", b"multipart/form-data; boundary=BOUNDARY"),
+            (b"content-length", str(body_length).encode()),
+        ]
+        if token is not None:
+            headers.append((b"authorization", f"Bearer {token}".encode()))
+        return {
+            "type": "http",
+            "asgi": {"version": "3.0"},
+            "http_version": "1.1",
+            "method": "POST",
+            "scheme": "http",
+            "path": URL,
+            "raw_path": URL.encode(),
+            "query_string": b"",
+            "root_path": "",
+            "headers": headers,
+            "client": ("127.0.0.1", 50000),
+            "server": ("testserver", 80),
+        }
+
+    @staticmethod
+    def multipart(organization, content: bytes) -> bytes:
+        return (
+            b'--BOUNDARY\r\nContent-Disposition: form-data; name="organization"\r\n\r\n'
+            + str(organization).encode()
+            + b'\r\n--BOUNDARY\r\nContent-Disposition: form-data; name="file"; '
+            b'filename="big.pdf"\r\nContent-Type: application/pdf\r\n\r\n'
+            + content
+            + b"\r\n--BOUNDARY--\r\n"
+        )
+
+    def exchange(self, scope, messages, *, then=()):
+        """Sends `messages` to the served handler and reads its answer (status, JSON
+        body or None), then sends `then`; waits for the handler to finish."""
+        from asgiref.sync import async_to_sync
+        from asgiref.testing import ApplicationCommunicator
+
+        from config.asgi import django_asgi_app
+
+        async def run():
+            communicator = ApplicationCommunicator(django_asgi_app, scope)
+            for message in messages:
+                await communicator.send_input(message)
+            answer = None
+            if not then:
+                start = await communicator.receive_output(timeout=20)
+                body = b""
+                while True:
+                    message = await communicator.receive_output(timeout=20)
+                    body += message.get("body", b"")
+                    if not message.get("more_body"):
+                        break
+                answer = (start["status"], json.loads(body))
+            for message in then:
+                await communicator.send_input(message)
+            await communicator.wait(timeout=20)
+            return answer
+
+        return async_to_sync(run)()
+
+    def parts(self, body: bytes, count=None):
+        pieces = [body[i : i + self.MESSAGE] for i in range(0, len(body), self.MESSAGE)]
+        messages = [{"type": "http.request", "body": p, "more_body": True} for p in pieces]
+        messages[-1]["more_body"] = False
+        return messages if count is None else messages[:count]
+
+    @pytest.fixture
+    def token(self, manager):
+        from rest_framework_simplejwt.tokens import AccessToken
+
+        return str(AccessToken.for_user(manager))
+
+    @pytest.mark.django_db(transaction=True)
+    def test_a_large_upload_is_stored_whole(self, token, org, settings):
+        content = PDF + bytes(range(256)) * (12 * 1024)  # 3 MB, over the memory limit
+        assert len(content) > settings.FILE_UPLOAD_MAX_MEMORY_SIZE
+        body = self.multipart(org.pk, content)
+
+        status, answer = self.exchange(self.scope(len(body), token), self.parts(body))
+
+        assert status == 201, answer
+        assert answer["size"] == len(content)
+        assert answer["checksum"] == hashlib.sha256(content).hexdigest()
+        assert FileStorage.objects.get(pk=answer["id"]).file.read() == content
+
+    @pytest.mark.django_db(transaction=True)
+    def test_an_upload_without_credentials_is_refused_before_it_is_received(self, org):
+        body = self.multipart(org.pk, PDF + bytes(3 * 1024 * 1024))
+
+        # Only the first of its 49 messages is sent: the answer does not wait for more.
+        status, answer = self.exchange(self.scope(len(body)), self.parts(body, count=1))
+
+        assert status == 401
+        assert answer["code"] == "not_authenticated"
+        assert not FileStorage.objects.exists()
+
+    @pytest.mark.django_db(transaction=True)
+    def test_an_oversized_upload_is_refused_before_it_is_received(self, token, org, settings):
+        settings.FILE_MAX_SIZE = 3 * 1024 * 1024
+        body = self.multipart(org.pk, PDF + bytes(4 * 1024 * 1024))
+
+        status, answer = self.exchange(self.scope(len(body), token), self.parts(body, count=1))
+
+        assert status == 413
+        assert answer["code"] == "file_too_large"
+        assert not FileStorage.objects.exists()
+
+    @pytest.mark.django_db(transaction=True)
+    def test_a_client_leaving_mid_upload_leaves_nothing_behind(self, token, org, settings):
+        body = self.multipart(org.pk, PDF + bytes(3 * 1024 * 1024))
+
+        answer = self.exchange(
+            self.scope(len(body), token),
+            self.parts(body, count=10),
+            then=[{"type": "http.disconnect"}],
+        )
+
+        assert answer is None
+        assert not FileStorage.objects.exists()
+        assert stored_names(settings) == []
