@@ -26,6 +26,7 @@ A call is made with the "api-key" account: the Scenario needs the demo user's AP
 import base64
 import re
 import secrets
+import time
 from dataclasses import replace
 
 from django.conf import settings
@@ -42,6 +43,7 @@ DEMO_EMAIL = "demo@example.com"
 # django-otp's TOTPDevice defaults (what /2fa/totp/setup/ creates): 30-second steps
 # from the epoch, 6 digits.
 TOTP_STEP, TOTP_T0, TOTP_DIGITS = 30, 0, 6
+TOTP_MARGIN = 5  # seconds: a code is sent well within its time step
 
 
 # ------------------------------------------------------------------- body values
@@ -53,9 +55,18 @@ def totp_code(name: str, steps: int = 0):
 
     Sent as the app shows it, "123 456" (the API ignores the space): a placeholder
     can then stand for it (`Call.secrets`) without touching six digits of something
-    else (a timestamp's microseconds)."""
+    else (a timestamp's microseconds).
+
+    A code is made at least TOTP_MARGIN seconds before its time step ends: one the
+    server checked in the next step would be taken as one step late, and django-otp
+    would then shift the device's clock by a step (OTP_TOTP_SYNC), refusing the next
+    code as two steps ahead."""
 
     def code(saved) -> str:
+        if name not in saved:
+            left = TOTP_STEP - (time.time() - TOTP_T0) % TOTP_STEP
+            if left < TOTP_MARGIN:
+                time.sleep(left + 0.1)
         totp = TOTP(base64.b32decode(saved["totp_secret"]), TOTP_STEP, TOTP_T0, TOTP_DIGITS)
         totp.time = totp.time + steps * TOTP_STEP
         digits = f"{totp.token():0{TOTP_DIGITS}d}"
