@@ -312,14 +312,15 @@ def test_many_events_wait_for_the_commit_packed_and_arrive_intact(
     unpack = events._deliver_packed
     monkeypatch.setattr(events, "_deliver_packed", lambda data: packed.append(data) or unpack(data))
     events.subscribe(got.append, models=["testapp.ticket"], many=True)
-    count = events.PACKED_FROM
+    count = 30
+    monkeypatch.setattr(events, "HELD_UNPACKED", count - 1)
     try:
         for _packing in (True, False):
-            with django_capture_on_commit_callbacks(execute=True):
+            with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
                 bulk.bulk_create(
                     [Ticket(organization=organization, title=f"{n}") for n in range(count)]
                 )
-            monkeypatch.setattr(events, "PACKED_FROM", 10**9)
+            monkeypatch.setattr(events, "HELD_UNPACKED", 10**9)
     finally:
         events.unsubscribe(got.append)
 
@@ -337,3 +338,29 @@ def test_many_events_wait_for_the_commit_packed_and_arrive_intact(
     assert [event.pk for event in got[0]] == [
         str(pk) for pk in Ticket.objects.order_by("pk").values_list("pk", flat=True)[:count]
     ]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_events_are_packed_only_past_the_number_waiting_for_one_commit(organization, monkeypatch):
+    from audit import bulk
+
+    packed, got = [], []
+    unpack = events._deliver_packed
+    monkeypatch.setattr(events, "_deliver_packed", lambda data: packed.append(data) or unpack(data))
+    monkeypatch.setattr(events, "HELD_UNPACKED", 25)
+    events.subscribe(got.append, models=["testapp.ticket"], many=True)
+    try:
+        with transaction.atomic():  # written in three goes: 10 and 10 wait as they are
+            for go in range(3):
+                bulk.bulk_create(
+                    [Ticket(organization=organization, title=f"{go}-{n}") for n in range(10)]
+                )
+            assert len(packed) == 0  # nothing delivered yet
+        assert len(packed) == 1  # the third ten, past 25
+        assert [len(delivered) for delivered in got] == [10, 10, 10]
+        with transaction.atomic():  # a new transaction counts from nothing
+            bulk.bulk_create([Ticket(organization=organization, title=f"n{n}") for n in range(20)])
+        assert len(packed) == 1
+        assert len(got) == 4
+    finally:
+        events.unsubscribe(got.append)
