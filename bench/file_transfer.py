@@ -45,7 +45,7 @@ BARE_APP = """
 import os
 
 PATH = os.environ["BARE_FILE"]
-BLOCK = 512 * 1024
+BLOCK = int(os.environ["BARE_BLOCK"])
 
 
 async def app(scope, receive, send):
@@ -198,7 +198,10 @@ def main() -> None:
 
 
 def serve_bare(work: Path):
-    """The bare HTTP server (BARE_APP) on uvicorn, as the API is served."""
+    """The bare HTTP server (BARE_APP) on uvicorn, as the API is served, streaming in
+    the API's download blocks."""
+    from core.downloads import CHUNK_SIZE
+
     (work / "bare_app.py").write_text(BARE_APP)
     port = free_port()
     server = subprocess.Popen(
@@ -213,7 +216,7 @@ def serve_bare(work: Path):
             "warning",
         ],
         cwd=work,
-        env={**os.environ, "BARE_FILE": str(work / "bare.bin")},
+        env={**os.environ, "BARE_FILE": str(work / "bare.bin"), "BARE_BLOCK": str(CHUNK_SIZE)},
     )
     base = f"http://127.0.0.1:{port}"
     for _ in range(100):

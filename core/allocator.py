@@ -1,9 +1,9 @@
 """The C allocator's thresholds for a process that handles buffers of a megabyte.
 
 An upload is parsed in buffers of 1 MB (the multipart parser copies each a few times),
-a download and an export written in blocks of half a megabyte. glibc's allocator serves
-a buffer of that size from its heap, and gives the top of the heap back to the system
-as soon as more than about twice the largest buffer freed lies unused there: each new
+a download is sent in blocks of 2 MB. glibc's allocator serves a buffer of that size
+from its heap, and gives the top of the heap back to the system as soon as more than
+about twice the largest buffer freed lies unused there: each new
 buffer then faults its pages in again, and that cost more than the parsing itself (the
 multipart parser on a 100 MB upload: 0.16 s with the default thresholds, 0.03 s with
 these; bench/file_transfer.py). Fixed thresholds keep buffers under 4 MB on the heap and

@@ -11,8 +11,8 @@ arrive and streamed responses sent in the blocks they are made of.
   from its headers (too large, no permission) is answered before the rest is
   received. Other bodies, small ones, are received first, as Django does.
 - Downloads. Django cuts every response body into messages of 64 KB (`chunk_size`)
-  before handing them to the server, so a download streamed in blocks of half a
-  megabyte (core.downloads) went out as eight messages per block, each a write of its
+  before handing them to the server, so a download streamed in blocks of two
+  megabytes (core.downloads) went out as 32 messages per block, each a write of its
   own to the socket. Messages of the size of a download's blocks halve the time of a
   large download (bench/file_transfer.py); a body already in memory takes no more
   memory cut in fewer parts.

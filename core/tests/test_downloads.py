@@ -328,7 +328,7 @@ def test_the_file_is_closed_when_the_response_is_closed_unread():
 
 
 def test_a_large_file_is_streamed_in_blocks(tmp_path):
-    data = bytes(range(251)) * (5 * 1024 * 1024 // 251)
+    data = bytes(range(251)) * (5 * CHUNK_SIZE // 251)
     path = tmp_path / "big.bin"
     path.write_bytes(data)
 
@@ -348,7 +348,7 @@ def test_a_large_file_is_streamed_in_blocks(tmp_path):
 
 
 def test_a_large_range_is_streamed_in_blocks_of_only_that_part(tmp_path):
-    data = bytes(range(251)) * (5 * 1024 * 1024 // 251)
+    data = bytes(range(251)) * (5 * CHUNK_SIZE // 251)
     path = tmp_path / "big.bin"
     path.write_bytes(data)
     # A part of three blocks and a bit, starting inside the first block.
