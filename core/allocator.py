@@ -3,10 +3,10 @@
 An upload is parsed in buffers of 1 MB (the multipart parser copies each a few times),
 a download is sent in blocks of 2 MB. glibc's allocator serves a buffer of that size
 from its heap, and gives the top of the heap back to the system as soon as more than
-about twice the largest buffer freed lies unused there: each new
-buffer then faults its pages in again, and that cost more than the parsing itself (the
-multipart parser on a 100 MB upload: 0.16 s with the default thresholds, 0.03 s with
-these; bench/file_transfer.py). Fixed thresholds keep buffers under 4 MB on the heap and
+about twice the largest buffer freed lies unused there: each new buffer then faults its
+pages in again, and that cost more than the parsing itself (the multipart parser on a
+100 MB upload: 0.16 s with the default thresholds, 0.03 s with these;
+bench/file_transfer.py). Fixed thresholds keep buffers under 4 MB on the heap and
 up to 16 MB of it unreturned, a constant per process; larger ones are still mapped and
 unmapped on their own.
 
