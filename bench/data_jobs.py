@@ -53,7 +53,9 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
+from contextlib import contextmanager
 from itertools import islice
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
@@ -88,6 +90,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection, transaction
+from django.db.backends.signals import connection_created
 from rest_framework.test import APIClient
 from rest_framework_simplejwt.tokens import AccessToken
 
@@ -117,14 +120,31 @@ MEMORY_GOAL = 300  # MB, the worker's peak
 
 
 class QueryCounter:
-    """Counts the SQL statements run (connection.execute_wrapper), keeping none."""
+    """Counts the SQL statements run (an execute wrapper), keeping none: on this
+    thread's connection and on those the process opens meanwhile (a pipeline's thread
+    writes an import's batches: core.db.pipeline)."""
 
     def __init__(self):
         self.count = 0
+        self._lock = threading.Lock()
 
     def __call__(self, execute, sql, params, many, context):
-        self.count += 1
+        with self._lock:
+            self.count += 1
         return execute(sql, params, many, context)
+
+    def _opened(self, sender, connection, **kwargs):
+        if self not in connection.execute_wrappers:  # this thread's, reconnected
+            connection.execute_wrappers.append(self)
+
+    @contextmanager
+    def counting(self):
+        connection_created.connect(self._opened)
+        try:
+            with connection.execute_wrapper(self):
+                yield
+        finally:
+            connection_created.disconnect(self._opened)
 
 
 def _status_kb(key: str) -> int | None:
@@ -302,7 +322,7 @@ def measure() -> None:
     reset = _reset_peak()
     cpu = time.process_time()
     start = time.perf_counter()
-    with connection.execute_wrapper(counter):
+    with counter.counting():
         if profiler:
             profiler.enable()
         outcome = work()

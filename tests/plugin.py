@@ -5,8 +5,8 @@ A conftest.py of an app keeps only what is its own (its roles, its records); a f
 it defines with the name of one here wins inside that package (rbac and core keep their
 permission-based `member`, see rbac/tests/fixtures.py).
 
-- isolation: every test starts with an empty cache, its own media folder and its own
-  channel layer;
+- isolation: every test starts with an empty cache, its own media folder, its own
+  channel layer and no current request or user (crum);
 - users and clients: `user`, `password`, `superuser`, `api_client` (anonymous),
   `jwt_client(user)`, `auth_client`, `superuser_client`, `api_key_for`, `totp_code`;
 - tenants: `org_a` (Acme) and `org_b` (Globex), also named `org` and `other_org`;
@@ -16,6 +16,7 @@ permission-based `member`, see rbac/tests/fixtures.py).
 - `fresh(user)` and `grant_global(user, *perms)`.
 """
 
+import crum
 import pytest
 from channels.layers import channel_layers
 from django.contrib.auth import get_user_model
@@ -46,6 +47,15 @@ def _isolated_cache_and_media(settings, tmp_path):
     """Throttle counters and challenges live in the cache; uploads go to a temporary folder."""
     cache.clear()
     settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture(autouse=True)
+def _no_current_request():
+    """crum's middleware forgets the request when the response or an Exception leaves
+    it, not when a BaseException does (a test's killed worker): the next test must not
+    write as that request's user."""
+    yield
+    crum.set_current_request(None)  # and no user (crum)
 
 
 @pytest.fixture(autouse=True)

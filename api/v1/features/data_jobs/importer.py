@@ -213,6 +213,13 @@ class Importer:
 
     def process(self, rows: list[Row], *, write: bool) -> Outcome:
         """Validate a batch, and write its valid rows when `write`."""
+        outcome = self.check(rows)
+        if write:
+            self.write(outcome)
+        return outcome
+
+    def check(self, rows: list[Row]) -> Outcome:
+        """Steps 1 to 4 of a batch: what writing it would do, and its failed rows."""
         for row in rows:
             if not row.errors:
                 self._read(row)
@@ -226,8 +233,6 @@ class Importer:
                 outcome.failed.append(row)
             else:
                 self._plan(row, outcome)
-        if write:
-            self._write(outcome)
         return outcome
 
     # 1. Cells -------------------------------------------------------------------------
@@ -423,7 +428,9 @@ class Importer:
             setattr(record, name, validated[name])
         outcome.updated.append((row, record, changed, tags if tags_changed else None))
 
-    def _write(self, outcome: Outcome) -> None:
+    def write(self, outcome: Outcome) -> None:
+        """Step 5: write a checked batch; the rows the database refuses join its failed
+        rows."""
         with impersonate(self.user):
             try:
                 with transaction.atomic():

@@ -36,6 +36,7 @@ from api.base.views import ScopedModelViewSet
 from api.v1.base_models.files.models import FileStorage
 from api.v1.base_models.files.services import stored
 from core import registry
+from core.db.pipeline import pipeline
 from notifications.choices import NotificationLevel
 from notifications.push import push_message
 from notifications.services import send_notification
@@ -251,22 +252,30 @@ def _check_batches(job: DataJob, importer: Importer, *, after: int, writes: bool
     """The rows after `after`, batch by batch, each in a transaction of its own with the
     job's progress: checked, and written when `writes` (on_error=skip) or counted as a
     dry run counts them; unless they are the rest of a file an all-or-nothing import
-    refused, which writes nothing."""
+    refused, which writes nothing. A batch is checked while the one before it is
+    written (core.db.pipeline)."""
     counted = writes or job.dry_run
-    for batch in importer.batches(after=after):
-        if cancelled(job):
-            raise JobCancelled()
-        with transaction.atomic():
-            outcome = importer.process(batch, write=writes)
-            record_failures(job, outcome.failed)
-            advance(
-                job,
-                cursor=batch[-1].number,
-                done=len(batch),
-                outcome=outcome if counted else None,
-                failed=len(outcome.failed),
-            )
-        _push_progress(job)
+    with pipeline() as writer:
+        for batch in importer.batches(after=after):
+            if cancelled(job):
+                raise JobCancelled()
+            outcome = importer.check(batch)
+            writer.run(_commit_batch, job, importer, batch, outcome, writes, counted)
+
+
+def _commit_batch(job, importer, batch, outcome, writes: bool, counted: bool) -> None:
+    with transaction.atomic():
+        if writes:
+            importer.write(outcome)
+        record_failures(job, outcome.failed)
+        advance(
+            job,
+            cursor=batch[-1].number,
+            done=len(batch),
+            outcome=outcome if counted else None,
+            failed=len(outcome.failed),
+        )
+    _push_progress(job)
 
 
 def _succeeded(job: DataJob) -> str:
@@ -283,62 +292,75 @@ def _import_all_or_nothing(job: DataJob, importer: Importer) -> None:
     the first batch with a failed row all of it is rolled back, and the rest of the file
     is only checked (_check_batches), so that every failed row is reported. A job taken
     up again after its worker died starts from the first row (nothing of it was
-    committed). Its progress is seen while the transaction is open (_Progress)."""
+    committed). A batch is checked while the one before it is written
+    (core.db.pipeline); the progress is seen while the transaction is open (_Progress)."""
     importer.seen.clear()
     DataJob.objects.filter(pk=job.pk).update(
         cursor=0, processed_rows=0, created_rows=0, updated_rows=0, unchanged_rows=0
     )
     totals = {"created_rows": 0, "updated_rows": 0, "unchanged_rows": 0}
     done = last = 0
-    with _Progress(job) as progress:
-        try:
-            with transaction.atomic():
-                for batch in importer.batches(after=1):
-                    if cancelled(job):
-                        raise JobCancelled()
-                    outcome = importer.process(batch, write=True)
-                    if outcome.failed:
-                        raise _Refused(batch, outcome.failed, done)
-                    totals["created_rows"] += len(outcome.created)
-                    totals["updated_rows"] += len(outcome.updated)
-                    totals["unchanged_rows"] += outcome.unchanged
-                    done, last = done + len(batch), batch[-1].number
-                    progress.record(done)
-                    _push_progress(job)
-        except _Refused as refused:
-            with transaction.atomic():
-                record_failures(job, refused.failed)
-                DataJob.objects.filter(pk=job.pk).update(
-                    cursor=refused.batch[-1].number,
-                    processed_rows=refused.done + len(refused.batch),
-                    failed_rows=len(refused.failed),
-                    heartbeat_at=timezone.now(),
-                )
-            count_rows(job, refused.done + len(refused.batch))
-            _push_progress(job)
-            _check_batches(job, importer, after=refused.batch[-1].number, writes=False)
-            return
+    try:
+        with pipeline() as writer, _Progress(job, writer) as progress, writer.atomic():
+            for batch in importer.batches(after=1):
+                if cancelled(job):
+                    raise JobCancelled()
+                outcome = importer.check(batch)
+                if outcome.failed:
+                    writer.wait()  # a batch before it refused by the database comes first
+                    raise _Refused(batch, outcome.failed, done)
+                writer.run(_write_or_refuse, importer, batch, outcome, done)
+                totals["created_rows"] += len(outcome.created)
+                totals["updated_rows"] += len(outcome.updated)
+                totals["unchanged_rows"] += outcome.unchanged
+                done, last = done + len(batch), batch[-1].number
+                progress.record(done)
+    except _Refused as refused:
+        with transaction.atomic():
+            record_failures(job, refused.failed)
+            DataJob.objects.filter(pk=job.pk).update(
+                cursor=refused.batch[-1].number,
+                processed_rows=refused.done + len(refused.batch),
+                failed_rows=len(refused.failed),
+                heartbeat_at=timezone.now(),
+            )
+        count_rows(job, refused.done + len(refused.batch))
+        _push_progress(job)
+        _check_batches(job, importer, after=refused.batch[-1].number, writes=False)
+        return
     DataJob.objects.filter(pk=job.pk).update(
         cursor=last, processed_rows=done, heartbeat_at=timezone.now(), **totals
     )
     count_rows(job, done)
 
 
+def _write_or_refuse(importer: Importer, batch: list, outcome, done: int) -> None:
+    """Write a checked batch of an all-or-nothing import; _Refused when the database
+    refuses one of its rows."""
+    importer.write(outcome)
+    if outcome.failed:
+        raise _Refused(batch, outcome.failed, done)
+
+
 class _Progress:
     """The progress of an import whose rows are written in one transaction, seen by
-    others while it is open: on PostgreSQL, written by a database connection of its own,
-    each record committed at once (and read back through the job's connection, which
-    sees what others committed). Where that cannot be (SQLite writes one transaction
-    at a time; a job run inside a transaction of its caller's), written in the job's
-    transaction, seen when it ends."""
+    others while it is open. Where the transaction is a pipeline's (core.db.pipeline),
+    the job's own connection is outside it: each record is committed at once. Else on
+    PostgreSQL, written by a database connection of its own (and read back through the
+    job's connection, which sees what others committed). Where that cannot be (SQLite
+    writes one transaction at a time; a job run inside a transaction of its caller's),
+    written in the job's transaction, seen when it ends. Each record is pushed to the
+    requester's sockets."""
 
-    def __init__(self, job: DataJob):
+    def __init__(self, job: DataJob, writer):
         self.job = job
+        self.writer = writer
         self.side = None
 
     def __enter__(self):
         connection = transaction.get_connection()
-        if connection.vendor == "postgresql" and not connection.in_atomic_block:
+        apart = connection.vendor == "postgresql" and not connection.in_atomic_block
+        if apart and not self.writer.threaded:
             self.side = connections.create_connection(connection.alias)
         return self
 
@@ -346,10 +368,11 @@ class _Progress:
         values = {"processed_rows": done, "heartbeat_at": timezone.now()}
         if self.side is None:
             DataJob.objects.filter(pk=self.job.pk).update(**values)
-            return
-        query = DataJob.objects.filter(pk=self.job.pk).query.chain(UpdateQuery)
-        query.add_update_values(values)
-        query.get_compiler(connection=self.side).execute_sql(NO_RESULTS)
+        else:
+            query = DataJob.objects.filter(pk=self.job.pk).query.chain(UpdateQuery)
+            query.add_update_values(values)
+            query.get_compiler(connection=self.side).execute_sql(NO_RESULTS)
+        _push_progress(self.job)
 
     def __exit__(self, *exc_info):
         if self.side is not None:
