@@ -1,9 +1,15 @@
 """Where an event happened: the request (client IP, user agent, request id), the
-Celery task, or the system (a shell, a management command)."""
+Celery task, or the system (a shell, a management command).
+
+The running task is Celery's current task, or, in a thread it handed work to (which
+runs in a copy of its context: core.db.pipeline), the task noted in a context variable
+when it started (task_prerun, task_postrun)."""
 
 import re
 import uuid
+from contextvars import ContextVar
 
+from celery import signals
 from crum import get_current_request
 
 from core.http import client_ip
@@ -60,4 +66,25 @@ def current_context(request=None) -> tuple[dict, str]:
 
     if current_task and getattr(current_task.request, "id", None):
         return {"source": "task", "task": current_task.name}, current_task.request.id
+    running = _running_task.get()
+    if running is not None:
+        name, task_id = running
+        return {"source": "task", "task": name}, task_id
     return {"source": "system"}, ""
+
+
+# (name, id) of the task running in this context, and the tokens that end it.
+_running_task: ContextVar[tuple[str, str] | None] = ContextVar("audit_task", default=None)
+_started: dict = {}
+
+
+@signals.task_prerun.connect(weak=False, dispatch_uid="audit.task_started")
+def _task_started(sender=None, task_id=None, task=None, **kwargs):
+    _started[task_id] = _running_task.set((task.name, task_id))
+
+
+@signals.task_postrun.connect(weak=False, dispatch_uid="audit.task_finished")
+def _task_finished(sender=None, task_id=None, **kwargs):
+    token = _started.pop(task_id, None)
+    if token is not None:
+        _running_task.reset(token)

@@ -14,8 +14,9 @@ for the database releases the GIL):
 At most one piece of work waits or runs in the thread, so that memory holds two batches
 at most and an error stops the caller at its next batch. An error of the thread's is
 raised in the caller (at its next `run`, `wait`, or when the block ends). The thread
-runs each piece in a copy of the caller's context, as the caller's current user
-(crum) and in its language, and closes its connections when the block ends.
+runs each piece in a copy of the caller's context (context variables), with the
+caller's current request and user (crum) and in its language, and closes its
+connections when the block ends.
 
 `writer.atomic()` opens a transaction in the thread around what is run in it
 meanwhile: committed when the block ends, rolled back when the block raises.
@@ -31,7 +32,7 @@ import logging
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 
-from crum import get_current_user, impersonate
+from crum import get_current_request, get_current_user, impersonate, set_current_request
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.utils import translation
 
@@ -68,6 +69,7 @@ class Pipeline:
     def __init__(self):
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="pipeline")
         self._pending: Future | None = None
+        self._request = get_current_request()
         self._user = get_current_user()
         self._language = translation.get_language()
 
@@ -107,8 +109,12 @@ class Pipeline:
             logger.exception("A pipeline's write failed after its caller did")
 
     def _call(self, function, args, kwargs):
-        with impersonate(self._user), translation.override(self._language):
-            return function(*args, **kwargs)
+        set_current_request(self._request)
+        try:
+            with impersonate(self._user), translation.override(self._language):
+                return function(*args, **kwargs)
+        finally:
+            set_current_request(None)
 
     @contextmanager
     def atomic(self):

@@ -6,7 +6,7 @@ import logging
 import threading
 
 import pytest
-from crum import get_current_user, impersonate
+from crum import get_current_request, get_current_user, impersonate, set_current_request
 from django.contrib.auth.models import Group
 from django.db import connection, connections, transaction
 from django.utils import translation
@@ -61,8 +61,8 @@ def test_outside_one_a_pipeline_is_made_on_postgresql_only():
 
 @on_postgresql
 @pytest.mark.django_db(transaction=True)
-def test_pieces_run_in_order_in_a_thread_with_its_connection_user_and_language(user):
-    seen = []
+def test_pieces_run_in_order_in_a_thread_with_its_connection_request_user_and_language(user, rf):
+    seen, requests, request = [], set(), rf.get("/")
 
     def note(name):
         with connection.cursor() as cursor:
@@ -71,10 +71,12 @@ def test_pieces_run_in_order_in_a_thread_with_its_connection_user_and_language(u
         seen.append(
             (name, threading.get_ident(), pid, get_current_user(), translation.get_language())
         )
+        requests.add(get_current_request())
 
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_backend_pid()")
         own_pid = cursor.fetchone()[0]
+    set_current_request(request)
     with impersonate(user), translation.override("fr"), pipeline() as writer:
         for name in ("first", "second", "third"):
             writer.run(note, name)
@@ -85,6 +87,7 @@ def test_pieces_run_in_order_in_a_thread_with_its_connection_user_and_language(u
     (pid,) = {each[2] for each in seen}
     assert pid != own_pid
     assert {(each[3], each[4]) for each in seen} == {(user, "fr")}
+    assert requests == {request}
 
 
 @on_postgresql

@@ -1,12 +1,16 @@
 """Where an event happened: request ids, the client address behind proxies, the
-request's context; the system when there is no request and no task."""
+request's context; a task's, in its thread and in a thread it hands work to; the system
+when there is no request and no task."""
 
+import contextvars
 import re
+import threading
 
 import pytest
 from django.test import RequestFactory
 
 from audit.context import client_ip, current_context, new_request_id, request_context
+from config.celery import app
 
 HEX32 = re.compile(r"[0-9a-f]{32}")
 
@@ -87,3 +91,24 @@ class TestContext:
         assert context["ip_address"] == "203.0.113.9"
         assert HEX32.fullmatch(request_id)
         assert current_context(request)[1] == request_id
+
+
+@app.task(name="audit.tests.where_am_i")
+def where_am_i():
+    """current_context() in the task's thread, and in a thread it hands work to in a
+    copy of its context (as core.db.pipeline does)."""
+    seen = {}
+    context = contextvars.copy_context()
+    thread = threading.Thread(target=context.run, args=(seen.update, {"thread": current_context()}))
+    thread.start()
+    thread.join()
+    return {"task": current_context(), **seen}
+
+
+class TestTaskContext:
+    def test_a_task_and_the_threads_it_hands_work_to(self):
+        result = where_am_i.apply(task_id="task-0001").get()
+
+        expected = [{"source": "task", "task": "audit.tests.where_am_i"}, "task-0001"]
+        assert [list(result["task"]), list(result["thread"])] == [expected, expected]
+        assert current_context() == ({"source": "system"}, "")  # ended with the task

@@ -80,6 +80,10 @@ def test_skip_writes_in_a_thread_of_its_own_and_reports_a_refused_row(
     keys = [str(pk) for pk in imported.values_list("pk", flat=True)]
     audited = AuditLog.objects.filter(content_type__model="product", object_id__in=keys)
     assert audited.count() == 24
+    # Written in the pipeline's thread, where the job's own rows were written from.
+    report = AuditLog.objects.get(object_repr=f"products-failed-rows-{job.pk}.csv")
+    where = {(row.request_id, tuple(sorted(row.context.items()))) for row in audited}
+    assert where == {(report.request_id, tuple(sorted(report.context.items())))}
     assert {tag.name for tag in imported.first().tags.all()} == {"x", "y"}
 
 
