@@ -17,6 +17,8 @@ when it is saved (save them one by one).
     bulk.bulk_update(products, ["name", "custom_fields"])
 """
 
+from dataclasses import dataclass, field
+
 from crum import get_current_user
 from django.db import router
 from django.utils import timezone
@@ -29,7 +31,7 @@ from . import registry
 from .choices import AuditAction
 from .diff import changes_since, initial_values, to_json, values_of
 from .grouping import one_row_per_record
-from .receivers import record_changes
+from .receivers import change_rows, record_changes, record_rows
 
 BATCH_SIZE = 500
 
@@ -51,11 +53,16 @@ def _current_user():
     return user if getattr(user, "pk", None) is not None else None
 
 
-def _tagged(records: list, tags: list | None) -> dict:
-    if tags is None:
-        return {}
-    if len(tags) != len(records):
+def _tags_of(records: list, tags: list | None) -> list | None:
+    if tags is not None and len(tags) != len(records):
         raise ValueError("One list of tag names per record.")
+    return tags
+
+
+def _tagged(records: list, tags: list | None) -> dict:
+    """{record: its tag names} (saved records: they are hashed by their keys)."""
+    if _tags_of(records, tags) is None:
+        return {}
     return dict(zip(records, tags, strict=True))
 
 
@@ -65,27 +72,67 @@ def bulk_create(records: list, *, tags: list | None = None, batch_size: int = BA
     primary keys."""
     if not records:
         return records
+    return prepare_create(records, tags=tags, batch_size=batch_size).write()
+
+
+def prepare_create(records: list, *, tags: list | None = None, batch_size: int = BATCH_SIZE):
+    """bulk_create in two steps: this one does what needs no transaction (the records'
+    creators; where they go in by COPY, their keys, rows and audit rows: most of the
+    work of Python), `.write()` of what it returns the rest, in a transaction. Apart, so
+    that a pipeline (core.db.pipeline) prepares a batch while the one before it is
+    written."""
     model, spec = _model_of(records)
     user = _current_user()
     if user is not None and issubclass(model, Auditable):
         for each in records:
             each.created_by = each.updated_by = user
     using = router.db_for_write(model)
-    with one_row_per_record(using=using):
-        copying.insert(records, using=using, batch_size=batch_size)
-        tagged = _tagged(records, tags)
-        # New records: their tags go straight into their CREATE rows (what the tags'
-        # m2m_changed receivers would add to them, for a fraction of the cost).
-        added = set_tags(tagged, new=True) if tagged else {}
-        changed = []
-        for each in records:
-            values = values_of(each, spec)
-            changes = initial_values(values, spec)
-            if added.get(each):
-                changes = {**changes, "tags": {"added": added[each]}}
-            changed.append((each, changes, {"after": values}))
-        record_changes(AuditAction.CREATE, changed, spec)
-    return records
+    creation = Creation(records, spec, using, batch_size, _tags_of(records, tags), user)
+    creation.copy = copying.prepare(records, using=using)
+    if creation.copy is not None:  # the keys are known
+        creation.audit()
+    return creation
+
+
+@dataclass
+class Creation:
+    """New records of one model made ready to write (prepare_create)."""
+
+    records: list
+    spec: registry.AuditedModel
+    using: str
+    batch_size: int
+    tags: list | None  # each record's tag names
+    user: object  # who creates them (None: the current user, when written)
+    copy: copying.Prepared | None = None  # None: inserted by bulk_create, at write()
+    values: list = field(default_factory=list)  # each record's audited values
+    rows: list = field(default_factory=list)  # each record's audit row
+
+    def audit(self) -> None:
+        """The records' values and audit rows (their keys known)."""
+        self.values = [values_of(each, self.spec) for each in self.records]
+        changes = [initial_values(values, self.spec) for values in self.values]
+        self.rows = change_rows(AuditAction.CREATE, self.records, changes, user=self.user)
+
+    def write(self) -> list:
+        """Insert the records, their tags, their audit rows; returns the records."""
+        with one_row_per_record(using=self.using):
+            if self.copy is None:
+                copying.insert(self.records, using=self.using, batch_size=self.batch_size)
+                self.audit()
+            else:
+                copying.write(self.copy)
+            # New records: their tags go straight into their CREATE rows (what the tags'
+            # m2m_changed receivers would add to them, for a fraction of the cost).
+            tagged = _tagged(self.records, self.tags)
+            added = set_tags(tagged, new=True) if tagged else {}
+            changed = []
+            for each, values, row in zip(self.records, self.values, self.rows, strict=True):
+                if added.get(each):
+                    row["changes"]["tags"] = {"added": added[each]}
+                changed.append((each, row["changes"], {"after": values}))
+            record_rows(AuditAction.CREATE, changed, self.rows, self.spec)
+        return self.records
 
 
 def bulk_update(

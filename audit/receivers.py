@@ -173,9 +173,20 @@ def record_changes(action, changed: list, spec) -> None:
     if not changed:
         return
     instances = [instance for instance, _changes, _event_keywords in changed]
-    rows = audit_rows(
-        action, instances, [changes for _i, changes, _e in changed], user=get_current_user()
-    )
+    changes = [each for _instance, each, _event_keywords in changed]
+    record_rows(action, changed, change_rows(action, instances, changes), spec)
+
+
+def change_rows(action, instances: list, changes: list, user=None) -> list[dict]:
+    """The audit rows of record_changes, made before they are written (record_rows):
+    each row holds its `changes` dict itself, so that what is added to it meanwhile
+    (audit.bulk: the tags of new records) is written. By `user`, else the current one."""
+    return audit_rows(action, instances, changes, user=user or get_current_user())
+
+
+def record_rows(action, changed: list, rows: list, spec) -> None:
+    """Write the rows of change_rows with the events of `changed` (record_changes)."""
+    instances = [instance for instance, _changes, _event_keywords in changed]
     using = router.db_for_write(type(instances[0]), instance=instances[0])
     listened = events.has_subscribers(instances[0]._meta.label_lower, _kind(action))
     origin = _origin() if listened else None

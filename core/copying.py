@@ -15,6 +15,8 @@ What a save would prepare is prepared (each field's pre_save: defaults, auto_now
 times; get_db_prep_save), and no signal is sent, as with bulk_create.
 """
 
+from dataclasses import dataclass
+
 from django.db import connections, models, router
 from django.db.models.fields import AutoFieldMixin
 
@@ -60,15 +62,42 @@ def by_copy(connection, count: int) -> bool:
 def insert(records: list, *, using: str | None = None, batch_size: int = 500) -> list:
     """Insert new instances of one model; each gets its primary key (reserved from the
     table's sequence first, when COPY writes them) and is marked saved."""
+    prepared = prepare(records, using=using)
+    if prepared is not None:
+        return write(prepared)
+    if records:
+        model = type(records[0])
+        model._default_manager.db_manager(using or router.db_for_write(model)).bulk_create(
+            records, batch_size=batch_size
+        )
+    return records
+
+
+@dataclass
+class Prepared:
+    """New records made ready for COPY (prepare): their keys reserved, their rows built."""
+
+    using: str
+    table: str
+    columns: list[str]
+    records: list
+    rows: list
+
+
+def prepare(records: list, *, using: str | None = None) -> Prepared | None:
+    """What `insert` does before it writes by COPY: each record's key reserved from the
+    table's sequence (outside any transaction, as sequences are), its row built (each
+    field's pre_save and get_db_prep_save); None where `insert` does not write by COPY.
+    Apart from `write`, so that a pipeline (core.db.pipeline) prepares a batch while
+    the one before it is written."""
     if not records:
-        return records
+        return None
     model = type(records[0])
     using = using or router.db_for_write(model)
     connection = connections[using]
     fields = [field for field in model._meta.concrete_fields if not field.generated]
     if not by_copy(connection, len(records)) or not _copyable(model, fields, records):
-        model._default_manager.db_manager(using).bulk_create(records, batch_size=batch_size)
-        return records
+        return None
     _reserve_keys(connection, model, [each for each in records if each.pk is None])
     as_is = [_stored_as_is(field) for field in fields]
     rows = []
@@ -81,11 +110,17 @@ def insert(records: list, *, using: str | None = None, batch_size: int = 500) ->
                 value = field.get_db_prep_save(value, connection)
             row.append(value)
         rows.append(row)
-    _copy(connection, model._meta.db_table, [field.column for field in fields], rows)
-    for record in records:
+    columns = [field.column for field in fields]
+    return Prepared(using, model._meta.db_table, columns, records, rows)
+
+
+def write(prepared: Prepared) -> list:
+    """COPY the prepared records (prepare) in; they are marked saved."""
+    _copy(connections[prepared.using], prepared.table, prepared.columns, prepared.rows)
+    for record in prepared.records:
         record._state.adding = False
-        record._state.db = using
-    return records
+        record._state.db = prepared.using
+    return prepared.records
 
 
 def insert_rows(

@@ -91,6 +91,35 @@ class TestBulkCreate:
         assert rows[1].user_id == superuser.pk
         assert len([e for e in received if e.model == "testapp.gadget"]) == count
 
+    @pytest.mark.parametrize("many", [False, True])
+    def test_prepared_then_written(self, org_p, superuser, many):
+        """prepare_create writes nothing (on PostgreSQL, from COPY_FROM records on, it
+        reserves their keys); write() then writes what bulk_create writes, as the user
+        who prepared them."""
+        from core import copying
+
+        count = copying.COPY_FROM + 1 if many else 2
+        marker = last_id()
+        with impersonate(superuser):
+            creation = bulk.prepare_create(
+                new_gadgets(org_p, count), tags=[["Red"]] + [[]] * (count - 1)
+            )
+        assert not Gadget.objects.exists()
+        assert not since(marker).exists()
+        reserved = [each.pk for each in creation.records]
+
+        created = creation.write()
+
+        stored = Gadget.objects.order_by("pk")
+        assert [each.pk for each in stored] == [each.pk for each in created]
+        if creation.copy is not None:
+            assert reserved == [each.pk for each in created]
+        assert set(stored.values_list("created_by", flat=True)) == {superuser.pk}
+        rows = list(since(marker))
+        assert [row.object_id for row in rows] == [str(each.pk) for each in created]
+        assert rows[0].changes["tags"] == {"added": ["red"]}  # the tag's own name
+        assert {row.user_id for row in rows} == {superuser.pk}
+
     def test_a_failure_writes_nothing(self, org_p):
         marker = last_id()
         with pytest.raises(ValueError, match="One list of tag names per record"):

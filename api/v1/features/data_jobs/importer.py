@@ -26,13 +26,14 @@ row by row, in savepoints, to tell its failed rows from the others.
 
 import re
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import partial
 
 from crum import impersonate
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connections, router, transaction
 from django.db.models import F
 from django.db.models.functions import Lower
 from django.utils import timezone
@@ -107,6 +108,7 @@ class Outcome:
     updated: list = field(default_factory=list)  # (row, record, fields, tags or None)
     unchanged: int = 0
     failed: list = field(default_factory=list)  # Rows
+    creation: object = None  # the created records, prepared to write (Importer.prepare)
 
 
 def _messages(detail, prefix=""):
@@ -428,13 +430,24 @@ class Importer:
             setattr(record, name, validated[name])
         outcome.updated.append((row, record, changed, tags if tags_changed else None))
 
+    def prepare(self, outcome: Outcome) -> None:
+        """What writing a checked batch needs no transaction for (audit.bulk's
+        prepare_create of its new records): done apart from `write`, a pipeline does it
+        while the batch before is written (data_jobs.services)."""
+        if outcome.created:
+            with impersonate(self.user):
+                outcome.creation = _prepare_creation(outcome.created)
+
     def write(self, outcome: Outcome) -> None:
-        """Step 5: write a checked batch; the rows the database refuses join its failed
-        rows."""
+        """Step 5: write a checked batch (prepared or not); the rows the database
+        refuses join its failed rows."""
         with impersonate(self.user):
             try:
-                with transaction.atomic():
-                    _write_records(outcome.created, outcome.updated)
+                with _checked_at_once(self.model):
+                    creation = outcome.creation or _prepare_creation(outcome.created)
+                    if creation is not None:
+                        creation.write()
+                    _write_updates(outcome.updated)
             except IntegrityError:
                 self._write_one_by_one(outcome)
 
@@ -447,8 +460,11 @@ class Importer:
                     entry[1].pk = None
                     entry[1]._state.adding = True
                 try:
-                    with transaction.atomic():
-                        _write_records(*(([entry], []) if name == "created" else ([], [entry])))
+                    with _checked_at_once(self.model):
+                        if name == "created":
+                            _prepare_creation([entry]).write()
+                        else:
+                            _write_updates([entry])
                 except IntegrityError:
                     row = entry[0]
                     row.fail("", _("The database refused this row: it conflicts with a record."))
@@ -466,13 +482,33 @@ def _differs(record, name: str, value) -> bool:
     return getattr(record, name) != value
 
 
-def _write_records(created: list, updated: list) -> None:
-    if created:
-        records = [record for _row, record, _tags in created]
-        tagged = any(tags is not None for _row, _record, tags in created)
-        bulk.bulk_create(
-            records, tags=[tags or [] for _row, _record, tags in created] if tagged else None
-        )
+@contextmanager
+def _checked_at_once(model):
+    """A transaction (a savepoint) whose rows are checked against their foreign keys as
+    they are written, not when the whole commits (Django's are deferred on PostgreSQL):
+    a record a row names, deleted since the batch was checked, fails that row (found by
+    writing the batch row by row), not the commit of the whole job; and the checks run
+    while the next batch is checked, not at the end (core.db.pipeline). A savepoint
+    rolled back forgets it: each says it again."""
+    connection = connections[router.db_for_write(model)]
+    with transaction.atomic(using=connection.alias):
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        yield
+
+
+def _prepare_creation(created: list):
+    """audit.bulk.prepare_create of the new records of (row, record, tags) entries."""
+    if not created:
+        return None
+    records = [record for _row, record, _tags in created]
+    tagged = any(tags is not None for _row, _record, tags in created)
+    tags = [tags or [] for _row, _record, tags in created] if tagged else None
+    return bulk.prepare_create(records, tags=tags)
+
+
+def _write_updates(updated: list) -> None:
     by_fields = {}
     for _row, record, fields, tags in updated:
         by_fields.setdefault((tuple(fields), tags is not None), []).append((record, tags))

@@ -252,14 +252,16 @@ def _check_batches(job: DataJob, importer: Importer, *, after: int, writes: bool
     """The rows after `after`, batch by batch, each in a transaction of its own with the
     job's progress: checked, and written when `writes` (on_error=skip) or counted as a
     dry run counts them; unless they are the rest of a file an all-or-nothing import
-    refused, which writes nothing. A batch is checked while the one before it is
-    written (core.db.pipeline)."""
+    refused, which writes nothing. A batch is checked and prepared while the one before
+    it is written (core.db.pipeline)."""
     counted = writes or job.dry_run
     with pipeline() as writer:
         for batch in importer.batches(after=after):
             if cancelled(job):
                 raise JobCancelled()
             outcome = importer.check(batch)
+            if writes:
+                importer.prepare(outcome)
             writer.run(_commit_batch, job, importer, batch, outcome, writes, counted)
 
 
@@ -292,7 +294,7 @@ def _import_all_or_nothing(job: DataJob, importer: Importer) -> None:
     the first batch with a failed row all of it is rolled back, and the rest of the file
     is only checked (_check_batches), so that every failed row is reported. A job taken
     up again after its worker died starts from the first row (nothing of it was
-    committed). A batch is checked while the one before it is written
+    committed). A batch is checked and prepared while the one before it is written
     (core.db.pipeline); the progress is seen while the transaction is open (_Progress)."""
     importer.seen.clear()
     DataJob.objects.filter(pk=job.pk).update(
@@ -309,6 +311,7 @@ def _import_all_or_nothing(job: DataJob, importer: Importer) -> None:
                 if outcome.failed:
                     writer.wait()  # a batch before it refused by the database comes first
                     raise _Refused(batch, outcome.failed, done)
+                importer.prepare(outcome)
                 writer.run(_write_or_refuse, importer, batch, outcome, done)
                 totals["created_rows"] += len(outcome.created)
                 totals["updated_rows"] += len(outcome.updated)

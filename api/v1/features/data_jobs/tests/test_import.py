@@ -2,6 +2,7 @@
 modes, field rules, references by natural key, the error report."""
 
 import pytest
+from django.db import connection
 from prometheus_client import REGISTRY
 
 from api.v1.features.data_jobs.choices import FileRole, JobStatus
@@ -256,6 +257,38 @@ def test_a_batch_the_database_refuses_is_written_row_by_row(start_import, admin_
     assert (job.created_rows, job.failed_rows) == (2, 1)
     assert job.row_errors.get().row == 3
     assert sorted(Product.objects.values_list("sku", flat=True)) == ["SKU-0", "SKU-1", "SKU-2"]
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="SQLite checks foreign keys at the commit only"
+)
+def test_a_record_deleted_after_the_check_fails_its_rows_not_the_job(
+    start_import, admin_a, org_a, catalog, each_uom
+):
+    """The foreign keys of a batch are checked as it is written: the rows naming a
+    category deleted since the batch was checked are refused, the others written."""
+    from unittest import mock
+
+    from api.v1.base_models.common.tests.factories import CategoryFactory
+    from api.v1.features.data_jobs.importer import Importer
+
+    doomed = CategoryFactory(slug="doomed", category_type="PRODUCT")
+    real = Importer.check
+
+    def check_then_delete(self, rows):
+        outcome = real(self, rows)
+        with connection.cursor() as cursor:  # around the ORM's on_delete rules
+            cursor.execute("DELETE FROM common_category WHERE id = %s", [doomed.pk])
+        return outcome
+
+    data = [HEADER, *good_rows(2), ["SKU-9", "Doomed", "SERVICE", "EA", "doomed", ""]]
+    with mock.patch.object(Importer, "check", check_then_delete):
+        response = start_import(admin_a, data, on_error="skip")
+
+    job = DataJob.objects.get(pk=response.data["id"])
+    assert (job.status, job.created_rows, job.failed_rows) == (JobStatus.PARTIAL, 2, 1)
+    assert job.row_errors.get().row == 4
+    assert sorted(Product.objects.values_list("sku", flat=True)) == ["SKU-0", "SKU-1"]
 
 
 def xlsx_upload(rows, name="products.xlsx"):
