@@ -136,6 +136,8 @@ class FieldPermissionSerializerMixin:
     def validate(self, attrs):
         attrs = super().validate(attrs)
         hidden, read_only = self._restrictions(self.get_target_organization(attrs))
+        if not read_only:
+            return attrs
         sent = set(getattr(self, "initial_data", {}) or {})
         forbidden = []
         for name in sorted(read_only & sent & set(self.fields)):

@@ -53,8 +53,13 @@ def _isolated_cache_and_media(settings, tmp_path):
 def _no_current_request():
     """crum's middleware forgets the request when the response or an Exception leaves
     it, not when a BaseException does (a test's killed worker): the next test must not
-    write as that request's user."""
+    write as that request's user. Such a request is closed too, as its response would
+    have closed it (its uploads' temporary files, else finalized at some later point of
+    the run)."""
     yield
+    request = crum.get_current_request()
+    if request is not None:
+        request.close()
     crum.set_current_request(None)  # and no user (crum)
 
 

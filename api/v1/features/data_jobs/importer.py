@@ -12,9 +12,12 @@ Each batch of rows (DATA_JOB_BATCH_SIZE) is:
 4. validated row by row by the view's serializer, as the API validates a create or a
    partial update (serializer rules, custom field definitions, field rules), without a
    query per row;
-5. written (unless a dry run) with audit.bulk: one INSERT and one UPDATE for its
-   records, their tags, their audit rows and change events; with its failed rows and
-   the job's progress and cursor, in one transaction.
+5. prepared (the new records' keys, rows and audit rows: audit.bulk.prepare_create),
+   then written (unless a dry run) with audit.bulk: one INSERT and one UPDATE for its
+   records, their tags, their audit rows and change events, their foreign keys checked
+   as they are written; with its failed rows and the job's progress and cursor, in one
+   transaction. On PostgreSQL a batch is written by a thread of its own while the next
+   is checked and prepared (core.db.pipeline, data_jobs.services).
 
 `on_error=skip` commits batch by batch: a job taken up again after its worker died
 continues after its cursor. `on_error=abort` validates and writes every batch in one
@@ -212,13 +215,6 @@ class Importer:
             key = cells[self.key_index].lower()
             if key:
                 self.seen.setdefault(key, number)
-
-    def process(self, rows: list[Row], *, write: bool) -> Outcome:
-        """Validate a batch, and write its valid rows when `write`."""
-        outcome = self.check(rows)
-        if write:
-            self.write(outcome)
-        return outcome
 
     def check(self, rows: list[Row]) -> Outcome:
         """Steps 1 to 4 of a batch: what writing it would do, and its failed rows."""
