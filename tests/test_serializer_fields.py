@@ -2,6 +2,7 @@
 copied for each serializer (api.base.serializers): each serializer gets its own, and
 they are what DRF builds."""
 
+import copy
 from unittest import mock
 
 import pytest
@@ -12,6 +13,7 @@ from api.base.serializers import ScopedModelSerializer
 from api.v1.base_models.contact.serializers import ContactSerializer
 from api.v1.features.products.models import Product
 from api.v1.features.products.serializers import ProductSerializer
+from api.v1.features.products.tests.factories import ProductFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -58,13 +60,45 @@ def test_each_field_has_its_own_validators_and_children():
     assert first.fields["sku"].validators is not second.fields["sku"].validators
     first.fields["sku"].validators.append(lambda value: None)
     assert len(ProductSerializer().fields["sku"].validators) == len(second.fields["sku"].validators)
-    # A field holding others (a nested list's child) is deep-copied: its own child,
-    # bound to it.
+    # A field holding others has its own: a nested serializer's child (deep-copied),
+    # a list field's child (copied), each bound to its own holder.
     one, other = ContactSerializer(), ContactSerializer()
     nested, again = one.fields["email_addresses"], other.fields["email_addresses"]
     assert nested.child is not again.child
     assert nested.child.parent is nested
     assert again.child.parent is again
+    tags, more = first.fields["tags"], second.fields["tags"]
+    assert tags is not more
+    assert tags.child is not more.child
+    assert tags.child.parent is tags
+    assert more.child.parent is more
+    assert tags.parent is first
+    assert more.parent is second
+    tags.child.max_length = 3
+    assert more.child.max_length != 3
+    assert ProductSerializer().fields["tags"].child.max_length != 3
+
+
+def test_copied_fields_read_and_validate_as_built():
+    product = ProductFactory(name="Bolt", tags=["red", "blue"])
+    copied = ProductSerializer(product).data
+    built = ProductSerializer(product)
+    built.get_fields = lambda: serializers.ModelSerializer.get_fields(built)
+    assert sorted(copied["tags"]) == ["blue", "red"]
+    assert copied == built.data
+    refused = ProductSerializer(data={"name": "x" * 1000, "tags": ["t" * 1000]})
+    assert not refused.is_valid()
+    assert set(refused.errors) >= {"name", "tags"}
+
+
+def test_a_field_with_slots_is_deep_copied():
+    from api.base.serializers import _copier, _copy_field
+
+    class Slotted(serializers.CharField):
+        __slots__ = ("extra",)
+
+    assert _copier(Slotted()) is copy.deepcopy
+    assert _copier(serializers.CharField()) is _copy_field
 
 
 def counting_builds():

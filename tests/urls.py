@@ -7,7 +7,7 @@ from django.urls import include, path
 from api.v1 import urls as api_v1
 from config import urls as project
 
-api_v1_patterns = [*api_v1.urlpatterns, path("", include("tests.testapp.api_urls"))]
+api_v1_patterns = [*api_v1.urlpatterns, *api_v1.spliced("tests.testapp.api_urls")]
 
 urlpatterns = [
     path("api/v1/", include((api_v1_patterns, api_v1.app_name)))

@@ -283,6 +283,9 @@ SIMPLE_JWT = {
     # Tokens carry a fingerprint of the password hash: changing the password revokes them.
     "CHECK_REVOKE_TOKEN": True,
     "AUTH_HEADER_TYPES": ("Bearer",),
+    # simplejwt's access token, its signature checked once per process (the token's
+    # expiry and user on every request).
+    "AUTH_TOKEN_CLASSES": ("api.v1.base_models.auth.tokens.AccessToken",),
     "TOKEN_REFRESH_SERIALIZER": "api.v1.base_models.auth.serializers.TokenRefreshSerializer",
 }
 
