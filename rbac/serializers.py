@@ -10,8 +10,14 @@ class ContentTypeField(serializers.SlugRelatedField):
     """A model as "app_label.model" (e.g. "contact.contact")."""
 
     def __init__(self, **kwargs):
-        kwargs.setdefault("queryset", ContentType.objects.all())
+        if not kwargs.get("read_only"):
+            kwargs.setdefault("queryset", ContentType.objects.all())
         super().__init__(slug_field="model", **kwargs)
+
+    def represent_key(self, key) -> str:
+        """The representation of the content type `key`, from Django's cache of content
+        types (lists read as rows: api.base.rows)."""
+        return self.to_representation(ContentType.objects.get_for_id(key))
 
     def to_internal_value(self, data):
         if not isinstance(data, str) or data.count(".") != 1:

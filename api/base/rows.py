@@ -25,11 +25,14 @@ every list using plans to the serializer's output.
 import datetime
 from functools import partial
 from operator import itemgetter
+from urllib.parse import quote
 
 from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from django.db.models import Prefetch
 from django.db.models.query_utils import DeferredAttribute
+from django.urls import NoReverseMatch, reverse
+from django.utils.http import RFC3986_SUBDELIMS
 from django.utils.timezone import is_aware
 from django_countries.fields import CountryDescriptor
 from django_fsm import FSMFieldDescriptor
@@ -81,6 +84,47 @@ class ComputedTextField(serializers.CharField):
 
     def get_attribute(self, instance):
         return self.function(*(getattr(instance, column) for column in self.columns))
+
+
+class RecordURLField(serializers.URLField):
+    """The absolute URL of a route of the record: `view_name` reversed with the
+    record's primary key as its one argument (a download's link, say), readable from
+    rows as from instances.
+
+        download_url = RecordURLField("api-v1:file-download")
+    """
+
+    def __init__(self, view_name: str, **kwargs):
+        self.view_name = view_name
+        super().__init__(read_only=True, **kwargs)
+
+    def get_attribute(self, instance):
+        return instance.pk
+
+    def to_representation(self, value):
+        return self.url_maker(self.context.get("request"))(value)
+
+    def url_maker(self, request):
+        """url(pk) for `request`: the route reversed once, then each key put in its
+        place, where the route takes a placeholder key; else reversed for each."""
+
+        def reversed_each(pk):
+            path = reverse(self.view_name, args=[pk])
+            return request.build_absolute_uri(path) if request is not None else path
+
+        try:
+            template = reversed_each(_KEY_PLACEHOLDER)
+        except NoReverseMatch:
+            return reversed_each
+        if template.count(_KEY_PLACEHOLDER) != 1:
+            return reversed_each
+        before, after = template.split(_KEY_PLACEHOLDER)
+        # Quoted as reverse() quotes a URL's arguments.
+        return lambda pk: f"{before}{quote(str(pk), safe=RFC3986_SUBDELIMS + '/~:@')}{after}"
+
+
+# A key no record has, that a route's pattern for a key accepts (letters and digits).
+_KEY_PLACEHOLDER = "0rowkey0"
 
 
 def _defines(serializer, name, allowed=()) -> bool:
@@ -146,6 +190,32 @@ def _converter(field, model_field):
     return field.to_representation
 
 
+def _related_converter(field, model_field):
+    """The function of a foreign key's value that a related field's representation is
+    (None: the value itself), or False when it needs the related instance: a primary
+    key field gives the key; a field defining `represent_key(key)` gives what its
+    `to_representation` gives of the record of that key (a content type by its cached
+    label, say)."""
+    if not model_field.is_relation:
+        return False
+    if type(field).get_attribute is not relations.RelatedField.get_attribute:
+        return False
+    represent_key = getattr(field, "represent_key", None)
+    if represent_key is not None:
+        return represent_key
+    if (
+        isinstance(field, relations.PrimaryKeyRelatedField)
+        and type(field).to_representation is relations.PrimaryKeyRelatedField.to_representation
+        and field.pk_field is None
+    ):
+        return None
+    return False
+
+
+def _the_request(_rows, request):
+    return request
+
+
 def _present(read, batch):
     def value(row):
         value = read(row, batch)
@@ -169,7 +239,7 @@ def _iso_datetime(field, model_field) -> bool:
     )
 
 
-def _output_timezone(field, _rows):
+def _output_timezone(field, _rows, _request):
     """The time zone `field` gives its values in (DRF's DateTimeField.enforce_timezone),
     and the tzinfo of values loaded in that zone already (datetime.UTC for UTC, as
     psycopg and Django load them)."""
@@ -204,7 +274,9 @@ class RowPlan:
         self.prefix = prefix
         self.pk = f"{prefix}pk"
         self.columns = {self.pk}
-        self.fields = []  # (name, read(row, batch), batch(rows) or None)
+        # (name, read(row, batch), batch(rows, request) or None): a batch is worked out
+        # once per page (tags, nested lists, a time zone), for the request's caller.
+        self.fields = []
         self.plain = {}  # {name: column} of the fields whose value is the column's
         # The column of the organization whose field rules apply to a row.
         self.organization = None
@@ -219,7 +291,9 @@ class RowPlan:
     def represent(self, rows, request=None) -> list[dict]:
         """The serializer's representation of `rows` (read by `read_rows`), for the
         caller of `request` (whose field rules apply)."""
-        batches = [batch(rows) if batch is not None else None for _n, _r, batch in self.fields]
+        batches = [
+            batch(rows, request) if batch is not None else None for _n, _r, batch in self.fields
+        ]
         fields = [
             (name, read, batch)
             for (name, read, _b), batch in zip(self.fields, batches, strict=True)
@@ -238,7 +312,7 @@ class RowPlan:
             results.append(data)
         return results
 
-    def readers(self, rows) -> dict:
+    def readers(self, rows, request=None) -> dict:
         """{field name: value(row)}: each field's representation as a function of a row
         of `rows` (read by `read_rows`; a page, or an export's chunk, whose queries run
         here, once), None for a field the serializer leaves out of that row. What
@@ -249,7 +323,7 @@ class RowPlan:
             if name in self.plain:
                 readers[name] = itemgetter(self.plain[name])
             else:
-                readers[name] = _present(read, None if batch is None else batch(rows))
+                readers[name] = _present(read, None if batch is None else batch(rows, request))
         return readers
 
     def _hidden(self, request):
@@ -277,6 +351,13 @@ class RowPlan:
             return self._add_tags(field)
         if isinstance(field, ComputedTextField):
             return self._add_computed(field)
+        if isinstance(field, RecordURLField):
+            return self._add_record_url(field)
+        if (
+            isinstance(field, relations.SlugRelatedField)
+            and type(field).to_representation is relations.SlugRelatedField.to_representation
+        ):
+            return self._add_slug(field)
         if isinstance(field, serializers.ListSerializer):
             return self._add_many(field)
         if isinstance(field, serializers.BaseSerializer):
@@ -287,19 +368,18 @@ class RowPlan:
         if path is None:
             return False
         column, model_field, crossed = path
+        # A foreign key named by its column's attribute ("user_id") is its key's value.
+        key_only = model_field.is_relation and field.source_attrs[-1] == model_field.attname
         if isinstance(field, relations.RelatedField):
-            if not (
-                isinstance(field, relations.PrimaryKeyRelatedField)
-                and type(field).to_representation
-                is relations.PrimaryKeyRelatedField.to_representation
-                and type(field).get_attribute is relations.RelatedField.get_attribute
-                and field.pk_field is None
-                and model_field.is_relation
-            ):
+            convert = _related_converter(field, model_field)
+            if convert is False:
                 return False
-            convert = None
-        elif type(field).get_attribute is not Field.get_attribute or model_field.is_relation:
+        elif type(field).get_attribute is not Field.get_attribute or (
+            model_field.is_relation and not key_only
+        ):
             return False
+        elif key_only:
+            convert = field.to_representation
         else:
             convert = _converter(field, model_field)
         if crossed and (field.default is not empty or field.required):
@@ -346,6 +426,36 @@ class RowPlan:
         )
         return True
 
+    def _add_record_url(self, field) -> bool:
+        if type(field).to_representation is not RecordURLField.to_representation:
+            return False
+        pk = self.pk
+
+        def batch(_rows, request):
+            return field.url_maker(request)
+
+        self.fields.append((field.field_name, lambda row, url: url(row[pk]), batch))
+        return True
+
+    def _add_slug(self, field) -> bool:
+        """A SlugRelatedField of a foreign key of the record: the related row's slug
+        column, joined (None where the key is empty, as DRF gives it)."""
+        if (
+            len(field.source_attrs) != 1
+            or type(field).get_attribute is not relations.RelatedField.get_attribute
+        ):
+            return False
+        path = _path(self.model, [*field.source_attrs, *field.slug_field.split("__")])
+        if path is None or not path[1].concrete or path[1].is_relation:
+            return False
+        column = self.column(path[0])
+        key = self.column(field.source_attrs[0])
+        get = itemgetter(column)
+        self.fields.append(
+            (field.field_name, lambda row, _b: None if row[key] is None else get(row), None)
+        )
+        return True
+
     def _add_tags(self, field) -> bool:
         try:
             manager = self.model._meta.get_field(field.source)
@@ -355,7 +465,7 @@ class RowPlan:
             return False
         pk = self.pk
 
-        def batch(rows):
+        def batch(rows, _request):
             names = {}
             for object_id, _tag, name, _slug in tag_rows(manager, {row[pk] for row in rows}):
                 names.setdefault(object_id, []).append(name)
@@ -395,14 +505,14 @@ class RowPlan:
         manager = relation.related_model._default_manager
         lookup = f"{relation.field.name}__any"
 
-        def batch(rows):
+        def batch(rows, request):
             children = list(
                 manager.filter(**{lookup: [row[pk] for row in rows]}).values(
                     *(plan.columns | {foreign_key})
                 )
             )
             grouped = {}
-            for row, data in zip(children, plan.represent(children), strict=True):
+            for row, data in zip(children, plan.represent(children, request), strict=True):
                 grouped.setdefault(row[foreign_key], []).append(data)
             return grouped
 
@@ -423,13 +533,11 @@ class RowPlan:
         self.static &= plan.static
         key = self.column(column)
         self.columns |= plan.columns
-        self.fields.append(
-            (
-                field.field_name,
-                lambda row, _batch: None if row[key] is None else plan.represent([row])[0],
-                None,
-            )
-        )
+
+        def read(row, request):
+            return None if row[key] is None else plan.represent([row], request)[0]
+
+        self.fields.append((field.field_name, read, _the_request))
         return True
 
 

@@ -154,7 +154,7 @@ class TreeActionsMixin:
         return node
 
 
-class CustomFieldDefinitionViewSet(ConditionalRequestMixin, viewsets.ModelViewSet):
+class CustomFieldDefinitionViewSet(RowListMixin, ConditionalRequestMixin, viewsets.ModelViewSet):
     """The keys the `custom_fields` of each model may hold, with their type, whether
     they are required, their choices and bounds; globally or for one organization.
     Platform configuration: needs the global (staff) permissions on definitions."""

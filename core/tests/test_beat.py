@@ -36,7 +36,10 @@ def losses():
 def lock_of(key, losses=None, ttl=TTL, **kwargs) -> BeatLock:
     if losses is not None:
         kwargs.setdefault("on_lost", lambda: losses.append(key))
-    return BeatLock(settings.REDIS_URL, ttl, key=key, **kwargs)
+    # This test process's own Redis database (config.settings.test: REDIS_URL's, shifted
+    # by the pytest-xdist worker's number): REDIS_URL's own is another worker's cache,
+    # emptied before each of its tests, which would take the lock from under these.
+    return BeatLock(settings.CACHES["default"]["LOCATION"], ttl, key=key, **kwargs)
 
 
 def test_a_second_beat_stands_by_until_the_first_stops(key, losses):

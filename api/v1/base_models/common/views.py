@@ -7,6 +7,7 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.response import Response
 
+from api.base.rows import RowListMixin
 from audit.views import AuditHistoryMixin
 from core.cache import CachedReadMixin
 from core.conditional import ConditionalReadMixin, ConditionalRequestMixin
@@ -176,7 +177,11 @@ class TaxRateViewSet(ActiveByDefaultMixin, ReferenceDataViewSet):
 
 @extend_schema_view(list=extend_schema(parameters=[ACTIVE_BY_DEFAULT]))
 class CategoryViewSet(
-    ConditionalRequestMixin, AuditHistoryMixin, ActiveByDefaultMixin, viewsets.ModelViewSet
+    RowListMixin,
+    ConditionalRequestMixin,
+    AuditHistoryMixin,
+    ActiveByDefaultMixin,
+    viewsets.ModelViewSet,
 ):
     """Hierarchical categories by slug; `tree/<category_type>/` returns a whole tree.
 

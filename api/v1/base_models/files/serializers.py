@@ -1,9 +1,9 @@
-from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from api.base.rows import RecordURLField
 from api.base.serializers import ScopedModelSerializer
 from rbac.access import visible_to
 
@@ -29,8 +29,9 @@ class FileSerializer(ScopedModelSerializer):
     uploaded_by = serializers.PrimaryKeyRelatedField(
         source="created_by", read_only=True, help_text=_("Id of the user who uploaded it.")
     )
-    download_url = serializers.SerializerMethodField(
-        help_text=_("Where to download it (checks your permission on every download).")
+    download_url = RecordURLField(
+        "api-v1:file-download",
+        help_text=_("Where to download it (checks your permission on every download)."),
     )
 
     class Meta:
@@ -52,12 +53,6 @@ class FileSerializer(ScopedModelSerializer):
             "updated_at",
         ]
         read_only_fields = ["size", "mime_type", "checksum", "created_at", "updated_at"]
-
-    @extend_schema_field(serializers.URLField())
-    def get_download_url(self, stored) -> str:
-        path = reverse("api-v1:file-download", args=[stored.pk])
-        request = self.context.get("request")
-        return request.build_absolute_uri(path) if request else path
 
     def validate_original_name(self, value):
         name = clean_name(value)

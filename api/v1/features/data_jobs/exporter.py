@@ -47,7 +47,7 @@ def representations(resource: DataResource, queryset, size: int):
     if plan is not None:
         # Rows, read as the list reads them (api.base.rows), without a dict per record.
         for chunk in _chunks(read_rows(plan, queryset).iterator(chunk_size=size), size):
-            yield chunk, plan.readers(chunk)
+            yield chunk, plan.readers(chunk, resource.request)
         return
     taggable = registry.features(resource.model).taggable
     fields = {name: _getter(name) for name in resource.serializer().fields}
