@@ -70,61 +70,106 @@ _UNCHANGED = (
 )
 
 
-class ComputedTextField(serializers.CharField):
-    """A read-only text computed from columns of the record by `function` (of their
-    values, in the order of `columns`): what a model property would give, readable from
-    rows as from instances.
+def _follow(instance, path: str):
+    """The value at `path` ("document__current_version_id") from `instance`, None
+    past an empty foreign key (as a row's joined column is)."""
+    for name in path.split("__"):
+        if instance is None:
+            return None
+        instance = getattr(instance, name)
+    return instance
 
-        full_name = ComputedTextField(full_name, ["first_name", "last_name"])
-    """
+
+class ComputedField:
+    """A read-only value computed by `function` from columns of the record (of their
+    values, in the order of `columns`; a column may be reached through forward foreign
+    keys, "document__current_version_id"): what a model property would give, readable
+    from rows as from instances. Mixed into a serializer field class, whose
+    `to_representation` then applies."""
 
     def __init__(self, function, columns, **kwargs):
         self.function, self.columns = function, tuple(columns)
         super().__init__(read_only=True, **kwargs)
 
     def get_attribute(self, instance):
-        return self.function(*(getattr(instance, column) for column in self.columns))
+        return self.function(*(_follow(instance, column) for column in self.columns))
+
+
+class ComputedTextField(ComputedField, serializers.CharField):
+    """A computed text (ComputedField).
+
+    full_name = ComputedTextField(full_name, ["first_name", "last_name"])
+    """
+
+
+class ComputedBooleanField(ComputedField, serializers.BooleanField):
+    """A computed true or false (ComputedField)."""
 
 
 class RecordURLField(serializers.URLField):
     """The absolute URL of a route of the record: `view_name` reversed with the
-    record's primary key as its one argument (a download's link, say), readable from
-    rows as from instances.
+    record's primary key as its one argument (a download's link, say), or with the
+    values of the columns `args`, readable from rows as from instances.
 
         download_url = RecordURLField("api-v1:file-download")
+        download_url = RecordURLField("api-v1:document-download-version",
+                                      args=["document_id", "number"])
     """
 
-    def __init__(self, view_name: str, **kwargs):
-        self.view_name = view_name
+    def __init__(self, view_name: str, args=("pk",), **kwargs):
+        self.view_name, self.args = view_name, tuple(args)
         super().__init__(read_only=True, **kwargs)
 
     def get_attribute(self, instance):
-        return instance.pk
+        return tuple(_follow(instance, arg) for arg in self.args)
 
     def to_representation(self, value):
-        return self.url_maker(self.context.get("request"))(value)
+        return self.url_maker(self.context.get("request"))(*value)
 
     def url_maker(self, request):
-        """url(pk) for `request`: the route reversed once, then each key put in its
-        place, where the route takes a placeholder key; else reversed for each."""
+        """url(*values) for `request`: the route reversed once, then each value put in
+        its place, where the route takes placeholders; else reversed each time."""
 
-        def reversed_each(pk):
-            path = reverse(self.view_name, args=[pk])
+        def reversed_each(*values):
+            path = reverse(self.view_name, args=values)
             return request.build_absolute_uri(path) if request is not None else path
 
-        try:
-            template = reversed_each(_KEY_PLACEHOLDER)
-        except NoReverseMatch:
+        parts = None
+        for placeholder in _PLACEHOLDERS:
+            placeholders = [f"{index}{placeholder}" for index in range(len(self.args))]
+            try:
+                parts = _split(reversed_each(*placeholders), placeholders)
+            except NoReverseMatch:
+                continue
+            if parts is not None:
+                break
+        if parts is None:
             return reversed_each
-        if template.count(_KEY_PLACEHOLDER) != 1:
-            return reversed_each
-        before, after = template.split(_KEY_PLACEHOLDER)
-        # Quoted as reverse() quotes a URL's arguments.
-        return lambda pk: f"{before}{quote(str(pk), safe=RFC3986_SUBDELIMS + '/~:@')}{after}"
+        safe = RFC3986_SUBDELIMS + "/~:@"  # reverse() quotes arguments so
+
+        def url(*values):
+            pieces = [parts[0]]
+            for value, part in zip(values, parts[1:], strict=True):
+                pieces += [quote(str(value), safe=safe), part]
+            return "".join(pieces)
+
+        return url
 
 
-# A key no record has, that a route's pattern for a key accepts (letters and digits).
-_KEY_PLACEHOLDER = "0rowkey0"
+# Values no record has, that a route's patterns accept: letters and digits (a key's
+# `[^/.]+`), else digits alone (a number's).
+_PLACEHOLDERS = ("rowvalue0x", "9081726354")
+
+
+def _split(template: str, placeholders: list[str]) -> list[str] | None:
+    """`template` cut at each of `placeholders`, each found once, or None."""
+    parts = [template]
+    for placeholder in placeholders:
+        before, found, after = parts.pop().partition(placeholder)
+        if not found or placeholder in after or placeholder in before:
+            return None
+        parts += [before, after]
+    return parts
 
 
 def _defines(serializer, name, allowed=()) -> bool:
@@ -212,10 +257,6 @@ def _related_converter(field, model_field):
     return False
 
 
-def _the_request(_rows, request):
-    return request
-
-
 def _present(read, batch):
     def value(row):
         value = read(row, batch)
@@ -291,26 +332,31 @@ class RowPlan:
     def represent(self, rows, request=None) -> list[dict]:
         """The serializer's representation of `rows` (read by `read_rows`), for the
         caller of `request` (whose field rules apply)."""
-        batches = [
-            batch(rows, request) if batch is not None else None for _n, _r, batch in self.fields
-        ]
+        prepared = self.prepare(rows, request)
+        return [self.represent_row(row, prepared) for row in rows]
+
+    def prepare(self, rows, request=None):
+        """What representing `rows` needs once: each field's batch, and the field rules
+        of the caller of `request`."""
         fields = [
-            (name, read, batch)
-            for (name, read, _b), batch in zip(self.fields, batches, strict=True)
+            (name, read, None if batch is None else batch(rows, request))
+            for name, read, batch in self.fields
         ]
-        hidden = self._hidden(request)
-        results = []
-        for row in rows:
-            data = {}
-            for name, read, batch in fields:
-                value = read(row, batch)
-                if value is not _SKIP:
-                    data[name] = value
-            if hidden is not None:
-                for name in hidden(row):
-                    data.pop(name, None)
-            results.append(data)
-        return results
+        return fields, self._hidden(request)
+
+    @staticmethod
+    def represent_row(row, prepared) -> dict:
+        """The representation of a row of the rows `prepared` (prepare) was given."""
+        fields, hidden = prepared
+        data = {}
+        for name, read, batch in fields:
+            value = read(row, batch)
+            if value is not _SKIP:
+                data[name] = value
+        if hidden is not None:
+            for name in hidden(row):
+                data.pop(name, None)
+        return data
 
     def readers(self, rows, request=None) -> dict:
         """{field name: value(row)}: each field's representation as a function of a row
@@ -349,7 +395,7 @@ class RowPlan:
             return False
         if isinstance(field, TagListSerializerField):
             return self._add_tags(field)
-        if isinstance(field, ComputedTextField):
+        if isinstance(field, ComputedField):
             return self._add_computed(field)
         if isinstance(field, RecordURLField):
             return self._add_record_url(field)
@@ -415,26 +461,50 @@ class RowPlan:
             return lambda row, _batch: get(row)
         return read
 
+    def _columns(self, paths) -> list[str] | None:
+        """The columns of `paths` (the record's key for "pk"), or None."""
+        columns = []
+        for name in paths:
+            if name == "pk":
+                columns.append(self.pk)
+                continue
+            path = _path(self.model, name.split("__"))
+            if path is None:
+                return None
+            columns.append(self.column(path[0]))
+        return columns
+
     def _add_computed(self, field) -> bool:
-        paths = [_path(self.model, [name]) for name in field.columns]
-        if None in paths:
+        columns = self._columns(field.columns)
+        if columns is None or type(field).get_attribute is not ComputedField.get_attribute:
             return False
-        columns = [self.column(column) for column, _model_field, _crossed in paths]
         function = field.function
-        self.fields.append(
-            (field.field_name, lambda row, _b: function(*(row[c] for c in columns)), None)
-        )
+        represent = field.to_representation
+        if type(field).to_representation is serializers.CharField.to_representation:
+            represent = None  # texts, given as they are
+
+        def read(row, _batch):
+            value = function(*(row[column] for column in columns))
+            return value if value is None or represent is None else represent(value)
+
+        self.fields.append((field.field_name, read, None))
         return True
 
     def _add_record_url(self, field) -> bool:
-        if type(field).to_representation is not RecordURLField.to_representation:
+        columns = self._columns(field.args)
+        if (
+            columns is None
+            or type(field).to_representation is not RecordURLField.to_representation
+            or type(field).get_attribute is not RecordURLField.get_attribute
+        ):
             return False
-        pk = self.pk
 
         def batch(_rows, request):
             return field.url_maker(request)
 
-        self.fields.append((field.field_name, lambda row, url: url(row[pk]), batch))
+        self.fields.append(
+            (field.field_name, lambda row, url: url(*(row[c] for c in columns)), batch)
+        )
         return True
 
     def _add_slug(self, field) -> bool:
@@ -534,10 +604,12 @@ class RowPlan:
         key = self.column(column)
         self.columns |= plan.columns
 
-        def read(row, request):
-            return None if row[key] is None else plan.represent([row], request)[0]
+        # The nested plan runs no query: its batches are worked out over the page's rows,
+        # which hold its columns (prefixed).
+        def read(row, prepared):
+            return None if row[key] is None else plan.represent_row(row, prepared)
 
-        self.fields.append((field.field_name, read, _the_request))
+        self.fields.append((field.field_name, read, plan.prepare))
         return True
 
 

@@ -33,6 +33,18 @@ class OrganizationTypeSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class OwnContactField(serializers.PrimaryKeyRelatedField):
+    """A contact of the organization the serializer edits (none while it is created)."""
+
+    def get_queryset(self):
+        from api.v1.base_models.contact.models import Contact
+
+        organization = getattr(self.parent, "instance", None)
+        if isinstance(organization, Organization):
+            return Contact.objects.filter(organization=organization)
+        return Contact.objects.none()
+
+
 class OrganizationSerializer(ScopedModelSerializer):
     """An organization. `parent` is one of the caller's organizations (or null for a
     top-level one); `primary_address` is written nested; `primary_contact` is a contact
@@ -52,6 +64,11 @@ class OrganizationSerializer(ScopedModelSerializer):
         help_text="ISO 4217 code of the default currency.",
     )
     primary_address = AddressSerializer(required=False, allow_null=True)
+    primary_contact = OwnContactField(
+        required=False,
+        allow_null=True,
+        help_text="Id of a contact of this organization (set once the organization exists).",
+    )
 
     record_organization = "pk"  # the field rules of an organization are its own
 
@@ -82,22 +99,6 @@ class OrganizationSerializer(ScopedModelSerializer):
         read_only_fields = ["id", "level", "created_at", "updated_at"]
         # Checked in validate() with clear messages (case-insensitive code, name per parent).
         validators = []
-
-    def get_fields(self):
-        fields = super().get_fields()
-        # A primary contact must be a contact of this organization.
-        from api.v1.base_models.contact.models import Contact
-
-        contacts = Contact.objects.none()
-        if self.instance is not None and isinstance(self.instance, Organization):
-            contacts = Contact.objects.filter(organization=self.instance)
-        fields["primary_contact"] = serializers.PrimaryKeyRelatedField(
-            queryset=contacts,
-            required=False,
-            allow_null=True,
-            help_text="Id of a contact of this organization (set once the organization exists).",
-        )
-        return fields
 
     # FieldPermissionSerializerMixin: an organization's own rules apply to it; a new
     # one takes the rules of its parent.

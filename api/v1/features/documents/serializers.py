@@ -1,9 +1,10 @@
-from django.urls import reverse
+import operator
+
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from api.base.records import RecordLinkSerializerMixin
+from api.base.rows import ComputedBooleanField, RecordURLField
 from api.base.serializers import ScopedModelSerializer
 from api.v1.base_models.common.choices import CategoryType
 from api.v1.base_models.common.serializers import CategoryOfTypeField
@@ -78,8 +79,10 @@ class DocumentVersionSerializer(VersionSourceMixin, serializers.ModelSerializer)
         allow_null=True,
         help_text=_("The number of the version this one restored, if any."),
     )
-    is_current = serializers.SerializerMethodField()
-    download_url = serializers.SerializerMethodField()
+    is_current = ComputedBooleanField(operator.eq, ["document__current_version_id", "pk"])
+    download_url = RecordURLField(
+        "api-v1:document-download-version", args=["document_id", "number"]
+    )
 
     class Meta:
         model = DocumentVersion
@@ -100,17 +103,6 @@ class DocumentVersionSerializer(VersionSourceMixin, serializers.ModelSerializer)
             "download_url",
         ]
         read_only_fields = ["number", "created_by", "created_at"]
-
-    def get_is_current(self, version) -> bool:
-        return version.document.current_version_id == version.pk
-
-    @extend_schema_field(serializers.URLField())
-    def get_download_url(self, version) -> str:
-        path = reverse(
-            "api-v1:document-download-version", args=[version.document_id, version.number]
-        )
-        request = self.context.get("request")
-        return request.build_absolute_uri(path) if request else path
 
     def validate(self, attrs):
         return self.validate_source(attrs, self.context["document"].organization_id)
