@@ -1,10 +1,14 @@
 from rest_framework import serializers
 
+from rbac.serializers import ContentTypeField
+
 from .models import AuditLog
 
 
 class AuditLogSerializer(serializers.ModelSerializer):
-    content_type = serializers.SerializerMethodField(help_text='"app_label.model" of the object.')
+    content_type = ContentTypeField(
+        read_only=True, allow_null=True, help_text='"app_label.model" of the object.'
+    )
     user = serializers.IntegerField(source="user_id", allow_null=True)
     organization = serializers.IntegerField(source="organization_id", allow_null=True)
 
@@ -25,7 +29,3 @@ class AuditLogSerializer(serializers.ModelSerializer):
             "request_id",
         ]
         read_only_fields = fields
-
-    def get_content_type(self, log) -> str | None:
-        content_type = log.content_type
-        return f"{content_type.app_label}.{content_type.model}" if content_type else None

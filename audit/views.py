@@ -8,6 +8,7 @@ from rest_framework.exceptions import NotFound
 from core.conditional import ConditionalReadMixin
 from core.pagination import BoundedCountPagination
 from rbac.access import organizations_with_perm, visible_to
+from rbac.rows import RowListMixin
 
 from .filters import AuditLogFilter
 from .models import AuditLog
@@ -43,7 +44,7 @@ class CanReadAudit(permissions.BasePermission):
 
 
 @extend_schema_view(list=extend_schema(tags=TAGS), retrieve=extend_schema(tags=TAGS))
-class AuditLogViewSet(ConditionalReadMixin, viewsets.ReadOnlyModelViewSet):
+class AuditLogViewSet(RowListMixin, ConditionalReadMixin, viewsets.ReadOnlyModelViewSet):
     """The history of changes and security events, newest first. Organization auditors
     (audit.view_auditlog in their role) read their organizations' rows; staff with the
     global permission read all."""

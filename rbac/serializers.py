@@ -16,7 +16,7 @@ class ContentTypeField(serializers.SlugRelatedField):
 
     def represent_key(self, key) -> str:
         """The representation of the content type `key`, from Django's cache of content
-        types (lists read as rows: api.base.rows)."""
+        types (lists read as rows: rbac.rows)."""
         return self.to_representation(ContentType.objects.get_for_id(key))
 
     def to_internal_value(self, data):

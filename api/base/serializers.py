@@ -155,6 +155,9 @@ class ScopedModelSerializer(
         if given:
             cls._declared_fields = {**cls._declared_fields, **given}
 
+    # Its get_fields changes what a write requires, not what is read (rows: plans).
+    readable_fields_fixed = True
+
     def get_fields(self):
         fields = self._model_fields()
         if self.instance is not None and isinstance(

@@ -11,7 +11,7 @@ serializer and filters, and gets what the model's features ask for (core.registr
   `GET {id}/available-transitions/`;
 - tree: `GET {id}/descendants/`, `ancestors/` and `children/`;
 - lists read as rows, without model instances, wherever the serializer allows
-  (api.base.rows);
+  (rbac.rows);
 - ETags on every record it answers, `If-Match` on writes and transitions (412 when the
   record changed since), `If-None-Match` on reads (304): core.conditional;
 - `?filter=` on the model columns its serializer shows, the organization's code and
@@ -39,8 +39,8 @@ from core.models import CustomFieldDefinition
 from core.tagging import prefetch_tags
 from rbac.access import has_perm_in_org, member_organization_ids, visible_to
 from rbac.permissions import GlobalModelPermissions, HasModelPermissionInOrg, model_permission
+from rbac.rows import RowListMixin
 
-from .rows import RowListMixin
 from .serializers import CustomFieldDefinitionSerializer
 from .workflows import WorkflowViewSetMixin
 
@@ -211,7 +211,7 @@ class ScopedModelViewSet(
         return queryset if queryset.ordered else queryset.order_by("pk")
 
     # Tags are loaded in one query per page or record (core.tagging.prefetch_tags): a
-    # viewset's queryset does not prefetch them. A page of rows (api.base.rows) reads
+    # viewset's queryset does not prefetch them. A page of rows (rbac.rows) reads
     # its own.
     def paginate_queryset(self, queryset):
         page = super().paginate_queryset(queryset)

@@ -7,11 +7,11 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.response import Response
 
-from api.base.rows import RowListMixin
 from audit.views import AuditHistoryMixin
 from core.cache import CachedReadMixin
 from core.conditional import ConditionalReadMixin, ConditionalRequestMixin
 from rbac.permissions import ReferenceDataPermissions
+from rbac.rows import RowListMixin
 
 from .choices import CategoryType
 from .filters import CategoryFilter, TaxJurisdictionFilter, TaxRateFilter

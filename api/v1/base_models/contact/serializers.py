@@ -3,13 +3,13 @@ from django.utils.translation import gettext_lazy as _
 from phonenumber_field.serializerfields import PhoneNumberField
 from rest_framework import serializers
 
-from api.base.rows import ComputedTextField
 from api.base.serializers import ScopedModelSerializer
 from api.v1.base_models.common.models import Address
 from api.v1.base_models.common.serializers import AddressSerializer
 from api.v1.base_models.organization.models import Organization
 from audit.services import diff_from_now
 from core.serializers import missing_fields
+from rbac.rows import ComputedTextField
 
 from .models import (
     Contact,

@@ -3,9 +3,9 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from api.base.rows import RecordURLField
 from api.base.serializers import ScopedModelSerializer
 from rbac.access import visible_to
+from rbac.rows import RecordURLField
 
 from .models import FileStorage
 from .services import stored

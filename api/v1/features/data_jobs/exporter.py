@@ -3,7 +3,7 @@
 The records are those the list would show the job's requester with the same query
 parameters (`?filter=`, filters, search, ordering: the view's own `filter_queryset`),
 in the job's organization. They are read in chunks of DATA_JOB_BATCH_SIZE through the
-list's row plan (api.base.rows: each field of the serializer's representation read
+list's row plan (rbac.rows: each field of the serializer's representation read
 from the rows of `.values()`) where the serializer allows, else through the serializer
 over instances; then written as rows (data_jobs.resources: the columns the caller may
 read in the job's organization, field rules applied) by a streaming writer
@@ -17,9 +17,9 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from api.base.rows import read_rows, row_plan
 from core import registry
 from core.tagging import prefetch_tags
+from rbac.rows import read_rows, row_plan
 
 from . import formats
 from .choices import FileFormat
@@ -45,7 +45,7 @@ def representations(resource: DataResource, queryset, size: int):
     each field's API representation as a function of an item of the chunk."""
     plan = row_plan(resource.serializer_class, queryset, resource.serializer)
     if plan is not None:
-        # Rows, read as the list reads them (api.base.rows), without a dict per record.
+        # Rows, read as the list reads them (rbac.rows), without a dict per record.
         for chunk in _chunks(read_rows(plan, queryset).iterator(chunk_size=size), size):
             yield chunk, plan.readers(chunk, resource.request)
         return

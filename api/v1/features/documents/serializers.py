@@ -4,7 +4,6 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from api.base.records import RecordLinkSerializerMixin
-from api.base.rows import ComputedBooleanField, RecordURLField
 from api.base.serializers import ScopedModelSerializer
 from api.v1.base_models.common.choices import CategoryType
 from api.v1.base_models.common.serializers import CategoryOfTypeField
@@ -13,6 +12,7 @@ from api.v1.base_models.files.serializers import VisibleFileField
 from api.v1.base_models.files.services import create_file
 from api.v1.base_models.files.uploads import check_upload, clean_name
 from audit.grouping import one_row_per_record
+from rbac.rows import ComputedBooleanField, RecordURLField
 from rbac.serializers import ContentTypeField
 
 from . import services

@@ -46,7 +46,8 @@ from taggit.managers import TaggableManager
 from taggit.serializers import TagListSerializerField
 
 from core.tagging import tag_rows
-from rbac.fields import FieldPermissionSerializerMixin, field_restrictions
+
+from .fields import FieldPermissionSerializerMixin, field_restrictions
 
 _SKIP = object()  # a key the serializer leaves out of this row
 
@@ -625,18 +626,20 @@ def compile_plan(serializer, model, prefix="") -> RowPlan | None:
 
 # Plans by serializer class: compiled once per process where the class's fields are the
 # same for every request (fields built per request, by an overridden `__init__` or
-# `get_fields`, are compiled per request).
+# `get_fields`, are compiled per request). A class whose `__init__` or `get_fields`
+# leaves the readable fields as they are says so with `readable_fields_fixed = True`
+# in its own body (api.base.serializers.ScopedModelSerializer does).
 _PLANS: dict = {}
-_STATIC_FIELDS = (serializers.ModelSerializer,)
 
 
 def _fields_vary(serializer) -> bool:
-    from .serializers import ScopedModelSerializer
-
-    return any(
-        _defines(serializer, name, allowed=(*_STATIC_FIELDS, ScopedModelSerializer))
-        for name in ("__init__", "get_fields")
-    )
+    for cls in type(serializer).__mro__:
+        if cls in (serializers.ModelSerializer, serializers.Serializer):
+            return False
+        own = vars(cls)
+        if ("__init__" in own or "get_fields" in own) and not own.get("readable_fields_fixed"):
+            return True
+    return False
 
 
 def row_plan(serializer_class, queryset, make_serializer) -> RowPlan | None:
