@@ -10,8 +10,9 @@ superuser, with the SQL queries of the request.
 
 The data: 50 organizations with 200 products each (10,000: category, unit, two tags
 of a pool of 20, custom fields), 100 contacts each with an e-mail address, 40
-warehouses each with 3 stock locations: every list gives the member (of three
-organizations) a full page of 100.
+warehouses each with 3 stock locations, 100 audit rows, 40 files and 40 documents
+(each with a version of one of the files); 150 categories shared by all: every list
+gives the member (of three organizations) a full page of 100.
 
 Runs on a fresh SQLite file (WAL, as the embedded default), or with DATABASE_URL set
 on a test database created on that server (`test_<name>`) and dropped afterwards.
@@ -51,15 +52,20 @@ from api.v1.base_models.contact.models import (
     ContactEmailAddress,
     ContactPhoneNumber,
 )
+from api.v1.base_models.files.models import FileStorage
 from api.v1.base_models.organization.models import (
     Organization,
     OrganizationMembership,
 )
+from api.v1.features.documents.models import Document, DocumentVersion
 from api.v1.features.inventory.models import StockLocation, Warehouse
 from api.v1.features.products.models import Product
+from audit.choices import AuditAction
+from audit.models import AuditLog
 from rbac.roles import ROLE_NAMES
 
 ORGANIZATIONS, PRODUCTS, CONTACTS, WAREHOUSES, LOCATIONS = 50, 200, 100, 40, 3
+AUDIT_ROWS, FILES, CATEGORIES = 100, 40, 150
 
 
 def build_data():
@@ -133,7 +139,86 @@ def build_data():
                 TaggedItem(content_type=content_type, object_id=pk, tag=tags[(pk + 7) % 20]),
             ]
     TaggedItem.objects.bulk_create(tagged, batch_size=2000)
+    build_records_of_other_apps(organizations)
     return organizations
+
+
+def build_records_of_other_apps(organizations):
+    """Audit rows, files, documents with a version each, and shared categories."""
+    product_type = ContentType.objects.get_for_model(Product)
+    AuditLog.objects.bulk_create(
+        [
+            AuditLog(
+                organization=organization,
+                action_type=AuditAction.UPDATE,
+                user_repr="bench",
+                content_type=product_type,
+                object_id=str(i),
+                object_repr=f"Product {i}",
+                changes={"name": {"old": "a", "new": "b"}},
+                context={"source": "api"},
+            )
+            for organization in organizations
+            for i in range(AUDIT_ROWS)
+        ],
+        batch_size=1000,
+    )
+    files = FileStorage.objects.bulk_create(
+        [
+            FileStorage(
+                organization=organization,
+                file=f"bench/{organization.pk}/{i}.pdf",
+                original_name=f"Report {i}.pdf",
+                size=1000 + i,
+                mime_type="application/pdf",
+                checksum=f"{i:064x}",
+                custom_fields={"year": 2026},
+            )
+            for organization in organizations
+            for i in range(FILES)
+        ],
+        batch_size=1000,
+    )
+    document_type = Category.objects.create(name="Bench documents", category_type="DOCUMENT_TYPE")
+    documents = Document.objects.bulk_create(
+        [
+            Document(
+                organization=file.organization,
+                title=f"Document of {file.original_name}",
+                description="A document of the benchmark.",
+                document_type=document_type,
+                content_type=product_type,
+                object_id="1",
+            )
+            for file in files
+        ],
+        batch_size=1000,
+    )
+    versions = DocumentVersion.objects.bulk_create(
+        [
+            DocumentVersion(document=document, number=1, file=file, change_note="First")
+            for document, file in zip(documents, files, strict=True)
+        ],
+        batch_size=1000,
+    )
+    for document, version in zip(documents, versions, strict=True):
+        document.current_version = version
+    Document.objects.bulk_update(documents, ["current_version"], batch_size=1000)
+    Category.objects.bulk_create(
+        [
+            # Each its own tree (django-mptt's columns set by hand).
+            Category(
+                name=f"Category {i}",
+                slug=f"bench-category-{i}",
+                category_type="PRODUCT",
+                tree_id=1000 + i,
+                lft=1,
+                rght=2,
+                level=0,
+            )
+            for i in range(CATEGORIES)
+        ]
+    )
 
 
 def api_clients(organizations) -> dict:
@@ -167,11 +252,13 @@ class Endpoint:
     # The rows a record nests: (key, model, foreign key to the record, columns).
     nested: list = field(default_factory=list)
     pk: int | None = None  # a detail endpoint
+    shared: bool = False  # the same records for everyone (reference data)
+    ordering: tuple = ()  # the list's own order, where not the model's
 
     def baseline(self, organizations) -> str:
         """The hand-written query: the same rows and columns, scoped by hand."""
-        rows = self.model.objects.order_by(*self.model._meta.ordering)
-        if organizations is not None:
+        rows = self.model.objects.order_by(*(self.ordering or self.model._meta.ordering))
+        if organizations is not None and not self.shared:
             rows = rows.filter(organization_id__in=organizations)
         if self.pk is not None:
             rows = rows.filter(pk=self.pk)
@@ -287,6 +374,80 @@ LOCATION_COLUMNS = [
 ]
 
 
+AUDIT_COLUMNS = [
+    "id",
+    "created_at",
+    "action_type",
+    "user",
+    "user_repr",
+    "organization",
+    "content_type__app_label",
+    "content_type__model",
+    "object_id",
+    "object_repr",
+    "changes",
+    "context",
+    "request_id",
+]
+FILE_COLUMNS = [
+    "id",
+    "organization",
+    "organization__name",
+    "original_name",
+    "size",
+    "mime_type",
+    "checksum",
+    "created_by",
+    "custom_fields",
+    "created_at",
+    "updated_at",
+]
+DOCUMENT_COLUMNS = [
+    "id",
+    "organization",
+    "organization__name",
+    "title",
+    "description",
+    "document_type",
+    "document_type__name",
+    "status",
+    "content_type__app_label",
+    "content_type__model",
+    "object_id",
+    "current_version",
+    "current_version__number",
+    "current_version__file",
+    "current_version__file__original_name",
+    "current_version__file__size",
+    "current_version__file__mime_type",
+    "current_version__file__checksum",
+    "current_version__change_note",
+    "current_version__restored_from__number",
+    "current_version__created_by",
+    "current_version__created_at",
+    "custom_fields",
+    "created_by",
+    "created_at",
+    "updated_at",
+]
+CATEGORY_COLUMNS = [
+    "id",
+    "name",
+    "slug",
+    "description",
+    "parent",
+    "parent__slug",
+    "category_type",
+    "level",
+    "is_active",
+    "custom_fields",
+    "created_by",
+    "updated_by",
+    "created_at",
+    "updated_at",
+]
+
+
 def endpoints(product: int, contact: int) -> list[Endpoint]:
     size = f"?page_size={ARGS.page_size}"
     return [
@@ -300,6 +461,10 @@ def endpoints(product: int, contact: int) -> list[Endpoint]:
         ),
         Endpoint(f"/api/v1/warehouses/{size}", Warehouse, WAREHOUSE_COLUMNS, tags=True),
         Endpoint(f"/api/v1/stock-locations/{size}", StockLocation, LOCATION_COLUMNS),
+        Endpoint(f"/api/v1/audit-logs/{size}", AuditLog, AUDIT_COLUMNS),
+        Endpoint(f"/api/v1/files/{size}", FileStorage, FILE_COLUMNS, tags=True),
+        Endpoint(f"/api/v1/documents/{size}", Document, DOCUMENT_COLUMNS, tags=True),
+        Endpoint(f"/api/v1/categories/{size}", Category, CATEGORY_COLUMNS, shared=True),
         Endpoint(f"/api/v1/products/{product}/", Product, PRODUCT_COLUMNS, tags=True, pk=product),
         Endpoint(
             f"/api/v1/contacts/{contact}/",
