@@ -8,6 +8,7 @@ from core.inputs import primary_key_or_none
 from core.registry import organization_model
 from core.utils import exists_besides
 from rbac.access import visible_to
+from rbac.rows import ComputedBooleanField, ComputedTextField, RowField
 
 from . import preferences
 from .choices import EmailDigest
@@ -15,13 +16,13 @@ from .emails import TEMPLATE_FIELDS, template_errors
 from .models import Notification, NotificationTemplate
 
 
-def visible_targets(user, notifications) -> set[tuple[int, str]]:
-    """The (content type id, object id) of the records these notifications are about
-    that `user` may view now: one query per kind of record, whatever their number."""
+def visible_targets(user, targets) -> set[tuple[int, str]]:
+    """Of the (content type id, object id) of the records notifications are about,
+    those `user` may view now: one query per kind of record, whatever their number."""
     wanted: dict[int, set[str]] = {}
-    for each in notifications:
-        if each.target_content_type_id is not None:
-            wanted.setdefault(each.target_content_type_id, set()).add(each.target_object_id)
+    for content_type_id, object_id in targets:
+        if content_type_id is not None:
+            wanted.setdefault(content_type_id, set()).add(object_id)
     visible = set()
     for content_type_id, object_ids in wanted.items():
         model = ContentType.objects.get_for_id(content_type_id).model_class()
@@ -33,14 +34,22 @@ def visible_targets(user, notifications) -> set[tuple[int, str]]:
     return visible
 
 
+def _target(notification) -> tuple[int | None, str]:
+    return notification.target_content_type_id, notification.target_object_id
+
+
 class NotificationListSerializer(serializers.ListSerializer):
-    """Works out once for the whole page which records it may show (`target`)."""
+    """Works out once for the whole page which records it may show (`target`), as
+    TargetField's row batch does for a page read as rows (rbac.rows)."""
+
+    prepares_only = True
 
     def to_representation(self, data):
         rows = list(data.all() if hasattr(data, "all") else data)
         request = self.context.get("request")
         if request is not None and "visible_targets" not in self.context:
-            self.context["visible_targets"] = visible_targets(request.user, rows)
+            targets = [_target(row) for row in rows]
+            self.context["visible_targets"] = visible_targets(request.user, targets)
         return super().to_representation(rows)
 
 
@@ -57,24 +66,39 @@ TARGET_SCHEMA = {
 
 
 @extend_schema_field(TARGET_SCHEMA)
-class TargetField(serializers.Field):
+class TargetField(RowField, serializers.Field):
+    row_columns = ("target_content_type_id", "target_object_id")
+
     def __init__(self, **kwargs):
         super().__init__(source="*", read_only=True, **kwargs)
 
     def to_representation(self, notification):
-        if notification.target_content_type_id is None:
-            return None
-        key = (notification.target_content_type_id, notification.target_object_id)
+        target = _target(notification)
         visible = self.context.get("visible_targets")
         if visible is None:
             request = self.context.get("request")
-            if request is None:
-                return None
-            visible = visible_targets(request.user, [notification])
-        if key not in visible:
+            visible = visible_targets(request.user, [target]) if request is not None else set()
+        return self.from_row(target, visible)
+
+    def row_batch(self, values, request):
+        return visible_targets(request.user, values) if request is not None else set()
+
+    def from_row(self, values, batch):
+        if values[0] is None or values not in batch:
             return None
-        content_type = ContentType.objects.get_for_id(notification.target_content_type_id)
-        return {"type": f"{content_type.app_label}.{content_type.model}", "id": key[1]}
+        content_type = ContentType.objects.get_for_id(values[0])
+        return {"type": f"{content_type.app_label}.{content_type.model}", "id": values[1]}
+
+
+def _actor_name(actor_id, first_name, last_name, username) -> str | None:
+    """A user's full name or else username (Django's get_full_name, get_username)."""
+    if actor_id is None:
+        return None
+    return f"{first_name} {last_name}".strip() or username
+
+
+def _is_set(value) -> bool:
+    return value is not None
 
 
 class NotificationSerializer(serializers.ModelSerializer):
@@ -82,9 +106,13 @@ class NotificationSerializer(serializers.ModelSerializer):
     organization_name = serializers.CharField(
         source="organization.name", read_only=True, default=None
     )
-    actor_name = serializers.SerializerMethodField()
+    actor_name = ComputedTextField(
+        _actor_name,
+        ["actor_id", "actor__first_name", "actor__last_name", "actor__username"],
+        allow_null=True,
+    )
     target = TargetField()
-    is_read = serializers.SerializerMethodField()
+    is_read = ComputedBooleanField(_is_set, ["read_at"])
 
     class Meta:
         model = Notification
@@ -109,15 +137,6 @@ class NotificationSerializer(serializers.ModelSerializer):
             "updated_at",
         ]
         read_only_fields = fields
-
-    def get_actor_name(self, notification) -> str | None:
-        actor = notification.actor
-        if actor is None:
-            return None
-        return actor.get_full_name() or actor.get_username()
-
-    def get_is_read(self, notification) -> bool:
-        return notification.read_at is not None
 
 
 class UnreadCountSerializer(serializers.Serializer):

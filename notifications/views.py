@@ -13,6 +13,7 @@ from rest_framework.response import Response
 from core.conditional import ConditionalDestroyMixin, ConditionalRequestMixin
 from core.pagination import BoundedCountPagination
 from rbac.permissions import GlobalModelPermissions
+from rbac.rows import RowListMixin
 
 from . import preferences as user_preferences
 from .filters import NotificationFilter
@@ -42,6 +43,7 @@ TAGS = ["notifications"]
     destroy=extend_schema(tags=TAGS, summary="Delete one of your notifications"),
 )
 class NotificationViewSet(
+    RowListMixin,
     ConditionalDestroyMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,

@@ -107,6 +107,26 @@ class ComputedBooleanField(ComputedField, serializers.BooleanField):
     """A computed true or false (ComputedField)."""
 
 
+class RowField:
+    """What a serializer field defines to be read from rows when none of the kinds
+    above fits (a field of `source="*"`, say, computed with what a page needs once):
+
+    - `row_columns`: the columns it reads (paths as in ComputedField; "pk" the key);
+    - `row_batch(values, request)`: worked out once per page from each row's values
+      of those columns (a list of tuples), for the caller of `request`; optional;
+    - `from_row(values, batch)`: its representation of one row's values.
+
+    Plans are kept per process: these must not read the field's own `context`."""
+
+    row_columns: tuple = ()
+
+    def row_batch(self, values: list[tuple], request):
+        return None
+
+    def from_row(self, values: tuple, batch):
+        raise NotImplementedError
+
+
 class RecordURLField(serializers.URLField):
     """The absolute URL of a route of the record: `view_name` reversed with the
     record's primary key as its one argument (a download's link, say), or with the
@@ -392,14 +412,17 @@ class RowPlan:
     def add(self, field) -> bool:
         """Compile one readable serializer field; False when it needs an instance."""
         name = field.field_name
-        if field.source == "*" or isinstance(field, serializers.SerializerMethodField):
-            return False
-        if isinstance(field, TagListSerializerField):
-            return self._add_tags(field)
+        # Fields that read their own columns (whatever their source).
         if isinstance(field, ComputedField):
             return self._add_computed(field)
         if isinstance(field, RecordURLField):
             return self._add_record_url(field)
+        if isinstance(field, RowField):
+            return self._add_row_field(field)
+        if field.source == "*" or isinstance(field, serializers.SerializerMethodField):
+            return False
+        if isinstance(field, TagListSerializerField):
+            return self._add_tags(field)
         if (
             isinstance(field, relations.SlugRelatedField)
             and type(field).to_representation is relations.SlugRelatedField.to_representation
@@ -429,7 +452,7 @@ class RowPlan:
             convert = field.to_representation
         else:
             convert = _converter(field, model_field)
-        if crossed and (field.default is not empty or field.required):
+        if crossed and (field.required or (field.default is not empty and callable(field.default))):
             return False
         if convert is not None and _iso_datetime(field, model_field):
             # The time zone is looked up once per page, not per value.
@@ -444,9 +467,12 @@ class RowPlan:
         """read(row, batch): the value of `column`, through `convert(value, batch)`."""
         column = self.column(column)
         crossed = [self.column(path) for path in crossed]
-        # A path through an empty foreign key: None where the field allows it, else
-        # left out (DRF's Field.get_attribute).
-        missing = None if field.allow_null else _SKIP
+        # A path through an empty foreign key: the field's default, else None where it
+        # allows it, else left out (DRF's Field.get_attribute).
+        if field.default is not empty:
+            missing = None if field.default is None else field.to_representation(field.default)
+        else:
+            missing = None if field.allow_null else _SKIP
 
         def read(row, batch):
             value = row[column]
@@ -506,6 +532,21 @@ class RowPlan:
         self.fields.append(
             (field.field_name, lambda row, url: url(*(row[c] for c in columns)), batch)
         )
+        return True
+
+    def _add_row_field(self, field) -> bool:
+        columns = self._columns(field.row_columns)
+        if columns is None:
+            return False
+
+        def values(row):
+            return tuple(row[column] for column in columns)
+
+        def batch(rows, request):
+            return field.row_batch([values(row) for row in rows], request)
+
+        from_row = field.from_row
+        self.fields.append((field.field_name, lambda row, b: from_row(values(row), b), batch))
         return True
 
     def _add_slug(self, field) -> bool:
@@ -661,12 +702,17 @@ def row_plan(serializer_class, queryset, make_serializer) -> RowPlan | None:
     return plan
 
 
+def _plain_list(list_class) -> bool:
+    """DRF's list serializer, or one whose `to_representation` only prepares for the
+    instance path what its fields' row batches prepare for rows (`prepares_only`)."""
+    return list_class is serializers.ListSerializer or bool(vars(list_class).get("prepares_only"))
+
+
 def _compile(serializer, model) -> RowPlan | None:
     meta = getattr(serializer, "Meta", None)
     if (
         getattr(meta, "model", None) is not model
-        or getattr(meta, "list_serializer_class", serializers.ListSerializer)
-        is not serializers.ListSerializer
+        or not _plain_list(getattr(meta, "list_serializer_class", serializers.ListSerializer))
         or _defines(serializer, "to_representation", allowed=(FieldPermissionSerializerMixin,))
     ):
         return None

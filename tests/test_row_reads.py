@@ -16,6 +16,7 @@ from django.contrib.auth.models import Group
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 from rest_framework import serializers
 from rest_framework.test import APIClient
 
@@ -38,6 +39,7 @@ from api.v1.features.inventory.tests.factories import StockLocationFactory, Ware
 from api.v1.features.products.models import Product
 from api.v1.features.products.tests.factories import ProductFactory
 from core.models import CustomFieldDefinition
+from notifications.tests.factories import NotificationFactory
 from rbac import rows as rows_module
 from rbac.models import FieldPermission
 from rbac.roles import ROLE_NAMES
@@ -57,6 +59,7 @@ pytestmark = pytest.mark.django_db
 # Lists that must read rows: a change that makes one of them fall back to instances
 # (a method field, a property) is caught here, not in a benchmark.
 MUST_READ_ROWS = [
+    "/api/v1/notifications/",
     "/api/v1/audit-logs/",
     "/api/v1/categories/",
     "/api/v1/custom-field-definitions/",
@@ -121,9 +124,30 @@ def world():
     member = UserFactory()
     OrganizationMembership.objects.create(user=member, organization=a, role=restricted)
     OrganizationMembership.objects.create(user=member, organization=b, role=administrator)
+    superuser = UserFactory(is_superuser=True, is_staff=True)
+    # Notifications: about a record seen, one not seen, none; read and unread.
+    product_type = ContentType.objects.get_for_model(Product)
+    seen = ProductFactory(organization=b)
+    unseen = ProductFactory(organization=OrganizationFactory())
+    for recipient in (member, superuser):
+        NotificationFactory(
+            recipient=recipient,
+            organization=b,
+            actor=UserFactory(first_name="Ada", last_name="Lovelace"),
+            target_content_type=product_type,
+            target_object_id=str(seen.pk),
+        )
+        NotificationFactory(
+            recipient=recipient,
+            actor=UserFactory(first_name="", last_name="", username=f"nameless{recipient.pk}"),
+            target_content_type=product_type,
+            target_object_id=str(unseen.pk),
+            read_at=timezone.now(),
+        )
+        NotificationFactory(recipient=recipient)
     clients = {}
     for name, user in (
-        ("superuser", UserFactory(is_superuser=True, is_staff=True)),
+        ("superuser", superuser),
         ("member", member),
     ):
         clients[name] = APIClient()
