@@ -107,6 +107,10 @@ class ComputedBooleanField(ComputedField, serializers.BooleanField):
     """A computed true or false (ComputedField)."""
 
 
+class ComputedChoiceField(ComputedField, serializers.ChoiceField):
+    """A computed choice (ComputedField), among `choices`."""
+
+
 class RowField:
     """What a serializer field defines to be read from rows when none of the kinds
     above fits (a field of `source="*"`, say, computed with what a page needs once):

@@ -8,6 +8,7 @@ reach the edges (empty foreign keys on a path, tags, nested channels and address
 """
 
 import re
+from datetime import timedelta
 from types import SimpleNamespace
 from unittest import mock
 
@@ -31,7 +32,10 @@ from api.v1.base_models.contact.tests.factories import (
     ContactPhoneNumberFactory,
 )
 from api.v1.base_models.organization.models import OrganizationMembership
-from api.v1.base_models.organization.tests.factories import OrganizationFactory
+from api.v1.base_models.organization.tests.factories import (
+    OrganizationFactory,
+    OrganizationInvitationFactory,
+)
 from api.v1.base_models.user.tests.factories import UserFactory
 from api.v1.features.inventory.models import StockLocation
 from api.v1.features.inventory.serializers import StockLocationSerializer
@@ -59,6 +63,8 @@ pytestmark = pytest.mark.django_db
 # Lists that must read rows: a change that makes one of them fall back to instances
 # (a method field, a property) is caught here, not in a benchmark.
 MUST_READ_ROWS = [
+    "/api/v1/invitations/",
+    "/api/v1/organization-invitations/",
     "/api/v1/notifications/",
     "/api/v1/audit-logs/",
     "/api/v1/categories/",
@@ -124,6 +130,11 @@ def world():
     member = UserFactory()
     OrganizationMembership.objects.create(user=member, organization=a, role=restricted)
     OrganizationMembership.objects.create(user=member, organization=b, role=administrator)
+    # Invitations: pending, pending past its expiry (reads as expired), one to the
+    # member (their own list).
+    OrganizationInvitationFactory(organization=b)
+    OrganizationInvitationFactory(organization=b, expires_at=timezone.now() - timedelta(days=1))
+    OrganizationInvitationFactory(organization=a, email=member.email)
     superuser = UserFactory(is_superuser=True, is_staff=True)
     # Notifications: about a record seen, one not seen, none; read and unread.
     product_type = ContentType.objects.get_for_model(Product)

@@ -337,4 +337,12 @@ class OrganizationInvitation(Timestamped, Auditable):
     def effective_status(self) -> str:
         """The status, where a pending invitation past its expiry reads as expired (the
         stored status catches up daily, see tasks.expire_invitations)."""
-        return InvitationStatus.EXPIRED if self.is_expired else self.status
+        return self.status_at(self.status, self.expires_at)
+
+    @staticmethod
+    def status_at(status: str, expires_at) -> str:
+        """The effective status of an invitation of this status and expiry (read from
+        rows as from instances)."""
+        if status == InvitationStatus.PENDING and expires_at <= now():
+            return InvitationStatus.EXPIRED
+        return status

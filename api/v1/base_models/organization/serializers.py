@@ -13,6 +13,7 @@ from core.serializers import UniqueGuardMixin
 from core.utils import exists_besides
 from rbac.access import has_perm_in_org, permissions_in_org
 from rbac.fields import FieldPermissionSerializerMixin
+from rbac.rows import ComputedChoiceField
 
 from .choices import InvitationStatus
 from .models import (
@@ -336,10 +337,10 @@ class InvitationNamesMixin(serializers.Serializer):
 
     organization_name = serializers.CharField(source="organization.name", read_only=True)
     role_name = serializers.CharField(source="role.name", read_only=True)
-    status = serializers.ChoiceField(
+    status = ComputedChoiceField(
+        OrganizationInvitation.status_at,
+        ["status", "expires_at"],
         choices=InvitationStatus.choices,
-        source="effective_status",
-        read_only=True,
         help_text="A pending invitation past `expires_at` reads as expired.",
     )
     invited_by_username = serializers.CharField(

@@ -24,6 +24,7 @@ from rbac.access import (
 )
 from rbac.fields import check_writable
 from rbac.permissions import HasModelPermissionInOrg, model_permission
+from rbac.rows import RowListMixin
 
 from . import services
 from .filters import (
@@ -358,6 +359,7 @@ EXPIRED = OpenApiResponse(InvitationExpired, description="The invitation has exp
     create=extend_schema(tags=INVITATION_TAG),
 )
 class OrganizationInvitationViewSet(
+    RowListMixin,
     ConditionalReadMixin,
     AuditHistoryMixin,
     OrganizationScopedViewSetMixin,
@@ -443,7 +445,7 @@ class OrganizationInvitationViewSet(
     retrieve=extend_schema(tags=INVITATION_TAG),
 )
 class MyInvitationViewSet(
-    mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+    RowListMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
 ):
     """Your pending invitations: those sent to your account's email address (in any
     letter case) and not expired. Accept one with the token of its email, or by id."""
