@@ -152,33 +152,40 @@ class RecordURLField(serializers.URLField):
         return self.url_maker(self.context.get("request"))(*value)
 
     def url_maker(self, request):
-        """url(*values) for `request`: the route reversed once, then each value put in
-        its place, where the route takes placeholders; else reversed each time."""
+        """url(*values) for `request` (route_maker)."""
+        return route_maker(self.view_name, len(self.args), request)
 
-        def reversed_each(*values):
-            path = reverse(self.view_name, args=values)
-            return request.build_absolute_uri(path) if request is not None else path
 
-        parts = None
-        for placeholder in _PLACEHOLDERS:
-            placeholders = [f"{index}{placeholder}" for index in range(len(self.args))]
-            try:
-                parts = _split(reversed_each(*placeholders), placeholders)
-            except NoReverseMatch:
-                continue
-            if parts is not None:
-                break
-        if parts is None:
-            return reversed_each
-        safe = RFC3986_SUBDELIMS + "/~:@"  # reverse() quotes arguments so
+def route_maker(view_name: str, arity: int, request=None):
+    """url(*values): `view_name` reversed with these `arity` values as its arguments,
+    absolute for `request` when given. The route is reversed once, each value then put
+    in its place, where it takes placeholders; else it is reversed each time (a page
+    of rows builds its links without reversing a route per row)."""
 
-        def url(*values):
-            pieces = [parts[0]]
-            for value, part in zip(values, parts[1:], strict=True):
-                pieces += [quote(str(value), safe=safe), part]
-            return "".join(pieces)
+    def reversed_each(*values):
+        path = reverse(view_name, args=values)
+        return request.build_absolute_uri(path) if request is not None else path
 
-        return url
+    parts = None
+    for placeholder in _PLACEHOLDERS:
+        placeholders = [f"{index}{placeholder}" for index in range(arity)]
+        try:
+            parts = _split(reversed_each(*placeholders), placeholders)
+        except NoReverseMatch:
+            continue
+        if parts is not None:
+            break
+    if parts is None:
+        return reversed_each
+    safe = RFC3986_SUBDELIMS + "/~:@"  # reverse() quotes arguments so
+
+    def url(*values):
+        pieces = [parts[0]]
+        for value, part in zip(values, parts[1:], strict=True):
+            pieces += [quote(str(value), safe=safe), part]
+        return "".join(pieces)
+
+    return url
 
 
 # Values no record has, that a route's patterns accept: letters and digits (a key's

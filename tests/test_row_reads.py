@@ -31,12 +31,15 @@ from api.v1.base_models.contact.tests.factories import (
     ContactFactory,
     ContactPhoneNumberFactory,
 )
+from api.v1.base_models.files.tests.factories import FileStorageFactory
 from api.v1.base_models.organization.models import OrganizationMembership
 from api.v1.base_models.organization.tests.factories import (
     OrganizationFactory,
     OrganizationInvitationFactory,
 )
 from api.v1.base_models.user.tests.factories import UserFactory
+from api.v1.features.data_jobs.models import DataJobFile
+from api.v1.features.data_jobs.tests.factories import DataJobFactory
 from api.v1.features.inventory.models import StockLocation
 from api.v1.features.inventory.serializers import StockLocationSerializer
 from api.v1.features.inventory.tests.factories import StockLocationFactory, WarehouseFactory
@@ -63,6 +66,7 @@ pytestmark = pytest.mark.django_db
 # Lists that must read rows: a change that makes one of them fall back to instances
 # (a method field, a property) is caught here, not in a benchmark.
 MUST_READ_ROWS = [
+    "/api/v1/data-jobs/",
     "/api/v1/invitations/",
     "/api/v1/organization-invitations/",
     "/api/v1/notifications/",
@@ -156,6 +160,12 @@ def world():
             read_at=timezone.now(),
         )
         NotificationFactory(recipient=recipient)
+    # Data jobs: with an input and an output file, and with none.
+    for user in (member, superuser):
+        job = DataJobFactory(organization=b, created_by=user)
+        for role in ("input", "output"):
+            DataJobFile.objects.create(job=job, role=role, file=FileStorageFactory(organization=b))
+        DataJobFactory(organization=b, created_by=user)
     clients = {}
     for name, user in (
         ("superuser", superuser),

@@ -1,14 +1,15 @@
 from django.conf import settings
-from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.exceptions import APIException
 
 from api.base.serializers import organization_field
+from rbac.rows import RowField, route_maker
+from rbac.serializers import ContentTypeField
 
 from .choices import FileFormat, FileRole, ImportMode, OnError
-from .models import DataJob, DataJobRowError
+from .models import DataJob, DataJobFile, DataJobRowError
 
 
 class ImportTooLarge(APIException):
@@ -40,31 +41,62 @@ class DataJobFileSerializer(serializers.Serializer):
         fields={role: DataJobFileSerializer(required=False) for role in FileRole.values},
     )
 )
-class JobFilesField(serializers.Field):
-    """The job's files by role (input, output, errors), those it has."""
+class JobFilesField(RowField, serializers.Field):
+    """The job's files by role (input, output, errors), those it has: from its
+    prefetched links, or for a page of rows by one query."""
+
+    row_columns = ("pk",)
 
     def __init__(self, **kwargs):
         super().__init__(source="*", read_only=True, **kwargs)
 
     def to_representation(self, job):
-        files = {}
-        for link in job.files.all():
-            stored = link.file
-            url = reverse("api-v1:data-job-download", kwargs={"pk": job.pk})
-            files[link.role] = {
-                "id": stored.pk,
-                "name": stored.original_name,
-                "size": stored.size,
-                "mime_type": stored.mime_type,
-                "download_url": f"{url}?file={link.role}",
+        links = [
+            (link.role, link.file.pk, link.file.original_name, link.file.size, link.file.mime_type)
+            for link in job.files.all()
+        ]
+        return self._files(job.pk, links, route_maker(DOWNLOAD, 1))
+
+    def row_batch(self, values, request):
+        links = {}
+        for job, *link in (
+            DataJobFile.objects.filter(job__in=[pk for (pk,) in values])
+            .order_by("job", "id")
+            .values_list(
+                "job", "role", "file", "file__original_name", "file__size", "file__mime_type"
+            )
+        ):
+            links.setdefault(job, []).append(tuple(link))
+        return links, route_maker(DOWNLOAD, 1)
+
+    def from_row(self, values, batch):
+        links, url = batch
+        (pk,) = values
+        return self._files(pk, links.get(pk, ()), url)
+
+    @staticmethod
+    def _files(pk, links, url) -> dict:
+        return {
+            role: {
+                "id": file,
+                "name": name,
+                "size": size,
+                "mime_type": mime_type,
+                "download_url": f"{url(pk)}?file={role}",
             }
-        return files
+            for role, file, name, size, mime_type in links
+        }
+
+
+DOWNLOAD = "api-v1:data-job-download"
 
 
 class DataJobSerializer(serializers.ModelSerializer):
     """An import or export job: what was asked, where it stands, its files."""
 
-    model = serializers.SerializerMethodField(help_text='The model, e.g. "products.product".')
+    model = ContentTypeField(
+        source="content_type", read_only=True, help_text='The model, e.g. "products.product".'
+    )
     requested_by = serializers.CharField(source="created_by.username", read_only=True)
     files = JobFilesField()
 
@@ -96,10 +128,6 @@ class DataJobSerializer(serializers.ModelSerializer):
             "finished_at",
         ]
         read_only_fields = fields
-
-    def get_model(self, job) -> str:
-        content_type = job.content_type
-        return f"{content_type.app_label}.{content_type.model}"
 
 
 class DataJobRowErrorSerializer(serializers.ModelSerializer):

@@ -29,6 +29,7 @@ from core.conditional import ConditionalReadMixin
 from core.parsers import JSONParser, MultiPartParser
 from rbac.access import member_organization_ids, organizations_with_perm
 from rbac.permissions import model_permission
+from rbac.rows import RowListMixin
 
 from . import formats, services
 from .choices import FileFormat, FileRole, ImportMode, JobKind, JobStatus
@@ -284,7 +285,7 @@ FILE_PARAMETER = OpenApiParameter(
 )
 
 
-class DataJobViewSet(ConditionalReadMixin, viewsets.ReadOnlyModelViewSet):
+class DataJobViewSet(RowListMixin, ConditionalReadMixin, viewsets.ReadOnlyModelViewSet):
     """Your import and export jobs (only yours: an export holds what your role let you
     read), in the organizations you still belong to. Each shows its status, progress
     (rows done of the total, rows created, updated, unchanged and failed), warnings
