@@ -90,6 +90,9 @@ class ComputedField:
 
     def __init__(self, function, columns, **kwargs):
         self.function, self.columns = function, tuple(columns)
+        # The whole record: what it reads is `columns` (a model field of its name is
+        # not it, for the schema either).
+        kwargs.setdefault("source", "*")
         super().__init__(read_only=True, **kwargs)
 
     def get_attribute(self, instance):
@@ -109,6 +112,10 @@ class ComputedBooleanField(ComputedField, serializers.BooleanField):
 
 class ComputedChoiceField(ComputedField, serializers.ChoiceField):
     """A computed choice (ComputedField), among `choices`."""
+
+
+class ComputedEmailField(ComputedField, serializers.EmailField):
+    """A computed e-mail address (ComputedField)."""
 
 
 class RowField:
@@ -694,14 +701,33 @@ def _fields_vary(serializer) -> bool:
     return False
 
 
+def _plain_prefetch(lookup) -> bool:
+    """A prefetch the rows' own reads stand for: by name, or with a queryset that only
+    joins (`select_related`), not one that filters, orders, slices or annotates what
+    the serializer shows."""
+    if not isinstance(lookup, Prefetch) or lookup.queryset is None:
+        return True
+    queryset = lookup.queryset
+    query = queryset.query
+    return (
+        type(queryset) is type(queryset.model._default_manager.all())
+        and not query.where
+        and not query.order_by
+        and not query.annotations
+        and not query.extra
+        and not query.distinct
+        and query.low_mark == 0
+        and query.high_mark is None
+        and not queryset._prefetch_related_lookups
+        and query.default_ordering
+    )
+
+
 def row_plan(serializer_class, queryset, make_serializer) -> RowPlan | None:
     """The plan of a list of `queryset` through `serializer_class`, or None when the
     list needs instances. `make_serializer()` gives an instance of it with the view's
     context, when one is needed to compile."""
-    if any(
-        isinstance(lookup, Prefetch) and lookup.queryset is not None
-        for lookup in queryset._prefetch_related_lookups
-    ):
+    if not all(_plain_prefetch(lookup) for lookup in queryset._prefetch_related_lookups):
         return None
     key = (serializer_class, queryset.model)
     if key in _PLANS:

@@ -43,6 +43,8 @@ from api.v1.features.data_jobs.tests.factories import DataJobFactory
 from api.v1.features.inventory.models import StockLocation
 from api.v1.features.inventory.serializers import StockLocationSerializer
 from api.v1.features.inventory.tests.factories import StockLocationFactory, WarehouseFactory
+from api.v1.features.meetings.models import MeetingRecording
+from api.v1.features.meetings.tests.factories import MeetingFactory
 from api.v1.features.products.models import Product
 from api.v1.features.products.tests.factories import ProductFactory
 from core.models import CustomFieldDefinition
@@ -66,6 +68,7 @@ pytestmark = pytest.mark.django_db
 # Lists that must read rows: a change that makes one of them fall back to instances
 # (a method field, a property) is caught here, not in a benchmark.
 MUST_READ_ROWS = [
+    "/api/v1/meetings/",
     "/api/v1/data-jobs/",
     "/api/v1/invitations/",
     "/api/v1/organization-invitations/",
@@ -160,6 +163,16 @@ def world():
             read_at=timezone.now(),
         )
         NotificationFactory(recipient=recipient)
+    # A meeting with a member (named, and one with no name), a guest, a recording.
+    meeting = MeetingFactory(
+        organization=b,
+        host=UserFactory(first_name="Grace", last_name="Hopper"),
+        participants=[UserFactory(first_name="", last_name="")],
+        guests=["guest@example.com"],
+    )
+    MeetingRecording.objects.create(
+        meeting=meeting, file=FileStorageFactory(organization=b), file_type="video"
+    )
     # Data jobs: with an input and an output file, and with none.
     for user in (member, superuser):
         job = DataJobFactory(organization=b, created_by=user)
@@ -339,17 +352,21 @@ def test_a_serializer_that_needs_instances_gets_them(serializer_class):
     assert plan_of(serializer_class) is None
 
 
-def test_a_prefetch_with_its_own_queryset_needs_instances():
+def test_a_prefetch_that_narrows_what_is_shown_needs_instances():
     from django.db.models import Prefetch
 
-    queryset = Contact.objects.prefetch_related(
-        Prefetch(
-            "email_addresses", queryset=Contact.email_addresses.rel.related_model.objects.all()
-        )
-    )
     from api.v1.base_models.contact.serializers import ContactSerializer
 
-    assert plan_of(ContactSerializer, queryset) is None
+    emails = Contact.email_addresses.rel.related_model.objects
+
+    def prefetching(queryset):
+        return Contact.objects.prefetch_related(Prefetch("email_addresses", queryset=queryset))
+
+    assert plan_of(ContactSerializer, prefetching(emails.filter(is_primary=True))) is None
+    assert plan_of(ContactSerializer, prefetching(emails.order_by("email"))) is None
+    assert plan_of(ContactSerializer, prefetching(emails.all()[:1])) is None
+    # One that only joins shows the same: the rows' own read stands for it.
+    assert plan_of(ContactSerializer, prefetching(emails.select_related("contact"))) is not None
     assert plan_of(ContactSerializer, Contact.objects.all()) is not None
 
 

@@ -207,6 +207,17 @@ class MeetingParticipant(Timestamped, Auditable):
         """Where their invitations go."""
         return self.user.email if self.user_id is not None else self.email
 
+    # The same two, from the columns of a row (lists read as rows: rbac.rows).
+    @staticmethod
+    def name_of(user_id, name, email, first_name, last_name, username) -> str:
+        if user_id is None:
+            return name or email
+        return f"{first_name} {last_name}".strip() or username  # get_full_name's
+
+    @staticmethod
+    def address_of(user_id, email, user_email) -> str:
+        return user_email if user_id is not None else email
+
 
 class MeetingRecording(FileAttachment):
     """A recording of a meeting, downloaded from its provider into the file layer; its

@@ -3,16 +3,15 @@ from datetime import timedelta
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db.models import Q
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from api.base.records import RecordLinkSerializerMixin
 from api.base.serializers import ScopedModelSerializer
 from api.v1.base_models.organization.models import OrganizationMembership
 from core.validators import validate_timezone
+from rbac.rows import ComputedEmailField, ComputedTextField, RecordURLField
 from rbac.serializers import ContentTypeField
 
 from . import services
@@ -27,12 +26,20 @@ CLOCK_SKEW = timedelta(minutes=5)
 MAX_ADVANCE = timedelta(days=3653)
 
 
+def _full_name_or_username(first_name, last_name, username) -> str:
+    """A user's get_full_name(), else get_username(), from their columns."""
+    return f"{first_name} {last_name}".strip() or username
+
+
 class MeetingParticipantSerializer(serializers.ModelSerializer):
     """Someone invited: a member (`user`) or a guest (`user` null), with the times the
     provider saw them join and leave."""
 
-    name = serializers.CharField(source="display_name", read_only=True)
-    email = serializers.EmailField(source="address", read_only=True)
+    name = ComputedTextField(
+        MeetingParticipant.name_of,
+        ["user_id", "name", "email", "user__first_name", "user__last_name", "user__username"],
+    )
+    email = ComputedEmailField(MeetingParticipant.address_of, ["user_id", "email", "user__email"])
 
     class Meta:
         model = MeetingParticipant
@@ -95,7 +102,7 @@ class MeetingRecordingSerializer(serializers.ModelSerializer):
     file_name = serializers.CharField(source="file.original_name", read_only=True)
     size = serializers.IntegerField(source="file.size", read_only=True)
     mime_type = serializers.CharField(source="file.mime_type", read_only=True)
-    download_url = serializers.SerializerMethodField()
+    download_url = RecordURLField("api-v1:meeting-recording", args=["meeting_id", "pk"])
 
     class Meta:
         model = MeetingRecording
@@ -110,12 +117,6 @@ class MeetingRecordingSerializer(serializers.ModelSerializer):
             "download_url",
         ]
         read_only_fields = fields
-
-    @extend_schema_field(serializers.URLField())
-    def get_download_url(self, recording) -> str:
-        path = reverse("api-v1:meeting-recording", args=[recording.meeting_id, recording.pk])
-        request = self.context.get("request")
-        return request.build_absolute_uri(path) if request else path
 
 
 def _meeting_members(organization_id, user_ids) -> set[int]:
@@ -160,7 +161,9 @@ class MeetingSerializer(RecordLinkSerializerMixin, ScopedModelSerializer):
             "Id of the member who hosts it (by default you), whose role may view meetings."
         ),
     )
-    host_name = serializers.SerializerMethodField()
+    host_name = ComputedTextField(
+        _full_name_or_username, ["host__first_name", "host__last_name", "host__username"]
+    )
     participants = MeetingParticipantSerializer(many=True, read_only=True)
     participant_ids = serializers.ListField(
         child=serializers.IntegerField(min_value=1, max_value=2**63 - 1),
@@ -228,15 +231,13 @@ class MeetingSerializer(RecordLinkSerializerMixin, ScopedModelSerializer):
             "updated_at",
         ]
 
+    readable_fields_fixed = True  # get_fields below changes what a write may change
+
     def get_fields(self):
         fields = super().get_fields()
         if self.instance is not None and "host" in fields:
             fields["host"].read_only = True  # a meeting keeps its host
         return fields
-
-    def get_host_name(self, meeting) -> str:
-        host = meeting.host
-        return host.get_full_name() or host.get_username()
 
     def validate_guests(self, guests):
         seen = set()
