@@ -55,6 +55,28 @@ class AttachmentSerializer(serializers.ModelSerializer):
         return request.build_absolute_uri(path) if request else path
 
 
+# Where a list's comments hold their related records, prefetched as lists (views).
+PREFETCHED = {
+    "attachments": "attachment_list",
+    "mentions": "mention_list",
+    "replies": "reply_list",
+}
+
+
+def _related(comment, name: str):
+    """The comment's related records `name`: as prefetched, else queried."""
+    found = getattr(comment, PREFETCHED[name], None)
+    return found if found is not None else getattr(comment, name).all()
+
+
+class VisibleCommentField(serializers.PrimaryKeyRelatedField):
+    """A comment the caller may view, by id."""
+
+    def get_queryset(self):
+        request = self.context.get("request")
+        return visible_to(Comment, request.user) if request else Comment.objects.none()
+
+
 class CommentSerializer(serializers.ModelSerializer):
     """A comment. `content` and `attachments` are null and empty once its author deleted
     it, and for a comment a moderator hid (except for moderators)."""
@@ -63,8 +85,7 @@ class CommentSerializer(serializers.ModelSerializer):
         help_text=_('The type of the record it is about ("products.product").')
     )
     object_id = RecordIdField(max_length=64, help_text=_("The id of that record."))
-    parent = serializers.PrimaryKeyRelatedField(
-        queryset=Comment.objects.none(),
+    parent = VisibleCommentField(
         required=False,
         allow_null=True,
         help_text=_("The comment it replies to (a reply to a reply joins the same thread)."),
@@ -108,11 +129,9 @@ class CommentSerializer(serializers.ModelSerializer):
         read_only_fields = ["organization", "status", "is_edited", "edited_at"]
 
     def get_fields(self):
+        # The files and the comment replied to are those the caller may view (their
+        # fields' own querysets).
         fields = super().get_fields()
-        request = self.context.get("request")
-        if request is not None:
-            fields["attachment_ids"].child_relation.queryset = visible_to(FileStorage, request.user)
-            fields["parent"].queryset = visible_to(Comment, request.user)
         if self.instance is not None and not isinstance(self.instance, list | tuple):
             # A comment stays on its record and in its thread.
             for name in ("content_type", "object_id", "parent"):
@@ -137,24 +156,41 @@ class CommentSerializer(serializers.ModelSerializer):
             data["attachments"] = []
         return data
 
+    # The nested serializers are built once per representation (of a page: its
+    # comments share them), not once per comment.
+    def _nested(self, name: str, make):
+        nested = self.context.setdefault("_comment_serializers", {})
+        if name not in nested:
+            nested[name] = make()
+        return nested[name]
+
     @extend_schema_field(AttachmentSerializer(many=True))
     def get_attachments(self, comment):
-        return AttachmentSerializer(comment.attachments.all(), many=True, context=self.context).data
+        attachments = self._nested(
+            "attachments", lambda: AttachmentSerializer(many=True, context=self.context)
+        )
+        return attachments.to_representation(_related(comment, "attachments"))
 
     @extend_schema_field(PersonSerializer(allow_null=True))
     def get_author(self, comment):
-        return PersonSerializer(comment.created_by).data if comment.created_by else None
+        if not comment.created_by:
+            return None
+        return self._nested("person", PersonSerializer).to_representation(comment.created_by)
 
     @extend_schema_field(PersonSerializer(many=True))
     def get_mentions(self, comment):
-        return PersonSerializer(comment.mentions.all(), many=True).data
+        people = self._nested("people", lambda: PersonSerializer(many=True))
+        return people.to_representation(_related(comment, "mentions"))
 
     @extend_schema_field(serializers.ListField(child=serializers.DictField()))
     def get_replies(self, comment):
         """The thread's replies, oldest first (top-level comments only)."""
         if comment.parent_id is not None:
             return []
-        return CommentSerializer(comment.replies.all(), many=True, context=self.context).data
+        replies = self._nested(
+            "replies", lambda: CommentSerializer(many=True, context=self.context)
+        )
+        return replies.to_representation(_related(comment, "replies"))
 
     # ------------------------------------------------------------------ writing
     def validate_content(self, value):

@@ -17,7 +17,7 @@ from . import services
 from .choices import CommentStatus
 from .filters import CommentFilter
 from .models import Comment
-from .serializers import CommentSerializer, RecordCommentSerializer
+from .serializers import PREFETCHED, CommentSerializer, RecordCommentSerializer
 
 ONLY_THE_AUTHOR = _("Only its author may change or delete a comment.")
 NO_ADD = _("Your role in the record's organization does not allow you to comment.")
@@ -41,18 +41,26 @@ class CommentPermission(HasModelPermissionInOrg):
         return super().describe_access(view)
 
 
+# A comment's attachments, mentions and replies are prefetched as lists
+# (serializers.PREFETCHED): a prefetch into a related manager builds a queryset per
+# comment and relation, most of the time of a page.
+def _lists():
+    return [Prefetch(name, to_attr=PREFETCHED[name]) for name in ("attachments", "mentions")]
+
+
 def _replies():
     return Prefetch(
         "replies",
         queryset=Comment.objects.select_related("created_by", "content_type").prefetch_related(
-            "attachments", "mentions"
+            *_lists()
         ),
+        to_attr=PREFETCHED["replies"],
     )
 
 
 def _comments():
     return Comment.objects.select_related("created_by", "content_type").prefetch_related(
-        "attachments", "mentions", _replies()
+        *_lists(), _replies()
     )
 
 
