@@ -11,8 +11,10 @@ superuser, with the SQL queries of the request.
 The data: 50 organizations with 200 products each (10,000: category, unit, two tags
 of a pool of 20, custom fields), 100 contacts each with an e-mail address, 40
 warehouses each with 3 stock locations, 100 audit rows, 40 files and 40 documents
-(each with a version of one of the files); 150 categories shared by all: every list
-gives the member (of three organizations) a full page of 100.
+(each with a version of one of the files), 40 meetings (the host and a guest invited)
+and 40 invitations; 150 categories shared by all; 150 notifications and 150 data jobs
+of each user (lists of one's own): every list gives the member (of three
+organizations) a full page of 100.
 
 Runs on a fresh SQLite file (WAL, as the embedded default), or with DATABASE_URL set
 on a test database created on that server (`test_<name>`) and dropped afterwards.
@@ -24,6 +26,7 @@ import json
 import statistics
 import time
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 import common
 
@@ -41,6 +44,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 from rest_framework.test import APIClient
 from rest_framework_simplejwt.tokens import AccessToken
 from taggit.models import Tag, TaggedItem
@@ -55,17 +59,21 @@ from api.v1.base_models.contact.models import (
 from api.v1.base_models.files.models import FileStorage
 from api.v1.base_models.organization.models import (
     Organization,
+    OrganizationInvitation,
     OrganizationMembership,
 )
+from api.v1.features.data_jobs.models import DataJob
 from api.v1.features.documents.models import Document, DocumentVersion
 from api.v1.features.inventory.models import StockLocation, Warehouse
+from api.v1.features.meetings.models import Meeting, MeetingParticipant
 from api.v1.features.products.models import Product
 from audit.choices import AuditAction
 from audit.models import AuditLog
+from notifications.models import Notification
 from rbac.roles import ROLE_NAMES
 
 ORGANIZATIONS, PRODUCTS, CONTACTS, WAREHOUSES, LOCATIONS = 50, 200, 100, 40, 3
-AUDIT_ROWS, FILES, CATEGORIES = 100, 40, 150
+AUDIT_ROWS, FILES, CATEGORIES, MEETINGS, INVITATIONS, OWN = 100, 40, 150, 40, 40, 150
 
 
 def build_data():
@@ -221,6 +229,90 @@ def build_records_of_other_apps(organizations):
     )
 
 
+def build_meetings_and_invitations(organizations, host) -> None:
+    start = timezone.now() + timedelta(days=1)
+    meetings = Meeting.objects.bulk_create(
+        [
+            Meeting(
+                organization=organization,
+                topic=f"Meeting {i}",
+                start_time=start + timedelta(hours=i),
+                end_time=start + timedelta(hours=i + 1),
+                host=host,
+                provider="jitsi",
+                provider_meeting_id=f"bench-{organization.pk}-{i}",
+                join_url=f"https://meet.example.com/bench-{organization.pk}-{i}",
+            )
+            for organization in organizations
+            for i in range(MEETINGS)
+        ],
+        batch_size=1000,
+    )
+    MeetingParticipant.objects.bulk_create(
+        [
+            participant
+            for meeting in meetings
+            for participant in (
+                MeetingParticipant(meeting=meeting, user=host, role="host"),
+                MeetingParticipant(meeting=meeting, email="guest@example.com", name="Guest"),
+            )
+        ],
+        batch_size=1000,
+    )
+    role = Group.objects.get(name=ROLE_NAMES["administrator"])
+    OrganizationInvitation.objects.bulk_create(
+        [
+            OrganizationInvitation(
+                organization=organization,
+                email=f"invitee{i}@example.com",
+                role=role,
+                invited_by=host,
+                expires_at=start + timedelta(days=7),
+            )
+            for organization in organizations
+            for i in range(INVITATIONS)
+        ],
+        batch_size=1000,
+    )
+
+
+def build_own_records(users) -> None:
+    """Notifications and data jobs of each user: lists of one's own."""
+    product_type = ContentType.objects.get_for_model(Product)
+    for user in users:
+        Notification.objects.bulk_create(
+            [
+                Notification(
+                    recipient=user,
+                    type_code="product_changed",
+                    title=f"Product {i} changed",
+                    message="Its price changed.",
+                    organization_id=OrganizationMembership.objects.filter(user=user)
+                    .values_list("organization_id", flat=True)
+                    .first(),
+                    actor=user,
+                    target_content_type=product_type,
+                    target_object_id=str(i + 1),
+                )
+                for i in range(OWN)
+            ]
+        )
+        organization = Organization.objects.order_by("pk").first()
+        DataJob.objects.bulk_create(
+            [
+                DataJob(
+                    organization=organization,
+                    created_by=user,
+                    kind="EXPORT",
+                    content_type=product_type,
+                    view="api.v1.features.products.views.ProductViewSet",
+                    format="csv",
+                )
+                for _ in range(OWN)
+            ]
+        )
+
+
 def api_clients(organizations) -> dict:
     """Clients with the JWT of a member (administrator) of three organizations and of a
     superuser."""
@@ -233,10 +325,13 @@ def api_clients(organizations) -> dict:
             role=Group.objects.get(name=ROLE_NAMES["administrator"]),
         )
     superuser = User.objects.create_superuser("root", email="", password=None)
+    build_meetings_and_invitations(organizations, member)
+    build_own_records([member, superuser])
     clients = {}
     for label, user in (("member", member), ("superuser", superuser)):
         clients[label] = APIClient()
         clients[label].credentials(HTTP_AUTHORIZATION=f"Bearer {AccessToken.for_user(user)}")
+        clients[label].bench_user = user
     return clients
 
 
@@ -253,12 +348,15 @@ class Endpoint:
     nested: list = field(default_factory=list)
     pk: int | None = None  # a detail endpoint
     shared: bool = False  # the same records for everyone (reference data)
+    owner: str | None = None  # a list of one's own records: by this foreign key
     ordering: tuple = ()  # the list's own order, where not the model's
 
-    def baseline(self, organizations) -> str:
+    def baseline(self, organizations, user) -> str:
         """The hand-written query: the same rows and columns, scoped by hand."""
         rows = self.model.objects.order_by(*(self.ordering or self.model._meta.ordering))
-        if organizations is not None and not self.shared:
+        if self.owner is not None:
+            rows = rows.filter(**{self.owner: user})
+        elif organizations is not None and not self.shared:
             rows = rows.filter(organization_id__in=organizations)
         if self.pk is not None:
             rows = rows.filter(pk=self.pk)
@@ -448,6 +546,116 @@ CATEGORY_COLUMNS = [
 ]
 
 
+MEETING_COLUMNS = [
+    "id",
+    "organization",
+    "organization__name",
+    "topic",
+    "agenda",
+    "start_time",
+    "end_time",
+    "timezone",
+    "host",
+    "host__first_name",
+    "host__last_name",
+    "host__username",
+    "status",
+    "provider",
+    "actual_start_time",
+    "actual_end_time",
+    "cancelled_at",
+    "content_type",
+    "object_id",
+    "custom_fields",
+    "created_by",
+    "created_at",
+    "updated_at",
+]
+MEETING_CHILDREN = [
+    (
+        "participants",
+        MeetingParticipant,
+        "meeting",
+        [
+            "id",
+            "user",
+            "user__first_name",
+            "user__username",
+            "user__email",
+            "name",
+            "email",
+            "role",
+            "joined_at",
+            "left_at",
+        ],
+    ),
+]
+INVITATION_COLUMNS = [
+    "id",
+    "organization",
+    "organization__name",
+    "email",
+    "role",
+    "role__name",
+    "status",
+    "invited_by",
+    "invited_by__username",
+    "expires_at",
+    "sent_at",
+    "send_count",
+    "accepted_at",
+    "membership",
+    "created_at",
+    "updated_at",
+]
+NOTIFICATION_COLUMNS = [
+    "id",
+    "type_code",
+    "level",
+    "title",
+    "message",
+    "action_url",
+    "action_text",
+    "organization",
+    "organization__name",
+    "actor",
+    "actor__first_name",
+    "actor__last_name",
+    "actor__username",
+    "target_content_type",
+    "target_object_id",
+    "count",
+    "read_at",
+    "created_at",
+    "updated_at",
+]
+DATA_JOB_COLUMNS = [
+    "id",
+    "organization",
+    "kind",
+    "content_type__app_label",
+    "content_type__model",
+    "format",
+    "mode",
+    "on_error",
+    "dry_run",
+    "status",
+    "total_rows",
+    "processed_rows",
+    "created_rows",
+    "updated_rows",
+    "unchanged_rows",
+    "failed_rows",
+    "warnings",
+    "error",
+    "cancel_requested",
+    "created_by__username",
+    "created_at",
+    "started_at",
+    "finished_at",
+]
+
+
 def endpoints(product: int, contact: int) -> list[Endpoint]:
     size = f"?page_size={ARGS.page_size}"
     return [
@@ -465,6 +673,14 @@ def endpoints(product: int, contact: int) -> list[Endpoint]:
         Endpoint(f"/api/v1/files/{size}", FileStorage, FILE_COLUMNS, tags=True),
         Endpoint(f"/api/v1/documents/{size}", Document, DOCUMENT_COLUMNS, tags=True),
         Endpoint(f"/api/v1/categories/{size}", Category, CATEGORY_COLUMNS, shared=True),
+        Endpoint(f"/api/v1/meetings/{size}", Meeting, MEETING_COLUMNS, nested=MEETING_CHILDREN),
+        Endpoint(
+            f"/api/v1/organization-invitations/{size}", OrganizationInvitation, INVITATION_COLUMNS
+        ),
+        Endpoint(
+            f"/api/v1/notifications/{size}", Notification, NOTIFICATION_COLUMNS, owner="recipient"
+        ),
+        Endpoint(f"/api/v1/data-jobs/{size}", DataJob, DATA_JOB_COLUMNS, owner="created_by"),
         Endpoint(f"/api/v1/products/{product}/", Product, PRODUCT_COLUMNS, tags=True, pk=product),
         Endpoint(
             f"/api/v1/contacts/{contact}/",
@@ -491,7 +707,7 @@ def measure(client, endpoint: Endpoint, organizations) -> tuple[float, float, in
         api.append(time.perf_counter() - start)
         assert response.status_code == 200, (endpoint.url, response.content[:300])
         start = time.perf_counter()
-        endpoint.baseline(organizations)
+        endpoint.baseline(organizations, client.bench_user)
         hand.append(time.perf_counter() - start)
     with CaptureQueriesContext(connection) as queries:
         client.get(endpoint.url)
