@@ -85,6 +85,10 @@ class BoundedCountPaginator(DjangoPaginator):
             # slower for one organization's rows of the audit log) rather than read
             # the filter's own index.
             rows = rows.order_by()
+            if not rows.query.annotations and not rows.query.distinct:
+                # Keys only: the bounded count is of a subquery, whose columns (JSON
+                # included) the database would otherwise read for each row counted.
+                rows = rows.values("pk")
         if self._horizon is not None:
             rows = rows[: self._horizon + 1]
         count = getattr(rows, "count", None)

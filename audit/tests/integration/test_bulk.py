@@ -62,6 +62,7 @@ class TestBulkCreate:
                 bulk.bulk_create(new_gadgets(org_p, count), tags=[["red", "blue"]] * count)
             return len(queries)
 
+        cost(1)  # what the process caches (a content type another test made it forget)
         assert cost(2) == cost(40)
 
     def test_many_records_as_a_few(
@@ -169,6 +170,7 @@ class TestBulkUpdate:
                 bulk.bulk_update(records, ["name"], tags=[["blue"]] * count)
             return len(queries)
 
+        cost(1)  # what the process caches (a content type another test made it forget)
         assert cost(2) == cost(40)
 
 
