@@ -8,7 +8,12 @@ bench/list_speed.py). A plan reads the same values from columns instead:
 
 - model fields, and paths through forward foreign keys ("category.name"), with the
   serializer field's own `to_representation` (skipped where it returns its input);
-- related primary keys (`PrimaryKeyRelatedField`);
+- related primary keys (`PrimaryKeyRelatedField`), a foreign key by its column's
+  attribute (`source="user_id"`), a related row's slug (`SlugRelatedField`), a related
+  field that represents a key itself (`represent_key`: a content type);
+- values computed from columns (ComputedField and its kinds), links to a route of the
+  record (RecordURLField), and fields that read their own columns with a batch per
+  page (RowField);
 - nested serializers: of a forward foreign key (joined in the same query) and of a
   reverse one (`many=True`: one query per page and relation);
 - tags (one query per page);
@@ -17,9 +22,10 @@ bench/list_speed.py). A plan reads the same values from columns instead:
 
 `row_plan(serializer, queryset)` answers None when a field needs an instance: a method
 field, a property, an overridden `get_attribute` or `to_representation`, a custom list
-serializer, a prefetch with its own queryset. The list then goes through the serializer
-as before: the same answer, at the instance path's cost. tests/test_row_reads.py holds
-every list using plans to the serializer's output.
+serializer (unless it only prepares what its fields' batches prepare: `prepares_only`),
+a prefetch that narrows what is shown (one that only joins is fine). The list then goes
+through the serializer as before: the same answer, at the instance path's cost.
+tests/test_row_reads.py holds every list using plans to the serializer's output.
 """
 
 import datetime
