@@ -1,5 +1,5 @@
-"""files.uploads.UploadHandler: every chunk hashed and written in order, the upload
-stopped past FILE_MAX_SIZE, an interrupted upload's file removed."""
+"""files.uploads.UploadHandler: every chunk hashed (beside the parser) and written in
+order, the upload stopped past FILE_MAX_SIZE, an interrupted upload's file removed."""
 
 import hashlib
 import os
@@ -47,3 +47,22 @@ def test_an_interrupted_upload_removes_its_file():
     handler.upload_interrupted()
 
     assert not os.path.exists(path)
+
+
+def test_uploads_received_side_by_side_keep_their_own_checksums():
+    """The hashing threads are shared: two uploads' blocks, received in turns, are
+    each hashed in their own order."""
+    first, second = UploadHandler(), UploadHandler()
+    blocks = {first: [], second: []}
+    for handler in blocks:
+        handler.new_file("file", "big.bin", "application/octet-stream", None)
+    for index in range(6):
+        for handler, received in blocks.items():
+            block = os.urandom(256 * 1024)
+            handler.receive_data_chunk(block, index * len(block))
+            received.append(block)
+
+    for handler, received in blocks.items():
+        upload = handler.file_complete(sum(map(len, received)))
+        assert upload.sha256 == hashlib.sha256(b"".join(received)).hexdigest()
+        upload.close()
