@@ -3,6 +3,8 @@
 Everything is computed from one query per user and request: the user's active
 memberships with the ids of their roles' permissions, cached on the user object (a new
 one is loaded for every request, so a role change applies from the next request on).
+A request's user is read in that same query (`load_user`: a token's, a session's),
+with their global permissions for ModelBackend.
 A permission's name ("app_label.codename") is looked up by its id in a map kept for the
 whole process, as Django keeps content types (ContentTypeManager's cache): permissions
 are rows that migrations write. The map is read again when an id is not in it (another
@@ -19,9 +21,13 @@ from django.apps import apps
 from django.db import connections, router
 from django.db.models import Q
 
+from core.db.reads import columns_of, get_by_pk, key_value
+
 __all__ = [
     "clear_cache",
+    "global_permissions",
     "has_perm_in_org",
+    "load_user",
     "member_organization_ids",
     "member_role_ids",
     "member_roles_with_field_rules",
@@ -75,10 +81,12 @@ def load_permission_names() -> dict[int, str]:
 # array (a third less time than a row per permission), SQLite as text ("1,2,3": an
 # administrator of three organizations is 3 rows instead of 600, a third of the time);
 # elsewhere a row per permission of the role, with the id alone.
-_MEMBERSHIPS = (
-    "SELECT m.{organization}, m.{role}, {permissions},"
+_MEMBERSHIP_COLUMNS = (
+    "m.{organization}, m.{role}, {permissions},"
     " EXISTS (SELECT 1 FROM {field_rules} f WHERE f.{rule_role} = m.{role})"
-    " FROM {memberships} m{grants_joined}"
+)
+_MEMBERSHIPS = (
+    "SELECT {membership_columns} FROM {memberships} m{grants_joined}"
     " WHERE m.{user} = %s AND m.{is_active} = %s{grouped}"
 )
 _GRANTS_JOINED = " LEFT JOIN {grants} g ON g.{group} = m.{role}"
@@ -93,39 +101,169 @@ _PERMISSIONS = {
 }
 _MEMBERSHIPS_SQL: dict[str, str] = {}  # by database alias
 
+# The global (Django) permissions of a user, as ModelBackend reads them: the user's own
+# and their groups'. ModelBackend builds an ORM query for each, joining permissions to
+# their content types for the names; these are ids, named by the map.
+_OWN = ("o.{own_permission}", "FROM {own} o WHERE o.{own_user} = {user_key}")
+_OF_GROUPS = (
+    "gg.{permission}",
+    "FROM {grants} gg JOIN {groups} ug ON ug.{group_of_user} = gg.{group}"
+    " WHERE ug.{groups_user} = {user_key}",
+)
+_GLOBAL = f"SELECT {_OWN[0]} {_OWN[1]} UNION SELECT {_OF_GROUPS[0]} {_OF_GROUPS[1]}"
+_GLOBAL_SQL: dict[str, str] = {}  # by database alias
+
+# A user with their access, in one query (`load_user`): the user's columns, the ids of
+# their global permissions (their own, their groups'), then a row per active membership
+# as `_MEMBERSHIPS` gives it (one row of nulls without any). Where the database gives no
+# list of ids in a column (other than PostgreSQL and SQLite), the user is read alone.
+_USER_WITH_ACCESS = (
+    "SELECT {user_columns}, {own_ids}, {group_ids}, {membership_columns}"
+    " FROM {users} u LEFT JOIN {memberships} m"
+    " ON m.{user} = u.{user_pk} AND m.{is_active} = %s{grants_joined}"
+    " WHERE u.{user_pk} = %s{grouped}"
+)
+_ID_LISTS = {
+    "postgresql": "ARRAY(SELECT {column} {rest})",
+    "sqlite": "(SELECT group_concat({column}) {rest})",
+}
+_USER_SQL: dict[str, str | None] = {}  # by database alias
+
+
+def _quoted_names(connection) -> dict[str, str]:
+    """The tables' and columns' names the statements of the module read, quoted (the
+    values are parameters)."""
+    Membership = apps.get_model("organization", "OrganizationMembership")
+    FieldPermission = apps.get_model("rbac", "FieldPermission")
+    Grant = Membership._meta.get_field("role").related_model.permissions.through
+    User = Membership._meta.get_field("user").related_model
+    own = User._meta.get_field("user_permissions")
+    groups = User._meta.get_field("groups")
+    names = {
+        "memberships": Membership._meta.db_table,
+        "grants": Grant._meta.db_table,
+        "field_rules": FieldPermission._meta.db_table,
+        **{
+            name: Membership._meta.get_field(name).column
+            for name in ("organization", "role", "user", "is_active")
+        },
+        "permission": Grant._meta.get_field("permission").column,
+        "group": Grant._meta.get_field("group").column,
+        "id": Membership._meta.pk.column,
+        "rule_role": FieldPermission._meta.get_field("role").column,
+        "users": User._meta.db_table,
+        "user_pk": User._meta.pk.column,
+        "own": own.m2m_db_table(),
+        "own_user": own.m2m_column_name(),
+        "own_permission": own.m2m_reverse_name(),
+        "groups": groups.m2m_db_table(),
+        "groups_user": groups.m2m_column_name(),
+        "group_of_user": groups.m2m_reverse_name(),
+    }
+    return {key: connection.ops.quote_name(name) for key, name in names.items()}
+
+
+def _memberships_parts(connection, quoted) -> dict[str, str]:
+    """The parts of a statement reading memberships that differ by database."""
+    permissions, grants_joined, grouped = _PERMISSIONS.get(connection.vendor, _PERMISSIONS[None])
+    return {
+        "membership_columns": _MEMBERSHIP_COLUMNS.format(
+            permissions=permissions.format(**quoted), **quoted
+        ),
+        "grants_joined": grants_joined.format(**quoted),
+        "grouped": grouped.format(**quoted),
+    }
+
 
 def _memberships_sql(connection) -> str:
     sql = _MEMBERSHIPS_SQL.get(connection.alias)
     if sql is None:
-        Membership = apps.get_model("organization", "OrganizationMembership")
-        FieldPermission = apps.get_model("rbac", "FieldPermission")
-        Grant = Membership._meta.get_field("role").related_model.permissions.through
-        names = {
-            "memberships": Membership._meta.db_table,
-            "grants": Grant._meta.db_table,
-            "field_rules": FieldPermission._meta.db_table,
-            **{
-                name: Membership._meta.get_field(name).column
-                for name in ("organization", "role", "user", "is_active")
-            },
-            "permission": Grant._meta.get_field("permission").column,
-            "group": Grant._meta.get_field("group").column,
-            "id": Membership._meta.pk.column,
-            "rule_role": FieldPermission._meta.get_field("role").column,
-        }
-        # Names of the models, quoted; the values are parameters.
-        quoted = {key: connection.ops.quote_name(name) for key, name in names.items()}
-        permissions, grants_joined, grouped = _PERMISSIONS.get(
-            connection.vendor, _PERMISSIONS[None]
-        )
-        sql = _MEMBERSHIPS.format(
-            permissions=permissions.format(**quoted),
-            grants_joined=grants_joined.format(**quoted),
-            grouped=grouped.format(**quoted),
-            **quoted,
-        )
+        quoted = _quoted_names(connection)
+        sql = _MEMBERSHIPS.format(**_memberships_parts(connection, quoted), **quoted)
         _MEMBERSHIPS_SQL[connection.alias] = sql
     return sql
+
+
+def _global_sql(connection) -> str:
+    sql = _GLOBAL_SQL.get(connection.alias)
+    if sql is None:
+        sql = _GLOBAL.format(**_quoted_names(connection), user_key="%s")
+        _GLOBAL_SQL[connection.alias] = sql
+    return sql
+
+
+def _user_sql(connection, user_model) -> str | None:
+    if connection.alias not in _USER_SQL:
+        sql = None
+        id_list = _ID_LISTS.get(connection.vendor)
+        if id_list is not None:
+            quoted = _quoted_names(connection)
+            quoted["user_key"] = f"u.{quoted['user_pk']}"
+
+            def id_list_of(column, rest):
+                return id_list.format(column=column.format(**quoted), rest=rest.format(**quoted))
+
+            sql = _USER_WITH_ACCESS.format(
+                user_columns=columns_of(user_model, connection, "u").sql,
+                own_ids=id_list_of(*_OWN),
+                group_ids=id_list_of(*_OF_GROUPS),
+                **_memberships_parts(connection, quoted),
+                **quoted,
+            )
+        _USER_SQL[connection.alias] = sql
+    return _USER_SQL[connection.alias]
+
+
+def _ids(value) -> list[int]:
+    """A list of ids as the database gives it: an array, "1,2,3" (SQLite), or null."""
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [int(each) for each in value.split(",")]
+    return list(value)
+
+
+def global_permissions(user) -> set[str]:
+    """The names ("app_label.codename") of the permissions `user` holds globally: their
+    own and their groups' (not their roles in organizations), in one query."""
+    connection = connections[router.db_for_read(type(user))]
+    with connection.cursor() as cursor:
+        cursor.execute(_global_sql(connection), [user.pk, user.pk])
+        ids = [permission_id for (permission_id,) in cursor.fetchall()]
+    return _permission_names(ids)
+
+
+def load_user(model, pk):
+    """The user of `model` whose primary key is `pk` (None: none, or not a key), read
+    in one query with what `_access` and ModelBackend would read next: their active
+    memberships with their roles' permissions, and their global permissions, cached
+    on the instance as those cache them (a user loaded for a request: a token's, a
+    session's). A superuser's global permissions are left to ModelBackend (all)."""
+    alias = router.db_for_read(model)
+    connection = connections[alias]
+    sql = _user_sql(connection, model)
+    if sql is None:
+        return get_by_pk(model, pk)
+    try:
+        value = key_value(model, pk, connection)
+    except ValueError:
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [True, value])
+        rows = cursor.fetchall()
+    if not rows:
+        return None
+    columns = columns_of(model, connection, "u")
+    user = columns.instance(model, alias, rows[0])
+    if not user.is_active:
+        return user
+    read = len(columns.attnames)
+    own, of_groups = rows[0][read], rows[0][read + 1]
+    memberships = [row[read + 2 :] for row in rows if row[read + 2] is not None]
+    setattr(user, _CACHE_ATTR, _access_of(memberships))
+    if not user.is_superuser:
+        user._perm_cache = _permission_names(_ids(own) + _ids(of_groups))
+    return user
 
 
 def _permission_names(ids: list[int]) -> set[str]:
@@ -138,6 +276,25 @@ def _permission_names(ids: list[int]) -> set[str]:
         return {names[permission_id] for permission_id in ids if permission_id in names}
 
 
+def _access_of(rows) -> _Access:
+    """The access of the memberships' rows `_MEMBERSHIPS` gives."""
+    access = _Access()
+    of_role = {}  # role id -> its permissions' names, where a row holds them all
+    for organization_id, role_id, permission_ids, field_rules in rows:
+        access.roles[organization_id] = role_id
+        if field_rules:
+            access.roles_with_field_rules.add(role_id)
+        if isinstance(permission_ids, str | list):  # all of the role's ("1,2,3" in SQLite)
+            if role_id not in of_role:
+                of_role[role_id] = _permission_names(_ids(permission_ids))
+            access.permissions[organization_id] = of_role[role_id]
+        else:  # a row per permission: one id, or None for a role without any
+            permissions = access.permissions.setdefault(organization_id, set())
+            if permission_ids is not None:
+                permissions |= _permission_names([permission_ids])
+    return access
+
+
 def _access(user) -> _Access:
     cached = getattr(user, _CACHE_ATTR, None)
     if cached is not None:
@@ -148,22 +305,7 @@ def _access(user) -> _Access:
         connection = connections[router.db_for_read(OrganizationMembership)]
         with connection.cursor() as cursor:
             cursor.execute(_memberships_sql(connection), [user.pk, True])
-            rows = cursor.fetchall()
-        of_role = {}  # role id -> its permissions' names, where a row holds them all
-        for organization_id, role_id, permission_ids, field_rules in rows:
-            access.roles[organization_id] = role_id
-            if field_rules:
-                access.roles_with_field_rules.add(role_id)
-            if isinstance(permission_ids, str | list):  # all of the role's ("1,2,3" in SQLite)
-                if role_id not in of_role:
-                    if isinstance(permission_ids, str):
-                        permission_ids = [int(each) for each in permission_ids.split(",")]
-                    of_role[role_id] = _permission_names(permission_ids)
-                access.permissions[organization_id] = of_role[role_id]
-            else:  # a row per permission: one id, or None for a role without any
-                permissions = access.permissions.setdefault(organization_id, set())
-                if permission_ids is not None:
-                    permissions |= _permission_names([permission_ids])
+            access = _access_of(cursor.fetchall())
     if user is not None:
         setattr(user, _CACHE_ATTR, access)
     return access

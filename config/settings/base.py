@@ -97,7 +97,8 @@ INSTALLED_APPS = DJANGO_APPS + THIRD_PARTY_APPS + LOCAL_APPS
 
 AUTH_USER_MODEL = "users.User"
 AUTHENTICATION_BACKENDS = [
-    "django.contrib.auth.backends.ModelBackend",
+    # Django's ModelBackend, its global permissions read in one query.
+    "rbac.backends.ModelBackend",
     # user.has_perm(perm, obj) answered by the user's role in the object's organization.
     "rbac.backends.OrganizationPermissionBackend",
 ]

@@ -5,36 +5,73 @@ every request (the user of a token) that takes longer than the database answerin
 `get_by_pk` writes the SELECT of the model's columns once per database, and loads the
 row as the ORM does: the same database converters, `Model.from_db`, signals included.
 It reads the table itself: a default manager that filters rows is not applied, so use
-it for models whose default manager does not.
+it for models whose default manager does not. `columns_of` gives the same columns and
+loading to a statement that reads more than the row (rbac.access: a user with their
+memberships).
 """
+
+from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import connections, router
 
 _READ = "SELECT {columns} FROM {table} WHERE {pk} = %s"
-# {(model, database alias): (statement, attnames, [(index, converters)])}
-_READS: dict = {}
 
 
-def _statement(model, connection):
-    key = (model, connection.alias)
-    compiled = _READS.get(key)
-    if compiled is None:
+@dataclass(frozen=True)
+class Columns:
+    """A model's columns in a SELECT (`sql`, the first `len(attnames)` of a row), and
+    how the ORM turns them into an instance."""
+
+    sql: str
+    attnames: list
+    converters: list  # [(index, column, the database's converters of its values)]
+
+    def instance(self, model, alias: str, row):
+        """The instance of `model` of the first columns of `row`, as the ORM loads it."""
+        values = list(row[: len(self.attnames)])
+        connection = connections[alias]
+        for index, column, found in self.converters:
+            for converter in found:
+                values[index] = converter(values[index], column, connection)
+        return model.from_db(alias, self.attnames, values)
+
+
+# {(model, database alias, table alias): Columns}
+_COLUMNS: dict = {}
+_READS: dict = {}  # {(model, database alias): statement}
+
+
+def columns_of(model, connection, table: str | None = None) -> Columns:
+    """The concrete columns of `model` for a SELECT on `connection`, qualified by
+    `table` (an alias of the model's table in the statement) when given."""
+    key = (model, connection.alias, table)
+    found = _COLUMNS.get(key)
+    if found is None:
         fields = model._meta.concrete_fields
         quote = connection.ops.quote_name
-        sql = _READ.format(
-            columns=", ".join(quote(field.column) for field in fields),
-            table=quote(model._meta.db_table),
-            pk=quote(model._meta.pk.column),
-        )
+        prefix = f"{quote(table)}." if table else ""
         converters = []
         for index, field in enumerate(fields):
             column = field.get_col(model._meta.db_table)
-            found = connection.ops.get_db_converters(column) + column.get_db_converters(connection)
-            if found:
-                converters.append((index, column, found))
-        compiled = _READS[key] = (sql, [field.attname for field in fields], converters)
-    return compiled
+            each = connection.ops.get_db_converters(column) + column.get_db_converters(connection)
+            if each:
+                converters.append((index, column, each))
+        found = _COLUMNS[key] = Columns(
+            sql=", ".join(prefix + quote(field.column) for field in fields),
+            attnames=[field.attname for field in fields],
+            converters=converters,
+        )
+    return found
+
+
+def key_value(model, pk, connection):
+    """`pk` as the database takes the model's primary key; ValueError when it is not a
+    value of the key's type."""
+    try:
+        return model._meta.pk.get_db_prep_value(pk, connection, prepared=False)
+    except (TypeError, ValueError, ValidationError) as error:
+        raise ValueError(pk) from error
 
 
 def get_by_pk(model, pk):
@@ -43,17 +80,19 @@ def get_by_pk(model, pk):
     alias = router.db_for_read(model)
     connection = connections[alias]
     try:
-        value = model._meta.pk.get_db_prep_value(pk, connection, prepared=False)
-    except (TypeError, ValueError, ValidationError):
+        value = key_value(model, pk, connection)
+    except ValueError:
         return None
-    sql, attnames, converters = _statement(model, connection)
+    columns = columns_of(model, connection)
+    sql = _READS.get((model, alias))
+    if sql is None:
+        quote = connection.ops.quote_name
+        sql = _READS[model, alias] = _READ.format(
+            columns=columns.sql,
+            table=quote(model._meta.db_table),
+            pk=quote(model._meta.pk.column),
+        )
     with connection.cursor() as cursor:
         cursor.execute(sql, [value])
         row = cursor.fetchone()
-    if row is None:
-        return None
-    row = list(row)
-    for index, column, found in converters:
-        for converter in found:
-            row[index] = converter(row[index], column, connection)
-    return model.from_db(alias, attnames, row)
+    return None if row is None else columns.instance(model, alias, row)

@@ -1,12 +1,15 @@
 """rbac.backends: `user.has_perm(perm, obj)` answered by the role in the object's
-organization, through Django's own authentication machinery."""
+organization, through Django's own authentication machinery; global permissions as
+Django's ModelBackend answers them, in one query."""
 
 import pytest
-from django.contrib.auth.models import AnonymousUser
+from django.contrib.auth import backends
+from django.contrib.auth.models import AnonymousUser, Group
 
 from api.v1.base_models.contact.tests.factories import ContactFactory
+from api.v1.base_models.organization.tests.factories import permissions_named
 from api.v1.base_models.user.tests.factories import UserFactory
-from rbac.backends import OrganizationPermissionBackend, organization_of
+from rbac.backends import ModelBackend, OrganizationPermissionBackend, organization_of
 
 pytestmark = pytest.mark.django_db
 
@@ -101,3 +104,62 @@ def test_the_backend_authenticates_nobody(user, password):
         )
         is None
     )
+
+
+@pytest.fixture
+def globally_granted(grant_global, member, org_a, fresh):
+    """A user holding permissions of their own, through two Django groups (one of them
+    also granting one of their own), and a role in an organization."""
+    user = member(org_a, "contact.delete_contact")
+    user = grant_global(user, "contact.view_contact", "products.view_product")
+    for name, perms in (
+        ("clerks", ("contact.view_contact", "contact.change_contact")),
+        ("buyers", ("products.change_product",)),
+    ):
+        group = Group.objects.create(name=name)
+        group.permissions.add(*permissions_named(*perms))
+        user.groups.add(group)
+    return fresh(user)
+
+
+def test_global_permissions_are_djangos_in_one_query(
+    globally_granted, fresh, django_assert_num_queries
+):
+    with django_assert_num_queries(1):
+        found = ModelBackend().get_all_permissions(globally_granted)
+        assert ModelBackend().get_all_permissions(globally_granted) is found  # cached
+
+    assert found == backends.ModelBackend().get_all_permissions(fresh(globally_granted))
+    assert found == {
+        "contact.view_contact",
+        "contact.change_contact",
+        "products.view_product",
+        "products.change_product",
+    }  # the role's contact.delete_contact is no global permission
+    assert globally_granted.has_perm("products.change_product")
+    assert not globally_granted.has_perm("contact.delete_contact")
+
+
+def test_no_global_permissions_for_the_inactive_anonymous_or_an_object(
+    globally_granted, org_a, django_assert_num_queries
+):
+    backend = ModelBackend()
+    with django_assert_num_queries(0):
+        assert backend.get_all_permissions(AnonymousUser()) == set()
+        assert backend.get_all_permissions(globally_granted, org_a) == set()
+    globally_granted.is_active = False
+    assert backend.get_all_permissions(globally_granted) == set()
+    assert not globally_granted.has_perm("contact.view_contact")
+
+
+def test_a_user_without_global_permissions_has_none(member, org_a, fresh):
+    user = fresh(member(org_a, "contact.view_contact"))
+    assert ModelBackend().get_all_permissions(user) == set()
+
+
+def test_a_superuser_has_every_global_permission():
+    superuser = UserFactory(is_superuser=True)
+    assert ModelBackend().get_all_permissions(superuser) == (
+        backends.ModelBackend().get_all_permissions(UserFactory(is_superuser=True))
+    )
+    assert "contact.delete_contact" in ModelBackend().get_all_permissions(superuser)

@@ -27,7 +27,7 @@ from rest_framework_simplejwt.exceptions import InvalidToken
 from rest_framework_simplejwt.settings import api_settings as jwt_settings
 from rest_framework_simplejwt.utils import get_md5_hash_password
 
-from core.db.reads import get_by_pk
+from rbac.access import load_user
 
 from .models import UserAPIKey
 
@@ -85,8 +85,9 @@ def authenticate_api_key(key: str, method: str | None = None):
 
 
 class JWTAuthentication(simplejwt.JWTAuthentication):
-    """simplejwt's JWT authentication; the token's user is read by its primary key
-    (core.db.reads), a query written once per process."""
+    """simplejwt's JWT authentication; the token's user is read by its primary key with
+    their memberships and global permissions (rbac.access.load_user), in one query
+    written once per process."""
 
     def get_user(self, validated_token):
         if self.user_model._meta.pk.name != jwt_settings.USER_ID_FIELD:
@@ -95,7 +96,7 @@ class JWTAuthentication(simplejwt.JWTAuthentication):
             user_id = validated_token[jwt_settings.USER_ID_CLAIM]
         except KeyError as error:
             raise InvalidToken(_("Token contained no recognizable user identification")) from error
-        user = get_by_pk(self.user_model, user_id)
+        user = load_user(self.user_model, user_id)
         # From here on, simplejwt's own checks and messages.
         if user is None:
             raise JWTAuthenticationFailed(_("User not found"), code="user_not_found")

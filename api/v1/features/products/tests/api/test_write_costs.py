@@ -15,8 +15,8 @@ pytestmark = pytest.mark.django_db
 
 # Every query of the request, in order (SAVEPOINTs included: they are round trips too).
 CREATE = [
-    "the caller (JWT)",
-    "their memberships, permissions and which of their roles have field rules (none)",
+    "the caller (JWT), with their memberships, their roles' permissions, which of these"
+    " have field rules (none), and their global permissions",
     "the organization named",
     "the category named",
     "the unit named",
@@ -35,8 +35,8 @@ CREATE = [
     "its tags, for the ETag",
 ]
 UPDATE = [
-    "the caller (JWT)",
-    "their memberships, permissions and which of their roles have field rules (none)",
+    "the caller (JWT), with their memberships, their roles' permissions, which of these"
+    " have field rules (none), and their global permissions",
     "the record",
     "its tags",
     "the custom field definitions",
