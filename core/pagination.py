@@ -3,21 +3,112 @@ from functools import partial
 from math import ceil
 
 from django.conf import settings
-from django.core.paginator import EmptyPage
+from django.core.exceptions import EmptyResultSet
+from django.core.paginator import EmptyPage, PageNotAnInteger
 from django.core.paginator import Paginator as DjangoPaginator
 from django.db.models import QuerySet
+from django.db.models.expressions import RawSQL
 from django.utils.functional import cached_property
 from django.utils.inspect import method_has_no_args
 from django.utils.translation import gettext_lazy as _
 from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import PageNumberPagination
 
+# The largest row count a LIMIT takes (PostgreSQL's and SQLite's are 64-bit): a page
+# ending further than that is past the end of any list.
+_MAX_ROWS = 2**63 - 1
+# The column a page's rows carry their list's count in (CountedWithThePage).
+_COUNT = "counted_with_the_page"
+_COUNT_OF = "SELECT COUNT(*) FROM ({rows}) counted"
+
+
+def _counts_with_its_rows(rows) -> bool:
+    """Whether the count of `rows` can be read with them: a queryset whose count the
+    page's columns cannot change (no DISTINCT, aggregate or union)."""
+    if not isinstance(rows, QuerySet):
+        return False
+    query = rows.query
+    return not (
+        query.distinct
+        or query.combinator
+        or query.group_by is not None
+        or any(getattr(each, "contains_aggregate", False) for each in query.annotations.values())
+    )
+
+
+class CountedWithThePage:
+    """For Django's Paginator and its subclasses: a page of a queryset and the count of
+    its list in one query, where the count was not asked for before the page.
+
+    Django counts the list (a query), then reads the page (another). The page's query
+    here carries the count as a column, `(SELECT COUNT(*) FROM (<the counted rows>))`,
+    which does not depend on the row: the database runs it once, as it would alone
+    (PostgreSQL: an InitPlan; SQLite: a constant subquery), and the round trip, and the
+    ORM building the second query, are saved. An empty page has no row to carry it: a
+    first page is then an empty list (a count of 0), any other is past the end, as
+    Django says of it. Lists the count could differ on (DISTINCT, aggregates, a union)
+    and paginators with orphans are counted first, as Django does."""
+
+    def _counted_rows(self):
+        """The rows to count (a queryset), as `count` counts them."""
+        return self.object_list.order_by().values("pk")
+
+    def _count_read(self, count: int) -> None:
+        """Keep the count read with the page, as if counted before it."""
+        self.__dict__["count"] = count
+
+    def _count_known(self) -> bool:
+        return "count" in self.__dict__
+
+    def page(self, number):
+        rows = self.object_list
+        if self.orphans or self._count_known() or not _counts_with_its_rows(rows):
+            return super().page(number)
+        number = self._whole_number(number)
+        try:
+            counted, params = self._counted_rows().query.sql_with_params()
+        except EmptyResultSet:  # nothing can match (`.none()`): Django counts 0 alone
+            return super().page(number)
+        # The ORM's own statement, its values bound as parameters.
+        count = RawSQL(_COUNT_OF.format(rows=counted), params)  # noqa: S611
+        bottom = (number - 1) * self.per_page
+        found = list(rows.annotate(**{_COUNT: count})[bottom : bottom + self.per_page])
+        if not found:
+            if number == 1 and self.allow_empty_first_page:
+                self._count_read(0)
+                return self._get_page(found, number, self)
+            raise EmptyPage(self.error_messages["no_results"])
+        for row in found:
+            total = row.pop(_COUNT) if isinstance(row, dict) else row.__dict__.pop(_COUNT)
+        self._count_read(total)
+        return self._get_page(found, self.validate_number(number), self)
+
+    def _whole_number(self, number) -> int:
+        """Django's validate_number, up to the count."""
+        try:
+            if isinstance(number, float) and not number.is_integer():
+                raise ValueError
+            number = int(number)
+        except (TypeError, ValueError):
+            raise PageNotAnInteger(self.error_messages["invalid_page"]) from None
+        if number < 1:
+            raise EmptyPage(self.error_messages["min_page"])
+        if number * self.per_page >= _MAX_ROWS:
+            raise EmptyPage(self.error_messages["no_results"])
+        return number
+
+
+class Paginator(CountedWithThePage, DjangoPaginator):
+    """Django's Paginator, a page and its count read in one query."""
+
 
 class StandardPagination(PageNumberPagination):
     """`?page=N&page_size=M`, with `page_size` capped at settings.MAX_PAGE_SIZE (more is
     read as the maximum). A `page_size` that is not a whole number of at least 1 is a
-    400, where DRF would silently use the default."""
+    400, where DRF would silently use the default. A page and the list's count are
+    read in one query (CountedWithThePage)."""
 
+    django_paginator_class = Paginator
     page_size_query_param = "page_size"
     max_page_size = settings.MAX_PAGE_SIZE
 
@@ -46,13 +137,10 @@ class StandardPagination(PageNumberPagination):
         return parameters
 
 
-# The largest row count a LIMIT takes (PostgreSQL's and SQLite's are 64-bit): a page
-# ending further than that is past the end of any list.
-_MAX_ROWS = 2**63 - 1
 DEFAULT_COUNT_LIMIT = 10_000
 
 
-class BoundedCountPaginator(DjangoPaginator):
+class BoundedCountPaginator(CountedWithThePage, DjangoPaginator):
     """Django's Paginator, counting no further than the page asked for needs.
 
     The count is `SELECT COUNT(*) FROM (SELECT ... LIMIT horizon + 1)`, unordered, where
@@ -75,9 +163,8 @@ class BoundedCountPaginator(DjangoPaginator):
         self._horizon = None
         self._forget_count()
 
-    @cached_property
-    def _counted(self):
-        """The number of rows, counting no further than `horizon + 1`."""
+    def _counted_rows(self):
+        """The rows counted: no further than `horizon + 1`."""
         rows = self.object_list
         if isinstance(rows, QuerySet):
             # Unordered, as QuerySet.count() is: an ORDER BY would make PostgreSQL
@@ -91,10 +178,22 @@ class BoundedCountPaginator(DjangoPaginator):
                 rows = rows.values("pk")
         if self._horizon is not None:
             rows = rows[: self._horizon + 1]
+        return rows
+
+    @cached_property
+    def _counted(self):
+        """The number of rows, counting no further than `horizon + 1`."""
+        rows = self._counted_rows()
         count = getattr(rows, "count", None)
         if callable(count) and not inspect.isbuiltin(count) and method_has_no_args(count):
             return count()
         return len(rows)
+
+    def _count_read(self, count: int) -> None:
+        self.__dict__["_counted"] = count
+
+    def _count_known(self) -> bool:
+        return "_counted" in self.__dict__
 
     def _forget_count(self):
         for name in ("_counted", "count", "num_pages"):

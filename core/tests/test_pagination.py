@@ -59,3 +59,59 @@ def test_a_page_size_that_is_no_whole_number_of_at_least_1_is_a_400(value):
 def test_an_empty_page_size_is_the_default(settings):
     UserFactory.create_batch(30)
     assert len(_get("?page_size=").data["results"]) == settings.REST_FRAMEWORK["PAGE_SIZE"]
+
+
+# ------------------------------------------------ a page and its count in one query
+class DistinctUserListView(UserListView):
+    def get_queryset(self):
+        return super().get_queryset().distinct()
+
+
+class NoUserListView(UserListView):
+    def get_queryset(self):
+        return super().get_queryset().none()
+
+
+def _ids():
+    from django.contrib.auth import get_user_model
+
+    return list(get_user_model().objects.order_by("pk").values_list("pk", flat=True))
+
+
+@pytest.mark.parametrize(("query", "rows"), [("", slice(0, 2)), ("?page=3", slice(4, 5))])
+def test_a_page_and_its_count_are_one_query(query, rows, django_assert_num_queries):
+    UserFactory.create_batch(5)
+    separator = "&" if query else "?"
+    with django_assert_num_queries(1):
+        response = _get(f"{query}{separator}page_size=2")
+    assert response.status_code == 200
+    assert response.data["count"] == 5
+    assert [row["id"] for row in response.data["results"]] == _ids()[rows]
+    assert response.data["next"] is None if query else "page=2" in response.data["next"]
+
+
+def test_an_empty_list_is_a_first_page_of_none(django_assert_num_queries):
+    with django_assert_num_queries(1):
+        response = _get()
+    assert response.status_code == 200
+    assert (response.data["count"], response.data["results"]) == (0, [])
+    assert _get("?page=2").status_code == 404
+
+
+def test_a_page_past_the_end_is_a_404_without_a_count(django_assert_num_queries):
+    UserFactory.create_batch(3)
+    with django_assert_num_queries(1):
+        assert _get("?page=3&page_size=2").status_code == 404
+    assert _get("?page=0").status_code == 404
+    assert _get("?page=x").status_code == 404
+    assert _get(f"?page={2**63}").status_code == 404  # past any LIMIT the database takes
+
+
+def test_lists_whose_count_could_differ_are_counted_first(django_assert_num_queries):
+    UserFactory.create_batch(3)
+    with django_assert_num_queries(2):
+        response = DistinctUserListView.as_view()(APIRequestFactory().get("/users/"))
+    assert response.data["count"] == 3
+    with django_assert_num_queries(0):  # nothing can match: no query at all
+        response = NoUserListView.as_view()(APIRequestFactory().get("/users/"))
+    assert (response.data["count"], response.data["results"]) == (0, [])

@@ -133,7 +133,7 @@ def test_each_model_has_its_own_cache_version(api_client, django_assert_num_quer
         assert api_client.get(URL).status_code == 200
 
     Currency.objects.get(code="EUR").save()
-    with django_assert_num_queries(2):
+    with django_assert_num_queries(1):  # the page, its count with it
         assert api_client.get(URL).status_code == 200
 
 
@@ -169,7 +169,7 @@ def test_query_strings_are_cached_separately(api_client, django_assert_num_queri
 def test_a_new_query_string_reads_the_database(api_client, django_assert_num_queries):
     api_client.get(URL, {"search": "dinar"})
 
-    with django_assert_num_queries(2):
+    with django_assert_num_queries(1):  # the page, its count with it
         response = api_client.get(URL, {"search": "dinar", "ordering": "-code"})
 
     codes = keys(response, "code")
