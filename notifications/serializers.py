@@ -29,7 +29,7 @@ def visible_targets(user, targets) -> set[tuple[int, str]]:
         if model is None:  # a model that no longer exists
             continue
         keys = {primary_key_or_none(model, object_id) for object_id in object_ids} - {None}
-        found = visible_to(model, user).filter(pk__in=keys).values_list("pk", flat=True)
+        found = visible_to(model, user).filter(pk__in=keys).order_by().values_list("pk", flat=True)
         visible.update((content_type_id, str(pk)) for pk in found)
     return visible
 
