@@ -8,6 +8,7 @@ from django.core.paginator import EmptyPage, PageNotAnInteger
 from django.core.paginator import Paginator as DjangoPaginator
 from django.db.models import QuerySet
 from django.db.models.expressions import RawSQL
+from django.db.models.query import ModelIterable, ValuesIterable
 from django.utils.functional import cached_property
 from django.utils.inspect import method_has_no_args
 from django.utils.translation import gettext_lazy as _
@@ -20,12 +21,15 @@ _MAX_ROWS = 2**63 - 1
 # The column a page's rows carry their list's count in (CountedWithThePage).
 _COUNT = "counted_with_the_page"
 _COUNT_OF = "SELECT COUNT(*) FROM ({rows}) counted"
+# The rows a column can be taken off (`values_list()` rows are tuples).
+_CARRIES_A_COLUMN = (ModelIterable, ValuesIterable)
 
 
 def _counts_with_its_rows(rows) -> bool:
-    """Whether the count of `rows` can be read with them: a queryset whose count the
-    page's columns cannot change (no DISTINCT, aggregate or union)."""
-    if not isinstance(rows, QuerySet):
+    """Whether the count of `rows` can be read with them: a queryset of instances or
+    dicts whose count the page's columns cannot change (no DISTINCT, aggregate or
+    union)."""
+    if not isinstance(rows, QuerySet) or rows._iterable_class not in _CARRIES_A_COLUMN:
         return False
     query = rows.query
     return not (
