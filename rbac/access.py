@@ -39,6 +39,8 @@ __all__ = [
 ]
 
 _CACHE_ATTR = "_rbac_access"
+# Where Django's ModelBackend caches a user's global permissions.
+_DJANGO_CACHES = ("_perm_cache", "_user_perm_cache", "_group_perm_cache")
 
 
 @dataclass
@@ -312,9 +314,12 @@ def _access(user) -> _Access:
 
 
 def clear_cache(user) -> None:
-    """Forget the cached memberships of this user object (after changing them)."""
-    if hasattr(user, _CACHE_ATTR):
-        delattr(user, _CACHE_ATTR)
+    """Forget the cached memberships of this user object (after changing them), and
+    the global permissions ModelBackend cached on it (a long-lived connection's user
+    reads both anew)."""
+    for name in (_CACHE_ATTR, *_DJANGO_CACHES):
+        if hasattr(user, name):
+            delattr(user, name)
 
 
 def _is_superuser(user) -> bool:

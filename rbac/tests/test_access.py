@@ -347,6 +347,17 @@ def test_clear_cache_makes_the_next_check_query_again(
         has_perm_in_org(user, VIEW, org_a)
 
 
+def test_clear_cache_forgets_the_global_permissions_too(grant_global, fresh):
+    """A long-lived connection's user (chat) clears its caches before a check: a global
+    permission granted since is seen, as a role's is."""
+    user = fresh(UserFactory())
+    assert not user.has_perm(CHANGE)
+    grant_global(user, CHANGE)
+    assert not user.has_perm(CHANGE)  # cached, as Django caches it
+    clear_cache(user)
+    assert user.has_perm(CHANGE)
+
+
 def test_clear_cache_on_a_user_never_checked_is_harmless():
     user = UserFactory()
     clear_cache(user)

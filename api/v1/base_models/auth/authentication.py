@@ -58,7 +58,7 @@ def authenticate_api_key(key: str, method: str | None = None):
     (`api_key_read_only`). A key that gets through counts as used (`last_used_at`)."""
     prefix, _dot, _secret = key.partition(".")
     try:
-        api_key = UserAPIKey.objects.select_related("user").get(prefix=prefix)
+        api_key = UserAPIKey.objects.get(prefix=prefix)
     except UserAPIKey.DoesNotExist:
         api_key = None
     if api_key is None or not api_key.is_valid(key):
@@ -71,6 +71,8 @@ def authenticate_api_key(key: str, method: str | None = None):
         raise exceptions.AuthenticationFailed(
             _("This API key has expired."), code="api_key_expired"
         )
+    # The key's user with their access, in one query (rbac.access.load_user).
+    api_key.user = load_user(UserAPIKey._meta.get_field("user").related_model, api_key.user_id)
     if not api_key.user.is_active:
         raise exceptions.AuthenticationFailed(
             _("The user of this API key is inactive."), code="user_inactive"

@@ -12,6 +12,7 @@ from rest_framework.test import APIRequestFactory
 from api.v1.base_models.auth.authentication import APIKeyAuthentication, authenticate_api_key
 from api.v1.base_models.auth.permissions import IsUserSession
 from api.v1.base_models.user.tests.factories import UserFactory
+from rbac.access import has_perm_in_org
 
 pytestmark = pytest.mark.django_db
 
@@ -27,6 +28,20 @@ class TestAuthenticateAPIKey:
         api_key, key = api_key_for(user)
 
         assert authenticate_api_key(key) == (user, api_key)
+
+    def test_the_users_access_comes_with_the_key(
+        self, member_of, org_a, api_key_for, django_assert_num_queries
+    ):
+        """The key, then its user with their memberships and global permissions: the
+        checks that follow run no query."""
+        user = member_of(org_a, "Organization Administrator")
+        _api_key, key = api_key_for(user)
+        authenticate_api_key(key)  # records the first use
+        with django_assert_num_queries(2):
+            found, _found_key = authenticate_api_key(key)
+            assert has_perm_in_org(found, "contact.view_contact", org_a)
+            assert not found.has_perm("contact.view_contact")
+        assert found == user
 
     def test_wrong_secret(self, user, api_key_for):
         api_key, _key = api_key_for(user)

@@ -13,6 +13,7 @@ from rest_framework_simplejwt.tokens import AccessToken
 from api.v1.base_models.auth.authentication import JWTAuthentication
 from api.v1.base_models.auth.services import tokens_for
 from api.v1.base_models.user.tests.factories import UserFactory
+from rbac.access import has_perm_in_org
 
 pytestmark = pytest.mark.django_db
 
@@ -46,6 +47,17 @@ def test_one_statement_and_no_query_built():
         user_of(token)
     assert len(queries) == 1
     assert queries.captured_queries[0]["sql"].startswith("SELECT ")
+
+
+def test_the_users_access_comes_with_it(member_of, org_a, django_assert_num_queries):
+    """The one statement also reads the memberships and global permissions: the checks
+    that follow run no query."""
+    user = member_of(org_a, "Organization Administrator")
+    token = AccessToken.for_user(user)
+    with django_assert_num_queries(1):
+        loaded = user_of(token)
+        assert has_perm_in_org(loaded, "contact.view_contact", org_a)
+        assert not loaded.has_perm("contact.view_contact")  # no global permission
 
 
 def test_simplejwt_answers_are_kept():
