@@ -12,9 +12,12 @@ The data: 50 organizations with 200 products each (10,000: category, unit, two t
 of a pool of 20, custom fields), 100 contacts each with an e-mail address, 40
 warehouses each with 3 stock locations, 100 audit rows, 40 files and 40 documents
 (each with a version of one of the files), 40 meetings (the host and a guest invited)
-and 40 invitations; 150 categories shared by all; 150 notifications and 150 data jobs
-of each user (lists of one's own): every list gives the member (of three
-organizations) a full page of 100.
+and 40 invitations; 150 categories shared by all; 150 notifications (about products)
+and 150 finished export jobs with their output files of each user (lists of one's
+own): every list gives the member (of three organizations) a full page of 100. The
+baseline reads what the response holds: a contact's channels, a meeting's
+participants, a job's files, and which of the products the notifications are about
+the caller may still view.
 
 Runs on a fresh SQLite file (WAL, as the embedded default), or with DATABASE_URL set
 on a test database created on that server (`test_<name>`) and dropped afterwards.
@@ -62,7 +65,7 @@ from api.v1.base_models.organization.models import (
     OrganizationInvitation,
     OrganizationMembership,
 )
-from api.v1.features.data_jobs.models import DataJob
+from api.v1.features.data_jobs.models import DataJob, DataJobFile
 from api.v1.features.documents.models import Document, DocumentVersion
 from api.v1.features.inventory.models import StockLocation, Warehouse
 from api.v1.features.meetings.models import Meeting, MeetingParticipant
@@ -298,7 +301,7 @@ def build_own_records(users) -> None:
             ]
         )
         organization = Organization.objects.order_by("pk").first()
-        DataJob.objects.bulk_create(
+        jobs = DataJob.objects.bulk_create(
             [
                 DataJob(
                     organization=organization,
@@ -307,9 +310,35 @@ def build_own_records(users) -> None:
                     content_type=product_type,
                     view="api.v1.features.products.views.ProductViewSet",
                     format="csv",
+                    status="SUCCEEDED",
                 )
                 for _ in range(OWN)
             ]
+        )
+        # Each finished export has its output file.
+        outputs = FileStorage.objects.bulk_create(
+            [
+                FileStorage(
+                    organization=organization,
+                    file=f"bench/exports/{job.pk}.csv",
+                    original_name=f"products-{job.pk}.csv",
+                    size=20_000,
+                    mime_type="text/csv",
+                    checksum=f"{job.pk:064x}",
+                    created_by=user,
+                )
+                for job in jobs
+            ]
+        )
+        DataJobFile.objects.bulk_create(
+            [
+                DataJobFile(job=job, role="output", file=file)
+                for job, file in zip(jobs, outputs, strict=True)
+            ]
+        )
+        # Yesterday's: the files list shows the newer files of the organizations.
+        FileStorage.objects.filter(pk__in=[file.pk for file in outputs]).update(
+            created_at=timezone.now() - timedelta(days=1)
         )
 
 
@@ -350,6 +379,8 @@ class Endpoint:
     shared: bool = False  # the same records for everyone (reference data)
     owner: str | None = None  # a list of one's own records: by this foreign key
     ordering: tuple = ()  # the list's own order, where not the model's
+    # Notifications: which of the records they are about the caller may view.
+    targets: bool = False
 
     def baseline(self, organizations, user) -> str:
         """The hand-written query: the same rows and columns, scoped by hand."""
@@ -376,7 +407,26 @@ class Endpoint:
                 children.setdefault(child.pop(parent), []).append(child)
             for row in rows:
                 row[key] = children.get(row["id"], [])
+        if self.targets:
+            self.visible_targets(rows, organizations)
         return json.dumps({"count": len(rows), "results": rows}, cls=DjangoJSONEncoder)
+
+
+    @staticmethod
+    def visible_targets(rows, organizations) -> None:
+        """The products the notifications are about, those the caller may view (of
+        their organizations; all for a superuser): one query."""
+        ids = {int(row["target_object_id"]) for row in rows}
+        products = Product.objects.filter(pk__in=ids)
+        if organizations is not None:
+            products = products.filter(organization_id__in=organizations)
+        visible = {str(pk) for pk in products.values_list("pk", flat=True)}
+        for row in rows:
+            row.pop("target_content_type")
+            object_id = row.pop("target_object_id")
+            row["target"] = (
+                {"type": "products.product", "id": object_id} if object_id in visible else None
+            )
 
 
 PRODUCT_COLUMNS = [
@@ -655,6 +705,15 @@ DATA_JOB_COLUMNS = [
     "finished_at",
 ]
 
+DATA_JOB_FILES = [
+    (
+        "files",
+        DataJobFile,
+        "job",
+        ["role", "file", "file__original_name", "file__size", "file__mime_type"],
+    )
+]
+
 
 def endpoints(product: int, contact: int) -> list[Endpoint]:
     size = f"?page_size={ARGS.page_size}"
@@ -678,9 +737,19 @@ def endpoints(product: int, contact: int) -> list[Endpoint]:
             f"/api/v1/organization-invitations/{size}", OrganizationInvitation, INVITATION_COLUMNS
         ),
         Endpoint(
-            f"/api/v1/notifications/{size}", Notification, NOTIFICATION_COLUMNS, owner="recipient"
+            f"/api/v1/notifications/{size}",
+            Notification,
+            NOTIFICATION_COLUMNS,
+            owner="recipient",
+            targets=True,
         ),
-        Endpoint(f"/api/v1/data-jobs/{size}", DataJob, DATA_JOB_COLUMNS, owner="created_by"),
+        Endpoint(
+            f"/api/v1/data-jobs/{size}",
+            DataJob,
+            DATA_JOB_COLUMNS,
+            owner="created_by",
+            nested=DATA_JOB_FILES,
+        ),
         Endpoint(f"/api/v1/products/{product}/", Product, PRODUCT_COLUMNS, tags=True, pk=product),
         Endpoint(
             f"/api/v1/contacts/{contact}/",
@@ -718,6 +787,11 @@ def main() -> None:
     with common.database():
         organizations = build_data()
         clients = api_clients(organizations)
+        if connection.vendor == "postgresql":
+            # The planner's statistics of the tables just filled, as autovacuum takes
+            # them after bulk inserts (without them it guesses, and scans sequentially).
+            with connection.cursor() as cursor:
+                cursor.execute("ANALYZE")
         product = Product.objects.filter(organization=organizations[0]).order_by("pk").first()
         contact = Contact.objects.filter(organization=organizations[0]).order_by("pk").first()
         print(

@@ -121,11 +121,15 @@ class Meeting(AboutRecord, OrganizationScoped, BaseModel):
     def restrict_visible(cls, queryset, user):
         """Of the meetings of the organizations where `user` may view meetings, those
         they see (rbac.access.visible_to): all of the organizations where they may
-        change meetings, elsewhere those they host or attend."""
+        change meetings, elsewhere those they host or attend. Where they may change
+        the meetings of every organization they see meetings of, nothing is left out
+        (and no subquery of their attendances is built)."""
         from rbac.access import organizations_with_perm
 
         managed = organizations_with_perm(user, "meetings.change_meeting")
         if managed is None:
+            return queryset
+        if set(organizations_with_perm(user, "meetings.view_meeting")) <= set(managed):
             return queryset
         attended = MeetingParticipant.objects.filter(user=user).values("meeting_id")
         return queryset.filter(Q(organization_id__in=managed) | Q(host=user) | Q(pk__in=attended))

@@ -7,14 +7,19 @@ from urllib.parse import parse_qs, urlsplit
 
 import jwt
 import pytest
+from django.contrib.auth.models import Group
 from django.core import mail
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from icalendar import Calendar
 
+from api.v1.base_models.organization.tests.factories import OrganizationMembershipFactory
 from api.v1.features.meetings.models import Meeting, MeetingParticipant
 from api.v1.features.meetings.tests.factories import MeetingFactory
 from audit.models import AuditLog
 from notifications.models import Notification
+from rbac.roles import ROLE_NAMES
 
 from .conftest import MEETINGS, iso, payload, schedule
 
@@ -221,6 +226,34 @@ class TestVisibility:
         assert listed("eve") == set()
         assert people["vic"][1].get(url(other)).status_code == 404
         assert people["eve"][1].get(url(attended)).status_code == 404
+
+    def test_a_manager_in_one_organization_sees_only_what_they_attend_in_another(
+        self, people, org_a, org_b, jwt_client
+    ):
+        eve = people["eve"][0]
+        OrganizationMembershipFactory(
+            user=eve, organization=org_a, role=Group.objects.get(name=ROLE_NAMES["member"])
+        )
+        attended = MeetingFactory(organization=org_a, participants=[eve])
+        MeetingFactory(organization=org_a)  # neither hosted nor attended by eve
+        managed = MeetingFactory(organization=org_b)
+
+        response = jwt_client(eve).get(MEETINGS)
+
+        assert {row["id"] for row in response.json()["results"]} == {attended.pk, managed.pk}
+
+    def test_who_manages_the_meetings_of_all_their_organizations_is_not_restricted_by_sql(
+        self, people, org_a
+    ):
+        ann, client = people["ann"]
+        MeetingFactory(organization=org_a, participants=[people["bob"][0]])
+
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(MEETINGS)
+
+        assert response.json()["count"] == 1
+        (page,) = [q["sql"] for q in queries if 'FROM "meetings_meeting"' in q["sql"]][:1]
+        assert "meetings_meetingparticipant" not in page.split("FROM", 1)[1].split("ORDER BY")[0]
 
     def test_filters_by_time_range_status_and_host(self, people, org_a):
         ann, client = people["ann"]
