@@ -11,13 +11,15 @@ superuser, with the SQL queries of the request.
 The data: 50 organizations with 200 products each (10,000: category, unit, two tags
 of a pool of 20, custom fields), 100 contacts each with an e-mail address, 40
 warehouses each with 3 stock locations, 100 audit rows, 40 files and 40 documents
-(each with a version of one of the files), 40 meetings (the host and a guest invited)
-and 40 invitations; 150 categories shared by all; 150 notifications (about products)
+(each with a version of one of the files), 40 meetings (the host and a guest invited),
+40 invitations and 40 comment threads on products (a reply each); 150 categories
+shared by all; 150 notifications (about products)
 and 150 finished export jobs with their output files of each user (lists of one's
 own): every list gives the member (of three organizations) a full page of 100. The
 baseline reads what the response holds: a contact's channels, a meeting's
-participants, a job's files, and which of the products the notifications are about
-the caller may still view.
+participants, a job's files, a thread's replies and the mentions and attachments of
+both, and which of the products the notifications are about the caller may still
+view.
 
 Runs on a fresh SQLite file (WAL, as the embedded default), or with DATABASE_URL set
 on a test database created on that server (`test_<name>`) and dropped afterwards.
@@ -65,6 +67,7 @@ from api.v1.base_models.organization.models import (
     OrganizationInvitation,
     OrganizationMembership,
 )
+from api.v1.features.collaboration.models import Comment, CommentAttachment
 from api.v1.features.data_jobs.models import DataJob, DataJobFile
 from api.v1.features.documents.models import Document, DocumentVersion
 from api.v1.features.inventory.models import StockLocation, Warehouse
@@ -77,6 +80,7 @@ from rbac.roles import ROLE_NAMES
 
 ORGANIZATIONS, PRODUCTS, CONTACTS, WAREHOUSES, LOCATIONS = 50, 200, 100, 40, 3
 AUDIT_ROWS, FILES, CATEGORIES, MEETINGS, INVITATIONS, OWN = 100, 40, 150, 40, 40, 150
+COMMENTS = 40  # threads per organization
 
 
 def build_data():
@@ -279,6 +283,41 @@ def build_meetings_and_invitations(organizations, host) -> None:
     )
 
 
+def build_comments(organizations, author) -> None:
+    """Threads on products of each organization, a reply each, by `author`."""
+    product_type = ContentType.objects.get_for_model(Product)
+    threads = Comment.objects.bulk_create(
+        [
+            Comment(
+                organization=organization,
+                content_type=product_type,
+                object_id=str(product),
+                content=f"What about the price of product {product}?",
+                created_by=author,
+            )
+            for organization in organizations
+            for product in Product.objects.filter(organization=organization).values_list(
+                "pk", flat=True
+            )[:COMMENTS]
+        ],
+        batch_size=1000,
+    )
+    Comment.objects.bulk_create(
+        [
+            Comment(
+                organization_id=thread.organization_id,
+                content_type=product_type,
+                object_id=thread.object_id,
+                parent=thread,
+                content="It changes next month.",
+                created_by=author,
+            )
+            for thread in threads
+        ],
+        batch_size=1000,
+    )
+
+
 def build_own_records(users) -> None:
     """Notifications and data jobs of each user: lists of one's own."""
     product_type = ContentType.objects.get_for_model(Product)
@@ -355,6 +394,7 @@ def api_clients(organizations) -> dict:
         )
     superuser = User.objects.create_superuser("root", email="", password=None)
     build_meetings_and_invitations(organizations, member)
+    build_comments(organizations, member)
     build_own_records([member, superuser])
     clients = {}
     for label, user in (("member", member), ("superuser", superuser)):
@@ -381,6 +421,8 @@ class Endpoint:
     ordering: tuple = ()  # the list's own order, where not the model's
     # Notifications: which of the records they are about the caller may view.
     targets: bool = False
+    # Comments: the threads' replies, and the mentions and attachments of both.
+    threads: bool = False
 
     def baseline(self, organizations, user) -> str:
         """The hand-written query: the same rows and columns, scoped by hand."""
@@ -391,6 +433,8 @@ class Endpoint:
             rows = rows.filter(organization_id__in=organizations)
         if self.pk is not None:
             rows = rows.filter(pk=self.pk)
+        if self.threads:
+            rows = rows.filter(parent__isnull=True)
         rows = list(rows.values(*self.columns)[: 1 if self.pk else ARGS.page_size])
         ids = [row["id"] for row in rows]
         if self.tags:
@@ -409,8 +453,34 @@ class Endpoint:
                 row[key] = children.get(row["id"], [])
         if self.targets:
             self.visible_targets(rows, organizations)
+        if self.threads:
+            self.replies(rows, ids)
         return json.dumps({"count": len(rows), "results": rows}, cls=DjangoJSONEncoder)
 
+    @staticmethod
+    def replies(rows, ids) -> None:
+        """The replies of the threads, oldest first, then the people mentioned in and
+        the files attached to threads and replies: one query each."""
+        replies = {}
+        everything = list(rows)
+        for reply in Comment.objects.filter(parent__in=ids).values("parent", *COMMENT_COLUMNS):
+            replies.setdefault(reply["parent"], []).append(reply)
+            everything.append(reply)
+        every_id = [comment["id"] for comment in everything]
+        mentions, attachments = {}, {}
+        for comment, *person in Comment.mentions.through.objects.filter(
+            comment__in=every_id
+        ).values_list("comment", "user", "user__username", "user__first_name"):
+            mentions.setdefault(comment, []).append(person)
+        for comment, *file in CommentAttachment.objects.filter(comment__in=every_id).values_list(
+            "comment", "file", "file__original_name", "file__size", "file__mime_type"
+        ):
+            attachments.setdefault(comment, []).append(file)
+        for comment in everything:
+            comment["mentions"] = mentions.get(comment["id"], [])
+            comment["attachments"] = attachments.get(comment["id"], [])
+        for row in rows:
+            row["replies"] = replies.get(row["id"], [])
 
     @staticmethod
     def visible_targets(rows, organizations) -> None:
@@ -705,6 +775,23 @@ DATA_JOB_COLUMNS = [
     "finished_at",
 ]
 
+COMMENT_COLUMNS = [
+    "id",
+    "organization",
+    "content_type",
+    "object_id",
+    "parent",
+    "content",
+    "status",
+    "is_edited",
+    "edited_at",
+    "created_by",
+    "created_by__username",
+    "created_by__first_name",
+    "created_by__last_name",
+    "created_at",
+    "updated_at",
+]
 DATA_JOB_FILES = [
     (
         "files",
@@ -735,6 +822,13 @@ def endpoints(product: int, contact: int) -> list[Endpoint]:
         Endpoint(f"/api/v1/meetings/{size}", Meeting, MEETING_COLUMNS, nested=MEETING_CHILDREN),
         Endpoint(
             f"/api/v1/organization-invitations/{size}", OrganizationInvitation, INVITATION_COLUMNS
+        ),
+        Endpoint(
+            f"/api/v1/comments/{size}",
+            Comment,
+            COMMENT_COLUMNS,
+            threads=True,
+            ordering=("created_at", "id"),
         ),
         Endpoint(
             f"/api/v1/notifications/{size}",

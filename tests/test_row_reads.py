@@ -38,6 +38,9 @@ from api.v1.base_models.organization.tests.factories import (
     OrganizationInvitationFactory,
 )
 from api.v1.base_models.user.tests.factories import UserFactory
+from api.v1.features.collaboration.choices import CommentStatus
+from api.v1.features.collaboration.models import CommentAttachment
+from api.v1.features.collaboration.tests.factories import CommentFactory
 from api.v1.features.data_jobs.models import DataJobFile
 from api.v1.features.data_jobs.tests.factories import DataJobFactory
 from api.v1.features.inventory.models import StockLocation
@@ -68,6 +71,7 @@ pytestmark = pytest.mark.django_db
 # Lists that must read rows: a change that makes one of them fall back to instances
 # (a method field, a property) is caught here, not in a benchmark.
 MUST_READ_ROWS = [
+    "/api/v1/comments/",
     "/api/v1/meetings/",
     "/api/v1/data-jobs/",
     "/api/v1/invitations/",
@@ -179,6 +183,17 @@ def world():
         for role in ("input", "output"):
             DataJobFile.objects.create(job=job, role=role, file=FileStorageFactory(organization=b))
         DataJobFactory(organization=b, created_by=user)
+    # Comments: a thread with mentions, attachments and replies (one hidden, one
+    # deleted), an author gone, a thread on another record.
+    product = ProductFactory(organization=b)
+    thread = CommentFactory(target=product, created_by=UserFactory(first_name="Ada"))
+    thread.mentions.set([member, UserFactory(first_name="", last_name="")])
+    for stored in FileStorageFactory.create_batch(2, organization=b):
+        CommentAttachment.objects.create(comment=thread, file=stored)
+    CommentFactory(target=product, parent=thread, status=CommentStatus.HIDDEN)
+    deleted = CommentFactory(target=product, parent=thread, status=CommentStatus.DELETED)
+    CommentAttachment.objects.create(comment=deleted, file=FileStorageFactory(organization=b))
+    CommentFactory(target=ProductFactory(organization=a), created_by=None)
     clients = {}
     for name, user in (
         ("superuser", superuser),

@@ -390,6 +390,7 @@ SPECTACULAR_SETTINGS = {
         "drf_spectacular.hooks.postprocess_schema_enums",
         # Real responses captured on the demo data by `make docs`, as examples.
         "api.demo.apidocs.schema_examples.add_examples",
+        "core.schema.drop_unreferenced_components",
     ],
 }
 

@@ -1,6 +1,6 @@
 from django.contrib.contenttypes.models import ContentType
-from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.exceptions import NotFound
@@ -10,6 +10,7 @@ from api.v1.base_models.files.serializers import VisibleFileField
 from core import registry
 from core.inputs import primary_key_or_none
 from rbac.access import has_perm_in_org, visible_to
+from rbac.rows import ComputedTextField, RecordURLField, RowField, route_maker
 from rbac.serializers import ContentTypeField
 
 from .choices import CommentStatus
@@ -31,42 +32,190 @@ class RecordIdField(serializers.CharField):
         return super().to_internal_value(data)
 
 
+def _full_name(first_name: str, last_name: str) -> str:
+    """Django's User.get_full_name of these names."""
+    return f"{first_name} {last_name}".strip()
+
+
 class PersonSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     username = serializers.CharField()
-    full_name = serializers.SerializerMethodField()
-
-    def get_full_name(self, user) -> str:
-        return user.get_full_name()
+    full_name = ComputedTextField(_full_name, ["first_name", "last_name"])
 
 
 class AttachmentSerializer(serializers.ModelSerializer):
-    download_url = serializers.SerializerMethodField()
+    download_url = RecordURLField("api-v1:file-download")
 
     class Meta:
         model = FileStorage
         fields = ["id", "original_name", "size", "mime_type", "download_url"]
         read_only_fields = fields
 
-    @extend_schema_field(serializers.URLField())
-    def get_download_url(self, stored) -> str:
-        path = reverse("api-v1:file-download", args=[stored.pk])
-        request = self.context.get("request")
-        return request.build_absolute_uri(path) if request else path
 
-
-# Where a list's comments hold their related records, prefetched as lists (views).
-PREFETCHED = {
-    "attachments": "attachment_list",
-    "mentions": "mention_list",
-    "replies": "reply_list",
-}
+# Where a comment's detail holds its related records, prefetched as lists (views).
+PREFETCHED = {"attachments": "attachment_list", "mentions": "mention_list"}
 
 
 def _related(comment, name: str):
     """The comment's related records `name`: as prefetched, else queried."""
     found = getattr(comment, PREFETCHED[name], None)
     return found if found is not None else getattr(comment, name).all()
+
+
+def content_shown(request):
+    """shows(status, organization id): whether the caller of `request` sees the text and
+    attachments of a comment: a visible one's, and a hidden one's where they moderate
+    comments; never a deleted one's."""
+    moderates = {}
+
+    def shows(status, organization) -> bool:
+        if status == CommentStatus.VISIBLE:
+            return True
+        if status == CommentStatus.DELETED or request is None:
+            return False
+        if organization not in moderates:
+            moderates[organization] = has_perm_in_org(request.user, MODERATE, organization)
+        return moderates[organization]
+
+    return shows
+
+
+class ShownContentField(RowField, serializers.CharField):
+    """The text: null once its author deleted it, and while a moderator hides it
+    (except for moderators)."""
+
+    row_columns = ("content", "status", "organization_id")
+
+    def get_attribute(self, comment):
+        return comment.content, comment.status, comment.organization_id
+
+    def to_representation(self, values):
+        return self.from_row(values, content_shown(self.context.get("request")))
+
+    def row_batch(self, values, request):
+        return content_shown(request)
+
+    def from_row(self, values, shows):
+        content, status, organization = values
+        return content if shows(status, organization) else None
+
+
+class _RelatedListField(RowField, serializers.Field):
+    """A list of a comment's related records (`related`), as `serializer_class` writes
+    them: from its prefetched list for an instance, for a page of rows by one query
+    (`rows(comment ids, request)`: {comment id: [representation]})."""
+
+    related = ""
+    serializer_class = None
+
+    def __init__(self, **kwargs):
+        super().__init__(source="*", read_only=True, **kwargs)
+
+    def to_representation(self, comment):
+        serializer = self.serializer_class(many=True, context=self.context)
+        return serializer.to_representation(_related(comment, self.related))
+
+    def row_batch(self, values, request):
+        return self.rows([values[0] for values in values], request)
+
+    def from_row(self, values, batch):
+        return batch.get(values[0], [])
+
+
+class RelatedListSchema(OpenApiSerializerFieldExtension):
+    """The schema of a _RelatedListField: a list of its serializer's records, in
+    responses (it is read-only: nothing in requests)."""
+
+    target_class = _RelatedListField
+    match_subclasses = True
+
+    def map_serializer_field(self, auto_schema, direction):
+        listed = self.target.serializer_class(many=True)
+        return auto_schema._map_serializer_field(listed, "response")
+
+
+class MentionsField(_RelatedListField):
+    """The colleagues the text names, by username."""
+
+    row_columns = ("pk",)
+    related = "mentions"
+    serializer_class = PersonSerializer
+
+    def to_representation(self, comment):
+        people = sorted(_related(comment, "mentions"), key=lambda person: person.username)
+        return PersonSerializer(people, many=True).data
+
+    @staticmethod
+    def rows(comment_ids, _request) -> dict[int, list[dict]]:
+        people = {}
+        mentioned = Comment.mentions.through.objects.filter(comment__any=comment_ids)
+        for comment, pk, username, first_name, last_name in mentioned.order_by(
+            "user__username"
+        ).values_list("comment", "user", "user__username", "user__first_name", "user__last_name"):
+            people.setdefault(comment, []).append(
+                {"id": pk, "username": username, "full_name": _full_name(first_name, last_name)}
+            )
+        return people
+
+
+class AttachmentsField(_RelatedListField):
+    """The files attached, newest first: none shown while the text is not
+    (ShownContentField)."""
+
+    row_columns = ("pk", "status", "organization_id")
+    related = "attachments"
+    serializer_class = AttachmentSerializer
+
+    def to_representation(self, comment):
+        shows = content_shown(self.context.get("request"))
+        return (
+            super().to_representation(comment)
+            if shows(comment.status, comment.organization_id)
+            else []
+        )
+
+    def row_batch(self, values, request):
+        return super().row_batch(values, request), content_shown(request)
+
+    def from_row(self, values, batch):
+        files, shows = batch
+        _pk, status, organization = values
+        return super().from_row(values, files) if shows(status, organization) else []
+
+    @staticmethod
+    def rows(comment_ids, request) -> dict[int, list[dict]]:
+        files, url = {}, route_maker("api-v1:file-download", 1, request)
+        attached = Comment.attachments.through.objects.filter(comment__any=comment_ids)
+        order = [
+            f"-file__{f[1:]}" if f[0] == "-" else f"file__{f}" for f in FileStorage._meta.ordering
+        ]
+        for comment, pk, name, size, mime_type in attached.order_by(*order).values_list(
+            "comment", "file", "file__original_name", "file__size", "file__mime_type"
+        ):
+            files.setdefault(comment, []).append(
+                {
+                    "id": pk,
+                    "original_name": name,
+                    "size": size,
+                    "mime_type": mime_type,
+                    "download_url": url(pk),
+                }
+            )
+        return files
+
+
+@extend_schema_field(serializers.ListField(child=serializers.DictField(), max_length=0))
+class NoRepliesField(RowField, serializers.Field):
+    """A reply's replies: none (threads are one level deep)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(source="*", read_only=True, **kwargs)
+
+    def to_representation(self, _comment):
+        return []
+
+    def from_row(self, values, batch):
+        return []
 
 
 class VisibleCommentField(serializers.PrimaryKeyRelatedField):
@@ -77,9 +226,12 @@ class VisibleCommentField(serializers.PrimaryKeyRelatedField):
         return visible_to(Comment, request.user) if request else Comment.objects.none()
 
 
-class CommentSerializer(serializers.ModelSerializer):
+class _CommentFields(serializers.ModelSerializer):
     """A comment. `content` and `attachments` are null and empty once its author deleted
     it, and for a comment a moderator hid (except for moderators)."""
+
+    # get_fields only makes fields read-only.
+    readable_fields_fixed = True
 
     content_type = ContentTypeField(
         help_text=_('The type of the record it is about ("products.product").')
@@ -90,7 +242,7 @@ class CommentSerializer(serializers.ModelSerializer):
         allow_null=True,
         help_text=_("The comment it replies to (a reply to a reply joins the same thread)."),
     )
-    content = serializers.CharField(
+    content = ShownContentField(
         max_length=MAX_LENGTH,
         allow_null=True,
         help_text=_("The text; @username mentions a colleague who may view the record."),
@@ -101,10 +253,9 @@ class CommentSerializer(serializers.ModelSerializer):
         write_only=True,
         help_text=_("Ids of files of the record's organization that you may view."),
     )
-    attachments = serializers.SerializerMethodField()
-    author = serializers.SerializerMethodField()
-    mentions = serializers.SerializerMethodField()
-    replies = serializers.SerializerMethodField()
+    attachments = AttachmentsField()
+    author = PersonSerializer(source="created_by", read_only=True, allow_null=True)
+    mentions = MentionsField()
 
     class Meta:
         model = Comment
@@ -138,59 +289,19 @@ class CommentSerializer(serializers.ModelSerializer):
                 fields[name].read_only = True
         return fields
 
-    # ------------------------------------------------------------------ reading
-    def _shows_content(self, comment) -> bool:
-        if comment.status == CommentStatus.VISIBLE:
-            return True
-        if comment.status == CommentStatus.DELETED:
-            return False
-        request = self.context.get("request")
-        return request is not None and has_perm_in_org(
-            request.user, MODERATE, comment.organization_id
-        )
 
-    def to_representation(self, comment):
-        data = super().to_representation(comment)
-        if not self._shows_content(comment):
-            data["content"] = None
-            data["attachments"] = []
-        return data
+class ReplySerializer(_CommentFields):
+    """A reply in a thread (no replies of its own)."""
 
-    # The nested serializers are built once per representation (of a page: its
-    # comments share them), not once per comment.
-    def _nested(self, name: str, make):
-        nested = self.context.setdefault("_comment_serializers", {})
-        if name not in nested:
-            nested[name] = make()
-        return nested[name]
+    replies = NoRepliesField()
 
-    @extend_schema_field(AttachmentSerializer(many=True))
-    def get_attachments(self, comment):
-        attachments = self._nested(
-            "attachments", lambda: AttachmentSerializer(many=True, context=self.context)
-        )
-        return attachments.to_representation(_related(comment, "attachments"))
 
-    @extend_schema_field(PersonSerializer(allow_null=True))
-    def get_author(self, comment):
-        if not comment.created_by:
-            return None
-        return self._nested("person", PersonSerializer).to_representation(comment.created_by)
+class CommentSerializer(_CommentFields):
+    __doc__ = _CommentFields.__doc__
 
-    @extend_schema_field(PersonSerializer(many=True))
-    def get_mentions(self, comment):
-        people = self._nested("people", lambda: PersonSerializer(many=True))
-        return people.to_representation(_related(comment, "mentions"))
-
-    @extend_schema_field(serializers.ListField(child=serializers.DictField()))
-    def get_replies(self, comment):
-        """The thread's replies, oldest first (top-level comments only)."""
-        if comment.parent_id is not None:
-            return []
-        replies = self._nested(
-            "replies", lambda: CommentSerializer(many=True, context=self.context)
-        )
-        return replies.to_representation(_related(comment, "replies"))
+    replies = ReplySerializer(
+        many=True, read_only=True, help_text=_("The thread's replies, oldest first.")
+    )
 
     # ------------------------------------------------------------------ writing
     def validate_content(self, value):

@@ -12,6 +12,7 @@ from core import registry
 from core.inputs import primary_key_or_none
 from rbac.access import has_perm_in_org, visible_to
 from rbac.permissions import HasModelPermissionInOrg
+from rbac.rows import RowListMixin
 
 from . import services
 from .choices import CommentStatus
@@ -41,27 +42,23 @@ class CommentPermission(HasModelPermissionInOrg):
         return super().describe_access(view)
 
 
-# A comment's attachments, mentions and replies are prefetched as lists
+# A comment's attachments and mentions are prefetched as lists
 # (serializers.PREFETCHED): a prefetch into a related manager builds a queryset per
-# comment and relation, most of the time of a page.
+# comment and relation. Lists read rows instead (rbac.rows): the serializer's fields
+# read a page's replies, mentions and attachments by one query each.
 def _lists():
     return [Prefetch(name, to_attr=PREFETCHED[name]) for name in ("attachments", "mentions")]
 
 
-def _replies():
-    return Prefetch(
-        "replies",
-        queryset=Comment.objects.select_related("created_by", "content_type").prefetch_related(
-            *_lists()
-        ),
-        to_attr=PREFETCHED["replies"],
-    )
-
-
 def _comments():
-    return Comment.objects.select_related("created_by", "content_type").prefetch_related(
-        *_lists(), _replies()
-    )
+    return Comment.objects.select_related("created_by", "content_type")
+
+
+def _with_related(comments):
+    """`comments` with their mentions, attachments and replies (with theirs), for
+    comments read one by one."""
+    replies = _comments().prefetch_related(*_lists())
+    return comments.prefetch_related(*_lists(), Prefetch("replies", queryset=replies))
 
 
 class CommentWriting:
@@ -110,12 +107,12 @@ class CommentViewSet(CommentWriting, ScopedModelViewSet):
     ordering = ["created_at", "id"]
 
     def get_queryset(self):
-        queryset = super().get_queryset()
-        if self.action == "list":
-            queryset = queryset.filter(parent__isnull=True)
         # Only comments on records the caller may view: visible_to applies
         # Comment.restrict_visible.
-        return queryset
+        queryset = super().get_queryset()
+        if self.action == "list":
+            return queryset.filter(parent__isnull=True)
+        return _with_related(queryset)
 
     def perform_update(self, serializer):
         comment = serializer.instance
@@ -161,7 +158,7 @@ class RecordCommentsPermission(CommentPermission):
     get=extend_schema(summary="The comment threads of a record, replies nested"),
     post=extend_schema(summary="Comment on a record"),
 )
-class RecordCommentsView(CommentWriting, generics.ListCreateAPIView):
+class RecordCommentsView(CommentWriting, RowListMixin, generics.ListCreateAPIView):
     """The comments of one record, on its own route (`/products/{id}/comments/`): its
     threads, oldest first, replies nested (GET), and a new comment on it (POST, the
     body of /comments/ without `content_type` and `object_id`). A record outside your

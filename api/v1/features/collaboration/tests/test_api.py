@@ -151,6 +151,37 @@ def test_replies_nest_under_their_thread_in_constant_queries(jwt_client, ann, bo
     assert_constant_queries(client, URL, make_more)
 
 
+def test_a_page_shows_the_mentions_and_attachments_of_threads_and_replies_as_a_read_does(
+    jwt_client, ann, bob, product, org, django_assert_num_queries
+):
+    client = jwt_client(ann)
+    old, new = FileStorageFactory(organization=org), FileStorageFactory(organization=org)
+    thread = post(client, on(product, "@bob @ann see", attachment_ids=[old.pk, new.pk])).json()
+    reply = post(jwt_client(bob), on(product, "@ann ok", parent=thread["id"])).json()
+    post(client, on(product, "No one named"))
+    record = f"/api/v1/products/{product.pk}/comments/"
+
+    # The user, the page with its count, its mentions and attachments, the replies with
+    # theirs (rows: rbac.rows).
+    with django_assert_num_queries(7):
+        listed = client.get(URL)
+    by_record = client.get(record)
+
+    first, plain = listed.json()["results"]
+    assert first == by_record.json()["results"][0] == client.get(f"{URL}{thread['id']}/").json()
+    assert [person["username"] for person in first["mentions"]] == ["ann", "bob"]
+    assert first["mentions"][1] == {
+        "id": bob.pk,
+        "username": "bob",
+        "full_name": bob.get_full_name(),
+    }
+    assert [file["id"] for file in first["attachments"]] == [new.pk, old.pk]  # newest first
+    assert first["attachments"][0]["download_url"].endswith(f"/api/v1/files/{new.pk}/download/")
+    assert first["replies"] == [client.get(f"{URL}{reply['id']}/").json()]
+    assert [person["username"] for person in first["replies"][0]["mentions"]] == ["ann"]
+    assert (plain["mentions"], plain["attachments"], plain["replies"]) == ([], [], [])
+
+
 def test_a_reply_must_be_about_the_same_record(jwt_client, ann, product, org):
     elsewhere = CommentFactory(target=ProductFactory(organization=org))
 

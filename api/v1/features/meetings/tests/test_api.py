@@ -245,7 +245,7 @@ class TestVisibility:
     def test_who_manages_the_meetings_of_all_their_organizations_is_not_restricted_by_sql(
         self, people, org_a
     ):
-        ann, client = people["ann"]
+        client = people["ann"][1]
         MeetingFactory(organization=org_a, participants=[people["bob"][0]])
 
         with CaptureQueriesContext(connection) as queries:
