@@ -51,7 +51,8 @@ class CountedWithThePage:
     ORM building the second query, are saved. An empty page has no row to carry it: a
     first page is then an empty list (a count of 0), any other is past the end, as
     Django says of it. Lists the count could differ on (DISTINCT, aggregates, a union)
-    and paginators with orphans are counted first, as Django does."""
+    are counted by their own query, after their first page, which needs none when it is
+    not full; paginators with orphans are counted first, as Django does."""
 
     def _counted_rows(self):
         """The rows to count (a queryset), as `count` counts them."""
@@ -66,8 +67,10 @@ class CountedWithThePage:
 
     def page(self, number):
         rows = self.object_list
-        if self.orphans or self._count_known() or not _counts_with_its_rows(rows):
+        if self.orphans or self._count_known():
             return super().page(number)
+        if not _counts_with_its_rows(rows):
+            return self._first_page_first(number)
         number = self._whole_number(number)
         try:
             counted, params = self._counted_rows().query.sql_with_params()
@@ -86,6 +89,18 @@ class CountedWithThePage:
             total = row.pop(_COUNT) if isinstance(row, dict) else row.__dict__.pop(_COUNT)
         self._count_read(total)
         return self._get_page(found, self.validate_number(number), self)
+
+    def _first_page_first(self, number):
+        """A list counted by its own query: its first page is read first, and one that
+        is not full is the whole list, counted by its length (a list of tags, of a
+        record's few rows: no count). A full first page is counted then, as Django
+        counts; any other page is counted first."""
+        if self._whole_number(number) != 1:
+            return super().page(number)
+        found = list(self.object_list[: self.per_page])
+        if len(found) < self.per_page:
+            self._count_read(len(found))
+        return self._get_page(found, self.validate_number(1), self)
 
     def _whole_number(self, number) -> int:
         """Django's validate_number, up to the count."""

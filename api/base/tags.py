@@ -19,37 +19,48 @@ from drf_spectacular.utils import (
 )
 from rest_framework import serializers, viewsets
 from rest_framework.exceptions import ValidationError
-from taggit.models import Tag, TaggedItem
+from taggit.models import Tag
 
 from core.tagging import taggable_models
 from rbac.access import visible_to
 
 
-def visible_items(user, models) -> Q | None:
-    """The condition on TaggedItem rows of the records of `models` that `user` may view
-    (None: none at all)."""
-    condition = None
+def visible_items(user, models, prefix: str = "") -> Q | None:
+    """The condition on TaggedItem rows (reached through `prefix`) of the records of
+    `models` that `user` may view (None: none at all). The taggings of a model whose
+    every record the user may view are those of its content type (a record's taggings
+    go with it), without a subquery of its records."""
+    condition, whole = None, []
     for model in models:
         records = visible_to(model, user)
         if records.query.is_empty():
             continue  # none of them (shared data: superusers only)
+        content_type = ContentType.objects.get_for_model(model)
+        if not records.query.where:
+            whole.append(content_type.pk)
+            continue
         part = Q(
-            content_type=ContentType.objects.get_for_model(model),
-            object_id__in=records.values("pk"),
+            **{
+                f"{prefix}content_type": content_type,
+                f"{prefix}object_id__in": records.values("pk"),
+            }
         )
+        condition = part if condition is None else condition | part
+    if whole:
+        part = Q(**{f"{prefix}content_type__in": whole})
         condition = part if condition is None else condition | part
     return condition
 
 
 def visible_tags(user, models=None):
     """Tags on records `user` may view, each with `count`: how many such records."""
-    condition = visible_items(user, (models or taggable_models()).values())
+    items = "taggit_taggeditem_items__"
+    condition = visible_items(user, (models or taggable_models()).values(), prefix=items)
     if condition is None:
         return Tag.objects.none()
-    items = TaggedItem.objects.filter(condition)
-    # Filtered before the annotation: only the visible taggings are counted.
+    # Filtered (on the join) before the annotation: only the visible taggings count.
     return (
-        Tag.objects.filter(taggit_taggeditem_items__in=items)
+        Tag.objects.filter(condition)
         .annotate(count=Count("taggit_taggeditem_items"))
         .order_by("name")
     )

@@ -116,14 +116,25 @@ def test_a_page_past_the_end_is_a_404_without_a_count(django_assert_num_queries)
     assert _get(f"?page={2**63}").status_code == 404  # past any LIMIT the database takes
 
 
-def test_lists_whose_count_could_differ_are_counted_first(django_assert_num_queries):
+def test_lists_whose_count_could_differ_are_counted_by_their_own_query(
+    django_assert_num_queries,
+):
     UserFactory.create_batch(3)
-    with django_assert_num_queries(2):
-        response = DistinctUserListView.as_view()(APIRequestFactory().get("/users/"))
-    assert response.data["count"] == 3
-    with django_assert_num_queries(2):  # tuples: no column to take the count off
-        response = UserIdListView.as_view()(APIRequestFactory().get("/users/"))
-    assert (response.data["count"], len(response.data["results"])) == (3, 3)
+    for view in (DistinctUserListView, UserIdListView):  # tuples: no column for the count
+        # A first page that is not full is the whole list: no count.
+        with django_assert_num_queries(1):
+            response = view.as_view()(APIRequestFactory().get("/users/"))
+        assert (response.data["count"], len(response.data["results"])) == (3, 3)
+        # A full first page, and any other, are counted by their own query.
+        for query, rows in (("?page_size=3", 3), ("?page_size=2", 2), ("?page=2&page_size=2", 1)):
+            with django_assert_num_queries(2):
+                response = view.as_view()(APIRequestFactory().get(f"/users/{query}"))
+            assert (response.data["count"], len(response.data["results"])) == (3, rows)
+        with django_assert_num_queries(1):
+            assert (
+                view.as_view()(APIRequestFactory().get("/users/?page=3&page_size=2")).status_code
+                == 404
+            )
     with django_assert_num_queries(0):  # nothing can match: no query at all
         response = NoUserListView.as_view()(APIRequestFactory().get("/users/"))
     assert (response.data["count"], response.data["results"]) == (0, [])

@@ -96,16 +96,22 @@ class Comment(Timestamped, Auditable, OrganizationScoped):
         from core import registry
         from rbac.access import visible_organization_ids
 
-        allowed = models.Q(pk__in=[])
+        # The kinds of record by the organizations they are seen in (None: all), so
+        # that a role seeing every kind in the same organizations is one condition.
+        kinds: dict[frozenset | None, list[int]] = {}
         for model in registry.registered_models():
             if not registry.is_business_record(model):
                 continue
             organizations = visible_organization_ids(user, model)
-            kind = models.Q(content_type=ContentType.objects.get_for_model(model))
-            if organizations is None:
-                allowed |= kind
-            elif organizations:
-                allowed |= kind & models.Q(organization_id__in=organizations)
+            if organizations is None or organizations:
+                seen_in = None if organizations is None else frozenset(organizations)
+                kinds.setdefault(seen_in, []).append(ContentType.objects.get_for_model(model).pk)
+        allowed = models.Q(pk__in=[])
+        for organizations, content_types in kinds.items():
+            kind = models.Q(content_type__in=sorted(content_types))
+            if organizations is not None:
+                kind &= models.Q(organization_id__in=sorted(organizations))
+            allowed |= kind
         return queryset.filter(allowed)
 
 
