@@ -116,7 +116,7 @@ class _RelatedListField(RowField, serializers.Field):
         return serializer.to_representation(_related(comment, self.related))
 
     def row_batch(self, values, request):
-        return self.rows([values[0] for values in values], request)
+        return self.rows([pk for pk, *_rest in values], request)
 
     def from_row(self, values, batch):
         return batch.get(values[0], [])
